@@ -1,0 +1,97 @@
+// lfbench list | describe SCENARIO | calibrate
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "../scenarios/harness/calibrate.hpp"
+#include "../scenarios/harness/scenario.hpp"
+#include "commands.hpp"
+#include "environment.hpp"
+#include "input.hpp"
+#include "plan_builder.hpp"
+
+namespace lfbench {
+
+namespace {
+
+int list() {
+  std::cout << "Scenarios (lfbench describe ID for parameters):\n";
+  for (const auto& s : scenarios()) {
+    std::cout << "  " << s.id << " — " << s.summary << "\n";
+    for (const auto& p : s.primitives)
+      std::cout << "      " << p.id << "  [" << p.kind << ", " << prim::to_string(p.traits.progress)
+                << (p.traits.library.empty() ? "" : ", " + std::string(p.traits.library)) << "]\n";
+  }
+  std::cout << "Optional libraries:\n";
+  const nlohmann::json libraries = machine_context(read_topology())["lfbench_libraries"];
+  for (const auto& [name, version] : libraries.items())
+    std::cout << "  " << name << ": " << (version.is_null() ? "not compiled in" : "compiled in (" + version.get<std::string>() + ")") << "\n";
+  std::cout << "Suites (lfbench run --suite NAME): " << join(suite_names()) << "\n";
+  return 0;
+}
+
+int describe(const std::string& id) {
+  const Scenario* s = find_scenario(id);
+  if (!s) {
+    std::vector<std::string> all;
+    for (const auto& x : scenarios()) all.push_back(x.id);
+    throw BadInput("describe: unknown scenario '" + id + "'" + did_you_mean(id, all) + " (scenarios: " + join(all) + ")");
+  }
+  std::cout << s->id << " — " << s->summary << "\n\nParameters (--param NAME=V1,V2,...):\n";
+  if (s->params.empty()) std::cout << "  (none)\n";
+  for (const auto& p : s->params) {
+    std::cout << "  " << p.name << "  " << p.help << "\n      default sweep: " << join(p.default_sweep) << "; allowed: ";
+    if (p.is_int()) std::cout << p.min << ".." << p.max << (p.unit.empty() ? "" : " " + p.unit);
+    else std::cout << join(p.choices);
+    std::cout << "\n";
+  }
+  std::cout << "\nPrimitives (--primitive ID or glob):\n";
+  for (const auto& p : s->primitives) {
+    std::cout << "  " << p.id << "  [" << p.kind << ", " << prim::to_string(p.traits.progress) << "]";
+    if (!p.ignores.empty()) std::cout << "  (ignores " << join(p.ignores) << ")";
+    std::cout << "\n";
+  }
+  if (!s->op_kinds.empty()) std::cout << "\nOperations counted apart: " << join(s->op_kinds) << "\n";
+  return 0;
+}
+
+int calibrate_command(bool as_json) {
+  const Topology topo = read_topology();
+  const Calibration c = calibrate(topo);
+  if (as_json) {
+    std::cout << calibration_json(c).dump(2) << "\n";
+    return 0;
+  }
+  std::printf("timer (steady_clock::now)       %8.1f ns\n", c.timer_ns);
+  std::printf("uncontended atomic RMW          %8.1f ns\n", c.atomic_rmw_ns);
+  if (c.c2c_cpu_a < 0) {
+    std::printf("core-to-core round trip         n/a (one CPU)\n");
+  } else {
+    std::printf("core-to-core round trip (%d<->%d) %7.1f ns median, p10 %.1f, p90 %.1f%s\n", c.c2c_cpu_a,
+                c.c2c_cpu_b, c.c2c_round_trip_ns, c.c2c_p10_ns, c.c2c_p90_ns,
+                c.c2c_bimodal ? "  BIMODAL: the machine switches between two latencies" : "");
+  }
+  std::printf("(took %.0f ms)\n", c.seconds * 1e3);
+  return 0;
+}
+
+}  // namespace
+
+void add_info_commands(CLI::App& app, Action& action) {
+  app.add_subcommand("list", "list scenarios, their primitives, compiled-in libraries and suites")
+      ->callback([&action] { action = list; });
+
+  auto* d = app.add_subcommand("describe", "a scenario's parameters (defaults, ranges, help) and primitives");
+  auto id = std::make_shared<std::string>();
+  d->add_option("scenario", *id, "scenario id")->required();
+  d->callback([&action, id] { action = [id] { return describe(*id); }; });
+
+  auto* c = app.add_subcommand("calibrate", "measure timer cost, atomic RMW cost and core-to-core latency");
+  auto as_json = std::make_shared<bool>(false);
+  c->add_flag("--json", *as_json, "print as JSON");
+  c->callback([&action, as_json] { action = [as_json] { return calibrate_command(*as_json); }; });
+}
+
+}  // namespace lfbench

@@ -1,0 +1,228 @@
+// lfbench run: flags or a suite -> plan -> measure (harness) -> results -> writers.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "../scenarios/harness/runner.hpp"
+#include "commands.hpp"
+#include "environment.hpp"
+#include "input.hpp"
+#include "plan_builder.hpp"
+#include "results_json.hpp"
+#include "writers.hpp"
+
+namespace lfbench {
+
+namespace {
+
+struct RunArgs {
+  std::string scenario, suite, threads, duration, warmup, output, format, pin = "compact";
+  std::vector<std::string> primitives, params;
+  int repetitions = 0;  // 0 = not given
+  bool latency = false, force = false, plan_only = false, quiet = false;
+};
+
+// What the flags ask for, as a RunRequest (only what was given is set).
+RunRequest from_flags(const RunArgs& a) {
+  RunRequest r;
+  r.scenario = a.scenario;
+  for (const auto& p : a.primitives)
+    for (auto& s : split(p, ','))
+      if (!s.empty()) r.primitives.push_back(s);
+  if (!a.threads.empty()) r.threads = parse_threads(a.threads, "--threads");
+  for (const auto& p : a.params) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == p.size())
+      throw BadInput("--param: '" + p + "' is not NAME=VALUES; allowed: e.g. --param read_pct=50,90,99");
+    r.params.emplace_back(p.substr(0, eq), split(p.substr(eq + 1), ','));
+  }
+  if (!a.duration.empty()) r.duration = parse_duration(a.duration, "--duration");
+  if (!a.warmup.empty()) r.warmup = parse_duration(a.warmup, "--warmup", true);
+  if (a.repetitions != 0)
+    r.repetitions = static_cast<unsigned>(parse_int(std::to_string(a.repetitions), "--repetitions", 1, kMaxRepetitions));
+  if (a.latency) r.latency = true;
+  return r;
+}
+
+Plan make_plan(const RunArgs& a) {
+  const RunRequest flags = from_flags(a);
+  if (!a.suite.empty()) {
+    if (!a.scenario.empty())
+      throw BadInput("run: give a scenario or --suite, not both (got '" + a.scenario + "' and --suite " + a.suite + ")");
+    return build_plan(load_suite(a.suite), flags, true);
+  }
+  if (a.scenario.empty()) throw BadInput("run: no scenario given; allowed: a scenario id (lfbench list) or --suite NAME|PATH");
+  return build_plan({flags}, flags, false);
+}
+
+std::string default_output() {
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  std::filesystem::create_directories("results");
+  return "results/" + host_name() + "-" + stamp + ".json";
+}
+
+Format format_for(const RunArgs& a, const std::string& path) {
+  Format f = Format::json;
+  if (!a.format.empty()) {
+    if (!parse_format(a.format, f)) throw BadInput("--format: '" + a.format + "' is not a format; allowed: json, csv, table");
+    return f;
+  }
+  const auto ext = std::filesystem::path(path).extension();
+  if (ext == ".csv") return Format::csv;
+  if (ext == ".txt") return Format::table;
+  return Format::json;
+}
+
+// SIGINT/SIGTERM are blocked in every thread while measuring and taken synchronously by the
+// coordinator's wait between window start and stop: the window then ends at once, no new cell
+// starts, and what completed is written, marked incomplete.
+class Signals {
+ public:
+  Signals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);  // before the pool exists: workers inherit it
+  }
+  ~Signals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+
+  bool wait(std::chrono::nanoseconds d) {
+    if (caught_) return false;
+    const auto until = std::chrono::steady_clock::now() + d;
+    for (;;) {
+      const auto left = until - std::chrono::steady_clock::now();
+      if (left <= std::chrono::nanoseconds(0)) return true;
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      const timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+      const int s = sigtimedwait(&set_, nullptr, &ts);
+      if (s > 0) {
+        caught_ = s;
+        return false;
+      }
+      if (errno != EINTR && errno != EAGAIN) return true;
+    }
+  }
+  // A signal that arrived outside a window (calibration, writing) is still pending here.
+  bool pending() {
+    sigset_t p;
+    sigpending(&p);
+    return caught_ || sigismember(&p, SIGINT) || sigismember(&p, SIGTERM);
+  }
+
+ private:
+  sigset_t set_{}, old_{};
+  int caught_ = 0;
+};
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool on) : on_(on) {}
+  ~ProgressBar() {
+    if (on_ && drawn_) std::cerr << "\r\033[K" << std::flush;
+  }
+  void operator()(const RunProgress& p) {
+    if (!on_ || p.windows_total == 0) return;
+    drawn_ = true;
+    const double frac = static_cast<double>(p.windows_done) / static_cast<double>(p.windows_total);
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const auto eta = std::chrono::nanoseconds(static_cast<std::int64_t>(frac > 0 ? elapsed * (1 - frac) / frac * 1e9 : 0));
+    const int width = 24, filled = static_cast<int>(frac * width);
+    std::cerr << "\r\033[K[" << std::string(static_cast<std::size_t>(filled), '#')
+              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << p.cell + 1 << "/" << p.cells
+              << " cells  ETA " << format_duration(eta) << "  " << p.run_name << std::flush;
+  }
+
+ private:
+  bool on_, drawn_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+int print_plan(const Plan& plan) {
+  for (const auto& c : plan.cells)
+    std::cout << c.run_name() << "  (" << c.repetitions << " x " << format_duration(c.duration)
+              << (c.latency ? ", latency" : "") << ")\n";
+  std::cout << plan.cells.size() << " cells, ETA " << format_duration(plan.estimate()) << "\n";
+  return 0;
+}
+
+int run(const RunArgs& a, const std::vector<std::string>& argv) {
+  Pin pin{};
+  if (!parse_pin(a.pin, pin)) throw BadInput("--pin: '" + a.pin + "' is not a policy; allowed: compact, scatter, none");
+  const Plan plan = make_plan(a);
+  if (a.plan_only) return print_plan(plan);
+  const std::string path = a.output.empty() ? default_output() : a.output;
+  const Format format = format_for(a, path);
+  const Output out(path, a.force);  // refuses before measuring: nothing is written on bad input
+
+  Signals signals;
+  ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
+  RunOptions opt;
+  opt.pin = pin;
+  opt.wait = [&signals](std::chrono::nanoseconds d) { return signals.wait(d); };
+  opt.progress = [&bar](const RunProgress& p) { bar(p); };
+  const auto t0 = std::chrono::steady_clock::now();
+  Results results = run_plan(plan, opt);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  bar = ProgressBar(false);
+
+  nlohmann::json ctx = machine_context(read_topology());
+  ctx["lfbench_command_line"] = argv;
+  ctx["lfbench_calibration"] = calibration_json(results.calibration);
+  ctx["lfbench_wall_seconds"] = wall;
+  const nlohmann::json doc = results_json(results, ctx);
+  out.write(render(doc, format));
+
+  for (const auto& c : results.cells)
+    for (const auto& w : c.windows)
+      if (!w.verdict.ok) {
+        std::cerr << "lfbench: verification FAILED: " << c.plan.run_name() << ": " << w.verdict.detail << "\n";
+        break;
+      }
+  if (!out.is_stdout() && !a.quiet) {
+    if (format != Format::table) std::cout << render(doc, Format::table);
+    std::cout << "\n" << results.cells.size() << " cells in " << format_duration(std::chrono::nanoseconds(static_cast<std::int64_t>(wall * 1e9)))
+              << "; results written to " << out.path() << "\n";
+  }
+  if (results.interrupted || signals.pending()) {
+    std::cerr << "lfbench: interrupted; " << results.cells.size() << " of " << plan.cells.size()
+              << " cells completed and written" << (out.is_stdout() ? "" : " to " + out.path()) << "\n";
+    return 130;
+  }
+  return results.all_valid() ? 0 : 1;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, Action& action, const std::vector<std::string>& argv) {
+  auto a = std::make_shared<RunArgs>();
+  auto* r = app.add_subcommand("run", "measure a scenario (or a suite) across primitives, parameters and threads");
+  r->add_option("scenario", a->scenario, "scenario id (lfbench list)");
+  r->add_option("--suite", a->suite, "a suite by name (scenarios/suites/NAME.json) or a path to a suite .json");
+  r->add_option("-p,--primitive", a->primitives, "primitive ids or globs, comma-separated (default: all)");
+  r->add_option("-t,--threads", a->threads, "thread counts: 1,2,4 or 1-8 (1.." + std::to_string(kMaxThreads) + "; default 1,2,4)");
+  r->add_option("--param", a->params, "NAME=V1,V2,... sweep of a scenario parameter (repeatable; lfbench describe)");
+  r->add_option("-d,--duration", a->duration, "length of one measured window, e.g. 200ms (default)");
+  r->add_option("-r,--repetitions", a->repetitions, "measured windows per cell (1.." + std::to_string(kMaxRepetitions) + "; default 5)");
+  r->add_option("--warmup", a->warmup, "warm-up window before each cell, e.g. 100ms (default); 0s for none");
+  r->add_flag("--latency", a->latency, "sample per-operation latency (1 op in 64) into percentiles");
+  r->add_option("--pin", a->pin, "thread pinning: compact (default), scatter or none");
+  r->add_option("-o,--output", a->output, "output file, or - for stdout (default: results/<host>-<timestamp>.json)");
+  r->add_option("-f,--format", a->format, "json, csv or table (default: from the -o extension, else json)");
+  r->add_flag("--force", a->force, "overwrite an existing output file");
+  r->add_flag("--plan", a->plan_only, "print the cells and an ETA without running");
+  r->add_flag("-q,--quiet", a->quiet, "no progress bar and no summary table");
+  r->callback([&action, a, &argv] { action = [a, &argv] { return run(*a, argv); }; });
+}
+
+}  // namespace lfbench

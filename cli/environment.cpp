@@ -1,0 +1,115 @@
+#include "environment.hpp"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "lfbench_config.h"
+#include "lfbench_version.h"
+
+namespace lfbench {
+
+using nlohmann::json;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// The value of the first "key : value" line of /proc/cpuinfo, or "".
+std::string cpuinfo(const std::string& key) {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(key, 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1) == std::string::npos ? line.size() : line.find_first_not_of(' ', colon + 1));
+    }
+  return "";
+}
+
+json version_or_null(bool have, const char* version) {
+  if (!have) return nullptr;
+  return std::string(*version ? version : "present");
+}
+
+double round1(double x) { return std::round(x * 10) / 10; }
+
+}  // namespace
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+json machine_context(const Topology& topo) {
+  json c;
+  c["lfbench_version"] = LFBENCH_VERSION;
+  c["lfbench_git_sha"] = LFBENCH_GIT_SHA;
+  c["lfbench_host"] = host_name();
+  const std::string model = cpuinfo("model name");
+  c["lfbench_cpu_model"] = model.empty() ? "unknown" : model;
+  c["lfbench_logical_cpus"] = std::max(1u, std::thread::hardware_concurrency());
+  json allowed = json::array();
+  for (const auto& cpu : topo.cpus) allowed.push_back(cpu.id);
+  c["lfbench_topology"] = {{"packages", topo.packages},
+                           {"cores", topo.cores},
+                           {"threads_per_core", std::max(1, topo.threads_per_core())},
+                           {"cpus_allowed", allowed}};
+  utsname u{};
+  c["lfbench_kernel"] = uname(&u) == 0 ? std::string(u.sysname) + " " + u.release + " " + u.machine : "unknown";
+  c["lfbench_compiler"] = std::string(LFBENCH_COMPILER) + " (" + __VERSION__ + ")";
+  c["lfbench_compiler_flags"] = LFBENCH_COMPILER_FLAGS;
+  const std::string sanitize = LFBENCH_SANITIZE;
+  c["lfbench_build_type"] = std::string(LFBENCH_BUILD_TYPE) + (sanitize.empty() || sanitize == "none" ? "" : "+" + sanitize);
+  c["lfbench_libraries"] = {
+      {"google_benchmark", LFBENCH_BENCHMARK_VERSION},
+      {"tbb", version_or_null(LFBENCH_HAVE_TBB, LFBENCH_TBB_VERSION)},
+      {"ck", version_or_null(LFBENCH_HAVE_CK, LFBENCH_CK_VERSION)},
+      {"liburcu", version_or_null(LFBENCH_HAVE_URCU, LFBENCH_URCU_VERSION)},
+      {"atomic_queue", version_or_null(LFBENCH_HAVE_ATOMIC_QUEUE, "")},
+      {"moodycamel", version_or_null(LFBENCH_HAVE_MOODYCAMEL, "")},
+  };
+  double load[3] = {0, 0, 0};
+  const int n = getloadavg(load, 3);
+  json la = json::array();
+  for (int i = 0; i < n; ++i) la.push_back(std::round(load[i] * 100) / 100);
+  c["lfbench_load_avg"] = la;
+  // A hypervisor sets the CPUID "hypervisor" bit; DMI names which one where it is exposed.
+  const std::string flags = " " + cpuinfo("flags") + " ";
+  const std::string vendor = read_file("/sys/class/dmi/id/sys_vendor");
+  const std::string product = read_file("/sys/class/dmi/id/product_name");
+  c["lfbench_virtualized"] = flags.find(" hypervisor ") != std::string::npos;
+  std::string hv;
+  for (const char* known : {"QEMU", "KVM", "VMware", "Xen", "Microsoft", "Amazon EC2", "Google", "innotek", "Firecracker", "Cloud Hypervisor"})
+    if (vendor.find(known) != std::string::npos || product.find(known) != std::string::npos) hv = vendor + (product.empty() ? "" : " " + product);
+  c["lfbench_hypervisor"] = hv;
+  return c;
+}
+
+json calibration_json(const Calibration& c) {
+  json samples = json::array();
+  for (double s : c.c2c_samples_ns) samples.push_back(round1(s));
+  return {{"c2c_round_trip_ns", round1(c.c2c_round_trip_ns)},
+          {"c2c_p10_ns", round1(c.c2c_p10_ns)},
+          {"c2c_p90_ns", round1(c.c2c_p90_ns)},
+          {"c2c_bimodal", c.c2c_bimodal},
+          {"c2c_cpus", c.c2c_cpu_a < 0 ? json(nullptr) : json::array({c.c2c_cpu_a, c.c2c_cpu_b})},
+          {"c2c_samples_ns", samples},
+          {"atomic_rmw_ns", round1(c.atomic_rmw_ns)},
+          {"timer_ns", round1(c.timer_ns)},
+          {"seconds", std::round(c.seconds * 1000) / 1000}};
+}
+
+}  // namespace lfbench

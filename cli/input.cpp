@@ -1,0 +1,132 @@
+#include "input.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace lfbench {
+
+std::vector<std::string> split(std::string_view text, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    const auto pos = text.find(sep, start);
+    out.emplace_back(text.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    if (pos == std::string_view::npos) return out;
+    start = pos + 1;
+  }
+}
+
+std::string join(const std::vector<std::string>& xs, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (i) out += sep;
+    out += xs[i];
+  }
+  return out;
+}
+
+std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view what, bool allow_zero) {
+  const std::string allowed = allow_zero ? "a number >= 0" : "a positive number";
+  const auto bad = [&](const std::string& why) {
+    return BadInput(std::string(what) + ": '" + std::string(text) + "' " + why + "; allowed: " + allowed +
+                    " with unit ns, us, ms or s, at most 1h (e.g. 200ms)");
+  };
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end == text.data()) throw bad("is not a duration");
+  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  double scale = 0;
+  if (unit == "ns") scale = 1;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "s") scale = 1e9;
+  else throw bad(unit.empty() ? "has no unit" : "has an unknown unit");
+  const double ns = value * scale;
+  if (!std::isfinite(ns) || ns < 0 || (ns == 0 && !allow_zero) || ns > 3600e9) throw bad("is out of range");
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(ns));
+}
+
+std::int64_t parse_int(std::string_view text, std::string_view what, std::int64_t min, std::int64_t max) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  const std::string range = std::to_string(min) + ".." + std::to_string(max);
+  if (ec == std::errc::result_out_of_range || (ec == std::errc{} && end == text.data() + text.size() && (v < min || v > max)))
+    throw BadInput(std::string(what) + ": " + std::string(text) + " is out of range; allowed: integers " + range);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
+    throw BadInput(std::string(what) + ": '" + std::string(text) + "' is not an integer; allowed: integers " + range);
+  return v;
+}
+
+std::vector<unsigned> parse_threads(std::string_view text, std::string_view what) {
+  const std::string allowed = "; allowed: thread counts 1.." + std::to_string(kMaxThreads) +
+                              " as a list (1,2,4) or a range (1-8)";
+  std::vector<unsigned> out;
+  for (const auto& item : split(text, ',')) {
+    const auto one = [&](std::string_view s) -> unsigned {
+      std::int64_t v = 0;
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec != std::errc{} || end != s.data() + s.size() || s.empty())
+        throw BadInput(std::string(what) + ": '" + std::string(s) + "' is not a thread count" + allowed);
+      if (v < 1 || v > kMaxThreads)
+        throw BadInput(std::string(what) + ": " + std::string(s) + " is out of range" + allowed);
+      return static_cast<unsigned>(v);
+    };
+    // A '-' after the first character is a range; a leading '-' is a negative number.
+    const auto dash = item.find('-', 1);
+    if (dash == std::string::npos) {
+      out.push_back(one(item));
+      continue;
+    }
+    const unsigned lo = one(std::string_view(item).substr(0, dash));
+    const unsigned hi = one(std::string_view(item).substr(dash + 1));
+    if (lo > hi) throw BadInput(std::string(what) + ": range '" + item + "' is empty" + allowed);
+    for (unsigned t = lo; t <= hi; ++t) out.push_back(t);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+namespace {
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+}  // namespace
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::size_t best = std::string::npos;
+  const std::string* pick = nullptr;
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best) {
+      best = d;
+      pick = &c;
+    }
+  }
+  if (!pick || best > std::max<std::size_t>(3, word.size() / 2)) return "";
+  return ", did you mean '" + *pick + "'?";
+}
+
+std::string format_duration(std::chrono::nanoseconds d) {
+  const double s = std::chrono::duration<double>(d).count();
+  char buf[32];
+  if (s < 1) std::snprintf(buf, sizeof buf, "%.0fms", s * 1e3);
+  else if (s < 60) std::snprintf(buf, sizeof buf, "%.1fs", s);
+  else std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  return buf;
+}
+
+}  // namespace lfbench

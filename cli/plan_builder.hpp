@@ -1,0 +1,43 @@
+// From what the user asked for (flags, or a suite file of scenario invocations) to a Plan:
+// every name checked against the registry, every value against its parameter's range.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../scenarios/harness/plan.hpp"
+
+namespace lfbench {
+
+// One scenario invocation with its sweeps; unset fields take the defaults below.
+struct RunRequest {
+  std::string scenario;
+  std::vector<std::string> primitives;  // ids or globs; empty = all
+  std::optional<std::vector<unsigned>> threads;
+  std::vector<std::pair<std::string, std::vector<std::string>>> params;  // name -> sweep
+  std::optional<std::chrono::nanoseconds> duration, warmup;
+  std::optional<unsigned> repetitions;
+  std::optional<bool> latency;
+  std::string origin;  // where it came from, for error messages ("suite.json:12")
+};
+
+inline constexpr auto kDefaultDuration = std::chrono::milliseconds(200);
+inline constexpr auto kDefaultWarmup = std::chrono::milliseconds(100);
+inline constexpr unsigned kDefaultRepetitions = 5;
+inline const std::vector<unsigned> kDefaultThreads = {1, 2, 4};
+inline constexpr unsigned kMaxRepetitions = 1000;
+
+// `runs` from a suite (or one built from flags); `flags` holds what the command line set,
+// which overrides every run (its primitives act as a filter on suite runs).
+Plan build_plan(const std::vector<RunRequest>& runs, const RunRequest& flags, bool from_suite);
+
+// A suite by name (scenarios/suites/NAME.json, installed beside the binary) or by path.
+std::vector<RunRequest> load_suite(const std::string& name_or_path);
+std::vector<std::string> suite_names();
+
+// Suite parsing from text (exposed for tests); `file` names it in errors.
+std::vector<RunRequest> parse_suite(const std::string& text, const std::string& file);
+
+}  // namespace lfbench

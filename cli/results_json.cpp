@@ -1,0 +1,227 @@
+#include "results_json.hpp"
+
+#include <cmath>
+#include <map>
+#include <thread>
+
+namespace lfbench {
+
+using nlohmann::json;
+
+namespace {
+
+double round_to(double x, double step) { return std::round(x / step) * step; }
+
+double pick(const Summary& s, const std::string& stat) {
+  if (stat == "mean") return s.mean;
+  if (stat == "median") return s.median;
+  if (stat == "stddev") return s.stddev;
+  if (stat == "cv") return s.cv;
+  if (stat == "min") return s.min;
+  if (stat == "max") return s.max;
+  return s.median;
+}
+
+json summary_json(const Summary& s) {
+  return {{"median", s.median}, {"mean", s.mean}, {"min", s.min}, {"max", s.max},
+          {"stddev", s.stddev}, {"cv", s.cv},     {"n", s.n}};
+}
+
+json latency_json(const LatencyHistogram& h) {
+  return {{"p50", h.percentile(0.50)}, {"p90", h.percentile(0.90)}, {"p99", h.percentile(0.99)},
+          {"p999", h.percentile(0.999)}, {"max", h.max()}, {"samples", h.count()}};
+}
+
+json params_json(const CellPlan& p) {
+  json o = json::object();
+  for (const auto& [k, v] : p.params.items()) {
+    const ParamSpec* spec = p.scenario->param(k);
+    if (spec && spec->is_int()) o[k] = std::stoll(v);
+    else o[k] = v;
+  }
+  return o;
+}
+
+json fairness_json(const std::vector<std::uint64_t>& per_thread) {
+  const Fairness f = fairness(per_thread);
+  return {{"jain", f.jain}, {"min_share", f.min_share}, {"max_share", f.max_share}};
+}
+
+double ops_per_sec(const WindowResult& w) { return static_cast<double>(w.total_ops()) / w.seconds; }
+double cpu_ns_per_op(const WindowResult& w) {
+  return w.cpu_seconds * 1e9 / static_cast<double>(std::max<std::uint64_t>(1, w.total_ops()));
+}
+
+// The lfbench object for one window (stat empty) or for an aggregate over all windows.
+json entry_json(const CellResult& c, const WindowResult* w, const std::string& stat, unsigned cpus) {
+  const CellPlan& p = c.plan;
+  json o = cell_json(c, cpus);
+  const auto over_windows = [&](auto f) {
+    std::vector<double> v;
+    for (const auto& win : c.windows) v.push_back(f(win));
+    return pick(summarize(v), stat);
+  };
+  if (w) {
+    o["ops_per_sec"] = ops_per_sec(*w);
+    o["ns_per_op"] = w->seconds * 1e9 / static_cast<double>(std::max<std::uint64_t>(1, w->total_ops()));
+    o["cpu_ns_per_op"] = cpu_ns_per_op(*w);
+    o["window_seconds"] = w->seconds;
+    o["per_thread_ops"] = w->per_thread_ops;
+    o["fairness"] = fairness_json(w->per_thread_ops);
+    o["verification"] = {{"ok", w->verdict.ok}, {"detail", w->verdict.detail}};
+    json kinds = json::object();
+    for (std::size_t k = 0; k < p.scenario->op_kinds.size(); ++k) {
+      json kj = {{"ops_per_sec", static_cast<double>(w->ops_by_kind[k]) / w->seconds}};
+      if (p.latency && w->latency[k].count()) kj["latency_ns"] = latency_json(w->latency[k]);
+      kinds[p.scenario->op_kinds[k]] = kj;
+    }
+    o["op_kinds"] = kinds;
+    if (p.latency) {
+      LatencyHistogram all;
+      for (const auto& h : w->latency) all.merge(h);
+      o["latency_ns"] = latency_json(all);
+    }
+    json m = json::object();
+    for (const auto& [k, v] : w->metrics) m[k] = v;
+    o["metrics"] = m;
+  } else {
+    o["aggregate"] = stat;
+    o["ops_per_sec"] = over_windows(ops_per_sec);
+    o["cpu_ns_per_op"] = over_windows(cpu_ns_per_op);
+    for (const auto& [k, v] : o["op_kinds"].items()) {
+      const std::size_t idx = static_cast<std::size_t>(
+          std::find(p.scenario->op_kinds.begin(), p.scenario->op_kinds.end(), k) - p.scenario->op_kinds.begin());
+      v["ops_per_sec"] = over_windows([&](const WindowResult& win) {
+        return static_cast<double>(win.ops_by_kind[idx]) / win.seconds;
+      });
+    }
+    std::map<std::string, std::vector<double>> metrics;
+    for (const auto& win : c.windows)
+      for (const auto& [k, v] : win.metrics) metrics[k].push_back(v);
+    json m = json::object();
+    for (const auto& [k, v] : metrics) m[k] = pick(summarize(v), stat);
+    o["metrics"] = m;
+  }
+  return o;
+}
+
+// Google Benchmark writes NaN and Infinity bare (e.g. the cv of a counter that stayed 0),
+// which is not JSON: they become null.
+std::string sanitize(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) out += text[++i];
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    for (const char* bad : {"-NaN", "NaN", "-Infinity", "Infinity"}) {
+      const std::string_view b(bad);
+      if (text.compare(i, b.size(), b) == 0) {
+        out += "null";
+        i += b.size() - 1;
+        goto next;
+      }
+    }
+    out += c;
+  next:;
+  }
+  return out;
+}
+
+}  // namespace
+
+json cell_json(const CellResult& c, unsigned cpus) {
+  const CellPlan& p = c.plan;
+  std::vector<std::uint64_t> per_thread(p.threads, 0);
+  LatencyHistogram all;
+  std::vector<LatencyHistogram> kinds(p.scenario->op_kinds.size());
+  json verification = {{"ok", true}, {"detail", ""}};
+  for (const auto& w : c.windows) {
+    for (std::size_t i = 0; i < per_thread.size() && i < w.per_thread_ops.size(); ++i) per_thread[i] += w.per_thread_ops[i];
+    for (std::size_t k = 0; k < kMaxOpKinds; ++k) {
+      all.merge(w.latency[k]);
+      if (k < kinds.size()) kinds[k].merge(w.latency[k]);
+    }
+    if (verification["ok"] && (!w.verdict.ok || verification["detail"] == ""))
+      verification = {{"ok", w.verdict.ok}, {"detail", w.verdict.detail}};
+  }
+  std::vector<double> ops;
+  for (const auto& w : c.windows) ops.push_back(ops_per_sec(w));
+  const Summary ns = c.ns_per_op();
+  json o = {
+      {"id", p.run_name()},
+      {"scenario", p.scenario->id},
+      {"primitive", p.primitive->id},
+      {"kind", p.primitive->kind},
+      {"progress", std::string(prim::to_string(p.primitive->traits.progress))},
+      {"library", std::string(p.primitive->traits.library)},
+      {"params", params_json(p)},
+      {"threads", p.threads},
+      {"repetitions", p.repetitions},
+      {"window_ms", round_to(std::chrono::duration<double, std::milli>(p.duration).count(), 0.001)},
+      {"warmup_ms", round_to(std::chrono::duration<double, std::milli>(p.warmup).count(), 0.001)},
+      {"ops_per_sec", summarize(ops).median},
+      {"ns_per_op", ns.median},
+      {"per_thread_ops", per_thread},
+      {"fairness", fairness_json(per_thread)},
+      {"verification", verification},
+      {"stats", {{"ns_per_op", summary_json(ns)}, {"ops_per_sec", summary_json(summarize(ops))}}},
+      {"flags", c.flags(cpus)},
+  };
+  json kj = json::object();
+  for (std::size_t k = 0; k < kinds.size(); ++k) {
+    std::vector<double> v;
+    for (const auto& w : c.windows) v.push_back(static_cast<double>(w.ops_by_kind[k]) / w.seconds);
+    kj[p.scenario->op_kinds[k]] = {{"ops_per_sec", summarize(v).median}};
+    if (p.latency && kinds[k].count()) kj[p.scenario->op_kinds[k]]["latency_ns"] = latency_json(kinds[k]);
+  }
+  o["op_kinds"] = kj;
+  if (p.latency) o["latency_ns"] = latency_json(all);
+  return o;
+}
+
+json results_json(const Results& r, const json& context) {
+  json doc = json::parse(sanitize(r.gbench_json));
+  const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  std::map<std::size_t, const CellResult*> by_family;
+  for (const auto& c : r.cells) by_family[c.index] = &c;
+
+  json entries = json::array();
+  for (auto& e : doc["benchmarks"]) {
+    // Entries of cells cut short by an interrupt (Google Benchmark marks them as errors) are
+    // not results.
+    const auto it = by_family.find(e.value("family_index", std::size_t{0}));
+    if (e.value("error_occurred", false) || it == by_family.end()) continue;
+    const CellResult& c = *it->second;
+    if (e.value("run_type", "") == "aggregate") {
+      const std::string stat = e.value("aggregate_name", "median");
+      e["lfbench"] = entry_json(c, nullptr, stat, cpus);
+      e["cpu_time"] = e["lfbench"]["cpu_ns_per_op"];  // same statistic, over per-window CPU ns/op
+    } else {
+      const auto rep = e.value("repetition_index", std::size_t{0});
+      if (rep >= c.windows.size()) continue;
+      e["lfbench"] = entry_json(c, &c.windows[rep], "", cpus);
+      // Google Benchmark timed only the coordinating thread's CPU; the process's CPU time per
+      // operation over the window is the figure that means something here.
+      e["cpu_time"] = e["lfbench"]["cpu_ns_per_op"];
+    }
+    entries.push_back(std::move(e));
+  }
+  doc["benchmarks"] = std::move(entries);
+  for (const auto& [k, v] : context.items()) doc["context"][k] = v;
+  doc["context"]["lfbench_schema_version"] = kSchemaVersion;
+  doc["context"]["lfbench_incomplete"] = r.interrupted;
+  doc["context"]["lfbench_pin"] = r.pin;
+  doc["context"]["lfbench_worker_cpus"] = r.worker_cpus;
+  doc["context"]["lfbench_timing_note"] =
+      "lfbench times its own windows; Google Benchmark's library_build_type does not affect these figures";
+  return doc;
+}
+
+}  // namespace lfbench

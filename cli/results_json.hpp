@@ -1,0 +1,23 @@
+// The results file: Google Benchmark's JSON for the run (context + benchmarks, real_time =
+// ns per operation) with lfbench's fields added — an `lfbench` object on every benchmark entry
+// and lfbench_* keys in the context. Schema: reports/results.schema.json.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "../scenarios/harness/results.hpp"
+
+namespace lfbench {
+
+inline constexpr int kSchemaVersion = 1;
+
+// `context` holds the lfbench_* keys to add (machine_context() and run facts).
+nlohmann::json results_json(const Results& r, const nlohmann::json& context);
+
+// The cell-level lfbench object (also used by the CSV and table writers).
+nlohmann::json cell_json(const CellResult& c, unsigned logical_cpus);
+
+}  // namespace lfbench

@@ -1,0 +1,245 @@
+// End-to-end tests of the lfbench binary: the commands a user types, and every kind of bad
+// input answered by one line on stderr, exit 2 and nothing written.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "run_lfbench.hpp"
+
+namespace lfbench::test {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// A run small enough for a test: 2 cells, short windows.
+const std::vector<std::string> kSmall = {"run", "counter", "--primitive", "std_mutex,atomic_relaxed", "--threads", "2",
+                                          "--param", "read_pct=10", "--duration", "20ms", "--repetitions", "2",
+                                          "--warmup", "5ms", "--quiet"};
+
+std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+TEST(Cli, VersionAndHelp) {
+  Sandbox sb;
+  auto v = sb.run({"--version"});
+  EXPECT_EQ(v.code, 0);
+  EXPECT_NE(v.out.find("lfbench 0."), std::string::npos) << v.out;
+  auto h = sb.run({"--help"});
+  EXPECT_EQ(h.code, 0);
+  for (const char* cmd : {"run", "list", "describe", "calibrate"}) EXPECT_NE(h.out.find(cmd), std::string::npos) << cmd;
+  auto rh = sb.run({"run", "--help"});
+  EXPECT_EQ(rh.code, 0);
+  for (const char* opt : {"--threads", "--primitive", "--param", "--suite", "--plan", "--format", "--force", "--pin",
+                          "--warmup", "--latency", "--quiet"})
+    EXPECT_NE(rh.out.find(opt), std::string::npos) << opt;
+}
+
+TEST(Cli, ListAndDescribe) {
+  Sandbox sb;
+  auto l = sb.run({"list"});
+  ASSERT_EQ(l.code, 0) << l.err;
+  for (const char* s : {"counter", "empty", "std_mutex", "ttas_spinlock", "pthread_spinlock", "atomic_relaxed",
+                        "atomic_seq_cst", "cas_loop", "striped_counter", "Optional libraries", "quick"})
+    EXPECT_NE(l.out.find(s), std::string::npos) << s;
+  auto d = sb.run({"describe", "counter"});
+  ASSERT_EQ(d.code, 0) << d.err;
+  EXPECT_NE(d.out.find("read_pct"), std::string::npos);
+  EXPECT_NE(d.out.find("0..100"), std::string::npos);
+  EXPECT_NE(d.out.find("default sweep"), std::string::npos);
+}
+
+TEST(Cli, RunWritesJsonWithEveryCell) {
+  Sandbox sb;
+  auto r = sb.run(with(kSmall, {"-o", "out.json"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(slurp(sb / "out.json"));
+  std::set<std::string> prims;
+  int iterations = 0;
+  for (const auto& e : doc["benchmarks"]) {
+    prims.insert(e["lfbench"]["primitive"].get<std::string>());
+    if (e["run_type"] == "iteration") {
+      ++iterations;
+      EXPECT_TRUE(e["lfbench"]["verification"]["ok"].get<bool>());
+      EXPECT_EQ(e["lfbench"]["per_thread_ops"].size(), 2u);
+      EXPECT_EQ(e["lfbench"]["params"]["read_pct"], 10);
+    }
+  }
+  EXPECT_EQ(prims, (std::set<std::string>{"std_mutex", "atomic_relaxed"}));
+  EXPECT_EQ(iterations, 4);  // 2 cells x 2 repetitions
+  EXPECT_EQ(doc["context"]["lfbench_schema_version"], 1);
+  EXPECT_FALSE(doc["context"]["lfbench_incomplete"].get<bool>());
+}
+
+TEST(Cli, GlobsSelectPrimitives) {
+  Sandbox sb;
+  auto r = sb.run({"run", "counter", "--primitive", "atomic_*", "--threads", "1", "--param", "read_pct=0", "--plan"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("counter/atomic_relaxed/read_pct:0/threads:1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("counter/atomic_seq_cst/read_pct:0/threads:1"), std::string::npos);
+  EXPECT_EQ(r.out.find("std_mutex"), std::string::npos);
+  EXPECT_NE(r.out.find("2 cells, ETA"), std::string::npos);
+  EXPECT_TRUE(sb.files().empty()) << "--plan must write nothing";
+}
+
+TEST(Cli, FormatsAndStdout) {
+  Sandbox sb;
+  auto j = sb.run(with(kSmall, {"-o", "-"}));
+  ASSERT_EQ(j.code, 0) << j.err;
+  EXPECT_EQ(json::parse(j.out)["benchmarks"].size() > 0, true);
+  auto c = sb.run(with(kSmall, {"-o", "-", "--format", "csv"}));
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_EQ(c.out.rfind("scenario,primitive,params,threads,ns_per_op", 0), 0u) << c.out;
+  EXPECT_EQ(std::count(c.out.begin(), c.out.end(), '\n'), 3);  // header + 2 cells
+  auto t = sb.run(with(kSmall, {"-o", "-", "--format", "table", "--latency"}));
+  ASSERT_EQ(t.code, 0) << t.err;
+  EXPECT_NE(t.out.find("p99 ns"), std::string::npos) << t.out;
+  EXPECT_TRUE(sb.files().empty());
+}
+
+TEST(Cli, RefusesToOverwriteWithoutForce) {
+  Sandbox sb;
+  { std::ofstream(sb / "out.json") << "precious"; }
+  auto r = sb.run(with(kSmall, {"-o", "out.json"}));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err_lines(), 1) << r.err;
+  EXPECT_NE(r.err.find("--force"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(sb / "out.json"), "precious");
+  auto f = sb.run(with(kSmall, {"-o", "out.json", "--force"}));
+  ASSERT_EQ(f.code, 0) << f.err;
+  EXPECT_TRUE(json::parse(slurp(sb / "out.json")).contains("benchmarks"));
+}
+
+TEST(Cli, DefaultOutputGoesToResultsDir) {
+  Sandbox sb;
+  std::vector<std::string> args = kSmall;
+  args.erase(std::find(args.begin(), args.end(), "--quiet"));
+  auto r = sb.run(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("results written to results/"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ns/op"), std::string::npos) << "summary table";
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(sb / "results")) files += e.path().extension() == ".json";
+  EXPECT_EQ(files, 1);
+}
+
+TEST(Cli, InterruptWritesCompletedCellsMarkedIncomplete) {
+  Sandbox sb;
+  // 7 cells of 3 x 150 ms: SIGINT after ~1.2 s lands mid-run.
+  auto r = sb.run({"run", "counter", "--threads", "1", "--param", "read_pct=0", "--duration", "150ms",
+                   "--repetitions", "3", "--warmup", "10ms", "--quiet", "-o", "out.json"},
+                  1200ms);
+  ASSERT_EQ(r.code, 130) << r.err;
+  const json doc = json::parse(slurp(sb / "out.json"));
+  EXPECT_TRUE(doc["context"]["lfbench_incomplete"].get<bool>());
+  std::map<std::string, int> reps;
+  for (const auto& e : doc["benchmarks"])
+    if (e["run_type"] == "iteration") ++reps[e["lfbench"]["id"].get<std::string>()];
+  EXPECT_LT(reps.size(), 7u);
+  for (const auto& [id, n] : reps) EXPECT_EQ(n, 3) << id << ": only complete cells are written";
+}
+
+// ---- bad input: one line, exit 2, nothing written -------------------------------------------
+
+struct Bad {
+  std::vector<std::string> args;
+  std::string expect;  // a fragment the one line must contain
+};
+
+class BadInput : public ::testing::TestWithParam<Bad> {};
+
+TEST_P(BadInput, OneLineExit2NothingWritten) {
+  Sandbox sb;
+  std::filesystem::create_directory(sb / "ro");
+  const auto& [args, expect] = GetParam();
+  auto r = sb.run(args);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.err_lines(), 1) << r.err;
+  EXPECT_NE(r.err.find(expect), std::string::npos) << "stderr: " << r.err;
+  auto files = sb.files();
+  std::erase_if(files, [&](const std::string& f) { return f.ends_with("/ro") || f.ends_with("suite.json"); });
+  EXPECT_TRUE(files.empty()) << files.front();
+}
+
+std::vector<std::string> small(const std::vector<std::string>& more) { return with(kSmall, more); }
+
+INSTANTIATE_TEST_SUITE_P(
+    Cli, BadInput,
+    ::testing::Values(
+        Bad{small({"--threads", "0"}), "--threads: 0 is out of range"},
+        Bad{small({"--threads", "-3"}), "--threads: -3 is out of range"},
+        Bad{small({"--threads", "two"}), "'two' is not a thread count"},
+        Bad{small({"--threads", "5000"}), "allowed: thread counts 1..1024"},
+        Bad{small({"--param", "read_pct=150"}), "read_pct: 150 is out of range; allowed: integers 0..100"},
+        Bad{small({"--param", "read_pct=-1"}), "read_pct: -1 is out of range"},
+        Bad{small({"--param", "read_pct=lots"}), "'lots' is not an integer"},
+        Bad{small({"--param", "reads=5"}), "unknown parameter 'reads', did you mean 'read_pct'?"},
+        Bad{small({"--param", "read_pct"}), "is not NAME=VALUES"},
+        Bad{{"run", "countr"}, "unknown scenario 'countr', did you mean 'counter'?"},
+        Bad{{"run", "counter", "--primitive", "std_mutx"}, "no primitive 'std_mutx', did you mean 'std_mutex'?"},
+        Bad{small({"--duration", "10xs"}), "--duration: '10xs' has an unknown unit"},
+        Bad{small({"--duration", "10"}), "--duration: '10' has no unit"},
+        Bad{small({"--duration", "fast"}), "is not a duration"},
+        Bad{small({"--repetitions", "0"}), "--repetitions: 0 is out of range"},
+        Bad{small({"--pin", "tight"}), "--pin: 'tight' is not a policy"},
+        Bad{small({"--format", "xml"}), "--format: 'xml' is not a format"},
+        Bad{{"run", "--suite", "nonexistent/suite.json"}, "cannot read 'nonexistent/suite.json'"},
+        Bad{{"run", "--suite", "no_such_suite"}, "no suite named 'no_such_suite'"},
+        Bad{small({"-o", "missing_dir/out.json"}), "directory 'missing_dir' does not exist"},
+        Bad{small({"-o", "/proc/self/out.json"}), "is not writable"},
+        Bad{{"run"}, "no scenario given"},
+        Bad{{"describe", "countr"}, "did you mean 'counter'?"},
+        Bad{{"frobnicate"}, "lfbench: "}));
+
+// Suite files: the error names the file and the line.
+TEST(Cli, MalformedSuiteNamesFileAndLine) {
+  Sandbox sb;
+  { std::ofstream(sb / "suite.json") << "{\n  \"runs\": [\n    {\"scenario\": \"counter\",}\n  ]\n}\n"; }
+  auto r = sb.run({"run", "--suite", "suite.json"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err_lines(), 1) << r.err;
+  EXPECT_NE(r.err.find("suite.json:3:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("malformed JSON"), std::string::npos) << r.err;
+}
+
+TEST(Cli, WrongSuiteValueNamesLineAndExpectation) {
+  Sandbox sb;
+  { std::ofstream(sb / "suite.json") << "{\n  \"runs\": [\n    {\"scenario\": \"counter\",\n     \"threads\": [1, \"x\"]}\n  ]\n}\n"; }
+  auto r = sb.run({"run", "--suite", "suite.json"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err_lines(), 1) << r.err;
+  EXPECT_NE(r.err.find("suite.json:4"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("threads"), std::string::npos) << r.err;
+}
+
+TEST(Cli, SuiteUnknownKeyAndScenario) {
+  Sandbox sb;
+  { std::ofstream(sb / "suite.json") << "[\n {\"scenario\": \"counter\"},\n {\"scenario\": \"countr\"}\n]\n"; }
+  auto r = sb.run({"run", "--suite", "suite.json"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("suite.json:3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean 'counter'"), std::string::npos) << r.err;
+  { std::ofstream(sb / "suite.json") << "{\"runs\": [{\"scenario\": \"counter\", \"thread\": [1]}]}"; }
+  auto k = sb.run({"run", "--suite", "suite.json"});
+  EXPECT_EQ(k.code, 2);
+  EXPECT_NE(k.err.find("runs/0/thread: expected one of the keys"), std::string::npos) << k.err;
+}
+
+TEST(Cli, QuickSuitePlans) {
+  Sandbox sb;
+  auto r = sb.run({"run", "--suite", "quick", "--plan"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("counter/"), std::string::npos);
+  EXPECT_NE(r.out.find("empty/"), std::string::npos);
+  // Flags override the suite: --threads replaces its sweeps, --primitive filters.
+  auto o = sb.run({"run", "--suite", "quick", "--plan", "--threads", "3", "--primitive", "cas_loop"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("counter/cas_loop/read_pct:0/threads:3"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("threads:1"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("std_mutex"), std::string::npos) << o.out;
+}
+
+}  // namespace
+}  // namespace lfbench::test

@@ -1,0 +1,87 @@
+// Runs the real lfbench binary (path in $LFBENCH_BIN, set by meson) in a scratch directory and
+// captures its exit code, stdout and stderr.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace lfbench::test {
+
+struct Outcome {
+  int code = -1;
+  std::string out, err;
+  int err_lines() const {
+    int n = 0;
+    for (char c : err) n += c == '\n';
+    return n;
+  }
+};
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class Sandbox {
+ public:
+  Sandbox() {
+    char tmpl[] = "/tmp/lfbench-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  ~Sandbox() { std::filesystem::remove_all(dir_); }
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path operator/(const std::string& f) const { return dir_ / f; }
+  std::vector<std::string> files() const {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_)) out.push_back(e.path().string());
+    return out;
+  }
+
+  // Runs lfbench with args; if interrupt_after > 0, sends SIGINT after that long.
+  Outcome run(const std::vector<std::string>& args, std::chrono::milliseconds interrupt_after = {}) const {
+    const char* bin = std::getenv("LFBENCH_BIN");
+    const std::string exe = bin ? bin : "lfbench";
+    const auto out_path = dir_ / ".stdout", err_path = dir_ / ".stderr";
+    const pid_t pid = fork();
+    if (pid == 0) {
+      if (chdir(dir_.c_str()) != 0) _exit(127);
+      (void)!freopen(out_path.c_str(), "w", stdout);
+      (void)!freopen(err_path.c_str(), "w", stderr);
+      std::vector<char*> argv{const_cast<char*>(exe.c_str())};
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(exe.c_str(), argv.data());
+      _exit(127);
+    }
+    if (interrupt_after.count() > 0) {
+      std::this_thread::sleep_for(interrupt_after);
+      kill(pid, SIGINT);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    Outcome o;
+    o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    o.out = slurp(out_path);
+    o.err = slurp(err_path);
+    std::filesystem::remove(out_path);
+    std::filesystem::remove(err_path);
+    return o;
+  }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace lfbench::test

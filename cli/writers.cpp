@@ -1,0 +1,208 @@
+#include "writers.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <iostream>
+#include <sstream>
+
+#include "input.hpp"
+
+namespace lfbench {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+bool parse_format(const std::string& s, Format& out) {
+  if (s == "json") out = Format::json;
+  else if (s == "csv") out = Format::csv;
+  else if (s == "table") out = Format::table;
+  else return false;
+  return true;
+}
+
+namespace {
+
+// The cell-level entries: the median aggregate of each cell, or its only repetition.
+std::vector<const json*> cells(const json& doc) {
+  std::vector<const json*> out;
+  std::map<std::string, const json*> by_id;
+  std::vector<std::string> order;
+  for (const auto& e : doc["benchmarks"]) {
+    if (!e.contains("lfbench")) continue;
+    const std::string id = e["lfbench"]["id"];
+    const bool median = e.value("aggregate_name", "") == "median";
+    if (!by_id.count(id)) order.push_back(id);
+    if (!by_id.count(id) || median) by_id[id] = &e;
+  }
+  for (const auto& id : order) out.push_back(by_id[id]);
+  return out;
+}
+
+std::string params_text(const json& params) {
+  std::string s;
+  for (const auto& [k, v] : params.items()) {
+    if (!s.empty()) s += ' ';
+    s += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return s;
+}
+
+std::string fmt(double v, int prec = 1) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
+  return buf;
+}
+
+std::string si(double v) {
+  const char* units[] = {"", "k", "M", "G", "T"};
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  return fmt(v, v < 10 ? 2 : 1) + units[u];
+}
+
+std::string csv_quote(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string render_csv(const json& doc) {
+  std::ostringstream o;
+  o << "scenario,primitive,params,threads,ns_per_op,ops_per_sec,cv,min_ns_per_op,max_ns_per_op,"
+       "jain,min_share,max_share,p50_ns,p99_ns,verified,flags\n";
+  for (const json* e : cells(doc)) {
+    const json& l = (*e)["lfbench"];
+    const json& st = l["stats"]["ns_per_op"];
+    std::string flags;
+    for (const auto& f : l["flags"]) flags += (flags.empty() ? "" : ";") + f.get<std::string>();
+    o << csv_quote(l["scenario"]) << ',' << csv_quote(l["primitive"]) << ',' << csv_quote(params_text(l["params"]))
+      << ',' << l["threads"] << ',' << st["median"].get<double>() << ',' << l["ops_per_sec"].get<double>() << ','
+      << st["cv"].get<double>() << ',' << st["min"].get<double>() << ',' << st["max"].get<double>() << ','
+      << l["fairness"]["jain"].get<double>() << ',' << l["fairness"]["min_share"].get<double>() << ','
+      << l["fairness"]["max_share"].get<double>() << ','
+      << (l.contains("latency_ns") ? std::to_string(l["latency_ns"]["p50"].get<std::uint64_t>()) : "") << ','
+      << (l.contains("latency_ns") ? std::to_string(l["latency_ns"]["p99"].get<std::uint64_t>()) : "") << ','
+      << (l["verification"]["ok"].get<bool>() ? "yes" : "NO") << ',' << csv_quote(flags) << '\n';
+  }
+  return o.str();
+}
+
+std::string render_table(const json& doc) {
+  std::vector<std::vector<std::string>> rows = {
+      {"scenario", "primitive", "params", "threads", "ns/op", "ops/s", "cv%", "fairness", "verified", "flags"}};
+  bool latency = false;
+  for (const json* e : cells(doc)) latency |= (*e)["lfbench"].contains("latency_ns");
+  if (latency) rows[0].insert(rows[0].end() - 2, {"p50 ns", "p99 ns"});
+  for (const json* e : cells(doc)) {
+    const json& l = (*e)["lfbench"];
+    const json& st = l["stats"]["ns_per_op"];
+    std::string flags;
+    for (const auto& f : l["flags"]) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
+    std::vector<std::string> row = {l["scenario"], l["primitive"], params_text(l["params"]),
+                                    std::to_string(l["threads"].get<int>()), fmt(st["median"].get<double>(), 2),
+                                    si(l["ops_per_sec"].get<double>()), fmt(100 * st["cv"].get<double>(), 1),
+                                    fmt(l["fairness"]["jain"].get<double>(), 3),
+                                    l["verification"]["ok"].get<bool>() ? "ok" : "FAILED", flags};
+    if (latency)
+      row.insert(row.end() - 2, {l.contains("latency_ns") ? std::to_string(l["latency_ns"]["p50"].get<std::uint64_t>()) : "",
+                                 l.contains("latency_ns") ? std::to_string(l["latency_ns"]["p99"].get<std::uint64_t>()) : ""});
+    rows.push_back(std::move(row));
+  }
+  std::vector<std::size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  std::ostringstream o;
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      const bool numeric = i >= 3 && i + 2 < r.size();
+      const std::string pad(width[i] - r[i].size(), ' ');
+      line += (numeric ? pad + r[i] : r[i] + pad) + (i + 1 < r.size() ? "  " : "");
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    o << line << '\n';
+  }
+  return o.str();
+}
+
+}  // namespace
+
+std::string render(const json& doc, Format f) {
+  switch (f) {
+    case Format::json: return doc.dump(2) + "\n";
+    case Format::csv: return render_csv(doc);
+    case Format::table: return render_table(doc);
+  }
+  return {};
+}
+
+Output::Output(std::string path, bool force) : path_(std::move(path)), force_(force) {
+  if (is_stdout()) return;
+  const fs::path p(path_);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw BadInput("-o " + path_ + ": directory '" + dir.string() + "' does not exist; create it first");
+  // Probe by creating a file: access(W_OK) says yes to root even where nothing can be created.
+  std::string probe = (dir / ".lfbench-probe.XXXXXX").string();
+  const int fd = mkstemp(probe.data());
+  if (fd < 0) throw BadInput("-o " + path_ + ": directory '" + dir.string() + "' is not writable (" + std::strerror(errno) + ")");
+  ::close(fd);
+  ::unlink(probe.c_str());
+  if (fs::is_directory(p, ec)) throw BadInput("-o " + path_ + ": is a directory; give a file path");
+  if (fs::exists(p, ec) && !force_)
+    throw BadInput("-o " + path_ + ": file exists; pass --force to overwrite it");
+}
+
+void Output::write(const std::string& content) const {
+  if (is_stdout()) {
+    std::cout << content << std::flush;
+    return;
+  }
+  const fs::path p(path_);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + p.filename().string() + ".XXXXXX")).string();
+  const int fd = mkstemp(tmpl.data());
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno));
+  const char* data = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, data, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmpl.c_str());
+      throw std::runtime_error("cannot write " + tmpl + ": " + std::strerror(err));
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  fchmod(fd, 0644);
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmpl.c_str());
+    throw std::runtime_error("cannot write " + tmpl + ": " + std::strerror(errno));
+  }
+  // RENAME_NOREPLACE: a file created at the target while we measured is not clobbered.
+  const int rc = force_ ? ::rename(tmpl.c_str(), path_.c_str())
+                        : ::renameat2(AT_FDCWD, tmpl.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE);
+  if (rc != 0) {
+    const int err = errno;
+    ::unlink(tmpl.c_str());
+    throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(err) +
+                             (err == EEXIST ? " (it appeared while running; pass --force to overwrite)" : ""));
+  }
+}
+
+}  // namespace lfbench

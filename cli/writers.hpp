@@ -1,0 +1,33 @@
+// Writers: results as JSON, CSV or a table; and the output target — checked before anything
+// runs (so bad input writes nothing) and written atomically (temporary file + rename).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace lfbench {
+
+enum class Format { json, csv, table };
+bool parse_format(const std::string& s, Format& out);
+
+// Renders a results document (as results_json produced it) in the given format.
+std::string render(const nlohmann::json& results, Format f);
+
+class Output {
+ public:
+  // "-" = stdout. Throws BadInput if the directory is missing or not writable, or if the file
+  // exists and !force.
+  Output(std::string path, bool force);
+  bool is_stdout() const { return path_ == "-"; }
+  const std::string& path() const { return path_; }
+  // Temporary file in the same directory, then rename; without force the rename refuses to
+  // replace a file that appeared meanwhile.
+  void write(const std::string& content) const;
+
+ private:
+  std::string path_;
+  bool force_;
+};
+
+}  // namespace lfbench

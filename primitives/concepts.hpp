@@ -1,0 +1,130 @@
+// The kind concepts every primitive satisfies exactly one of, with std spellings so that
+// std::scoped_lock / std::shared_lock work on them unchanged.
+//
+// A primitive is one class per header in lfbench::prim with
+//   static constexpr std::string_view name;   // the stable id, = its file name
+//   static constexpr Traits traits;           // progress guarantee (and queue contract)
+// and ends with static_assert(<Kind><Type>).  Primitives know nothing of timing, threads or JSON.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string_view>
+
+namespace lfbench::prim {
+
+// 64 where the library does not define it (libstdc++ 12 does, but warns that its value may
+// change between compilers: we only use it for layout inside one binary).
+#ifdef __cpp_lib_hardware_interference_size
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winterference-size"
+inline constexpr std::size_t cacheline = std::hardware_destructive_interference_size;
+#pragma GCC diagnostic pop
+#else
+inline constexpr std::size_t cacheline = 64;
+#endif
+
+enum class Progress { blocking, lock_free, wait_free };
+enum class Producers { none, single, multi };  // queues only
+
+struct Traits {
+  Progress progress = Progress::blocking;
+  Producers producers = Producers::none;
+  Producers consumers = Producers::none;
+  std::string_view library = {};  // "" for lfbench's own and the standard library
+};
+
+constexpr std::string_view to_string(Progress p) {
+  switch (p) {
+    case Progress::blocking: return "blocking";
+    case Progress::lock_free: return "lock-free";
+    case Progress::wait_free: return "wait-free";
+  }
+  return "?";
+}
+
+// A value padded to its own cache line so neighbours never share it (false sharing is the
+// thing most primitives here exist to avoid).
+template <class T>
+struct alignas(cacheline) Padded {
+  T value{};
+};
+
+template <class T>
+concept Named = requires {
+  { T::name } -> std::convertible_to<std::string_view>;
+  { T::traits } -> std::convertible_to<Traits>;
+};
+
+template <class T>
+concept Lock = Named<T> && requires(T& t) {
+  t.lock();
+  t.unlock();
+  { t.try_lock() } -> std::convertible_to<bool>;
+};
+
+template <class T>
+concept SharedLock = Lock<T> && requires(T& t) {
+  t.lock_shared();
+  t.unlock_shared();
+  { t.try_lock_shared() } -> std::convertible_to<bool>;
+};
+
+// A shared 64-bit counter: add() from any thread, read() the total (monotonic per reader).
+template <class T>
+concept Counter = Named<T> && requires(T& t, std::uint64_t n) {
+  t.add(n);
+  { t.read() } -> std::convertible_to<std::uint64_t>;
+};
+
+// A map from 64-bit keys to 64-bit values; get_or_add inserts `value` if absent and returns
+// the value that is in the map afterwards (so exactly one caller's value wins per key).
+template <class T>
+concept Map = Named<T> && requires(T& t, std::uint64_t k, std::uint64_t v, std::uint64_t* out) {
+  { t.find(k, out) } -> std::convertible_to<bool>;
+  { t.get_or_add(k, v) } -> std::convertible_to<std::uint64_t>;
+  { t.size() } -> std::convertible_to<std::size_t>;
+};
+
+// A published value: read(fn) calls fn with a consistent view; update(fn) publishes fn's
+// modification of the current value as the next one.
+template <class T>
+concept Snapshot = Named<T> && requires(T& t) {
+  typename T::value_type;
+  t.read([](const typename T::value_type&) {});
+  t.update([](typename T::value_type&) {});
+};
+
+template <class T>
+concept Queue = Named<T> && requires(T& t, std::uint64_t v, std::uint64_t& out) {
+  { t.try_push(v) } -> std::convertible_to<bool>;
+  { t.try_pop(out) } -> std::convertible_to<bool>;
+};
+
+// Compile-time lists of primitive types, one per kind (see kinds.hpp).
+template <class... Ts>
+struct TypeList {};
+
+template <class... Lists>
+struct Concat;
+template <>
+struct Concat<> {
+  using type = TypeList<>;
+};
+template <class... A>
+struct Concat<TypeList<A...>> {
+  using type = TypeList<A...>;
+};
+template <class... A, class... B, class... Rest>
+struct Concat<TypeList<A...>, TypeList<B...>, Rest...> {
+  using type = typename Concat<TypeList<A..., B...>, Rest...>::type;
+};
+
+template <class... Ts, class F>
+void for_each_type(TypeList<Ts...>, F&& f) {
+  (f.template operator()<Ts>(), ...);
+}
+
+}  // namespace lfbench::prim

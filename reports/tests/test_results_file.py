@@ -1,0 +1,102 @@
+"""Every kind of results file lfbench writes validates against reports/results.schema.json, and
+Google Benchmark's own compare.py reads lfbench files."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+import jsonschema
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "reports" / "results.schema.json").read_text())
+LFBENCH = os.environ.get("LFBENCH_BIN", "lfbench")
+COMPARE_PY = "/usr/share/benchmark/compare.py"
+
+
+def lfbench(*args, cwd, check=True):
+    p = subprocess.run([LFBENCH, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    if check and p.returncode != 0:
+        raise AssertionError(f"lfbench {' '.join(args)} -> {p.returncode}\n{p.stderr}")
+    return p
+
+
+def validate(path):
+    doc = json.loads(Path(path).read_text())
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+    return doc
+
+
+SMALL = ["--duration", "10ms", "--repetitions", "2", "--warmup", "0s", "--quiet"]
+
+
+class ResultsFiles(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = Path(cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_schema_is_a_valid_schema(self):
+        jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+    def test_plain_run_validates(self):
+        lfbench("run", "counter", "--threads", "1,2", *SMALL, "-o", "plain.json", cwd=self.dir)
+        doc = validate(self.dir / "plain.json")
+        self.assertTrue(all("lfbench" in e for e in doc["benchmarks"]))
+        self.assertNotIn("latency_ns", doc["benchmarks"][0]["lfbench"])
+
+    def test_latency_run_validates_and_has_percentiles(self):
+        lfbench("run", "counter", "--primitive", "std_mutex", "--threads", "2", "--latency", *SMALL,
+                "-o", "latency.json", cwd=self.dir)
+        doc = validate(self.dir / "latency.json")
+        lat = doc["benchmarks"][0]["lfbench"]["latency_ns"]
+        self.assertGreater(lat["samples"], 0)
+        self.assertLessEqual(lat["p50"], lat["p99"])
+        self.assertLessEqual(lat["p99"], lat["max"])
+
+    def test_every_quick_suite_scenario_validates(self):
+        lfbench("run", "--suite", "quick", *SMALL, "-o", "quick.json", cwd=self.dir)
+        doc = validate(self.dir / "quick.json")
+        scenarios = {e["lfbench"]["scenario"] for e in doc["benchmarks"]}
+        self.assertIn("counter", scenarios)
+        self.assertIn("empty", scenarios)
+
+    def test_interrupted_run_validates(self):
+        p = subprocess.Popen([LFBENCH, "run", "counter", "--threads", "1", "--param", "read_pct=0",
+                              "--duration", "100ms", "--repetitions", "2", "--warmup", "0s", "--quiet",
+                              "-o", "interrupted.json"], cwd=self.dir, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 130, err)
+        doc = validate(self.dir / "interrupted.json")
+        self.assertTrue(doc["context"]["lfbench_incomplete"])
+
+    def test_schema_rejects_an_entry_without_lfbench_fields(self):
+        lfbench("run", "empty", "--threads", "1", *SMALL, "-o", "empty.json", cwd=self.dir)
+        doc = validate(self.dir / "empty.json")
+        del doc["benchmarks"][0]["lfbench"]["verification"]
+        with self.assertRaises(jsonschema.ValidationError):
+            jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+
+    @unittest.skipUnless(Path(COMPARE_PY).exists(), "libbenchmark-tools not installed")
+    def test_google_benchmark_compare_py_reads_lfbench_files(self):
+        for name in ("a.json", "b.json"):
+            lfbench("run", "counter", "--primitive", "atomic_*", "--threads", "1", "--param", "read_pct=0",
+                    *SMALL, "-o", name, cwd=self.dir)
+        p = subprocess.run(["/usr/bin/python3", COMPARE_PY, "benchmarks", "a.json", "b.json"], cwd=self.dir,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("counter/atomic_relaxed/read_pct:0/threads:1", p.stdout)
+        self.assertIn("counter/atomic_seq_cst/read_pct:0/threads:1", p.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

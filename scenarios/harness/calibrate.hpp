@@ -1,0 +1,29 @@
+// A short calibration of the machine, run before measuring (well under a second): the physical
+// floor contended results are read against.
+#pragma once
+
+#include <vector>
+
+#include "topology.hpp"
+
+namespace lfbench {
+
+struct Calibration {
+  // Core-to-core cache-line round trip between two pinned threads (ping-pong on one line).
+  double c2c_round_trip_ns = 0;  // median of samples
+  double c2c_p10_ns = 0, c2c_p90_ns = 0;
+  bool c2c_bimodal = false;  // samples fall in two clusters far apart (e.g. ~50 and ~220 ns)
+  int c2c_cpu_a = -1, c2c_cpu_b = -1;  // -1: only one CPU, no round trip measured
+  std::vector<double> c2c_samples_ns;
+  double atomic_rmw_ns = 0;  // uncontended fetch_add on a private line
+  double timer_ns = 0;       // one steady_clock::now()
+  double seconds = 0;        // how long calibration took
+};
+
+Calibration calibrate(const Topology& topo);
+
+// Split into two clusters at the widest gap; bimodal when both hold >= 20% of the samples and
+// the upper cluster's median is at least 1.5x the lower one's. Exposed for testing.
+bool is_bimodal(std::vector<double> samples);
+
+}  // namespace lfbench

@@ -1,0 +1,26 @@
+#include "plan.hpp"
+
+#include <algorithm>
+
+namespace lfbench {
+
+std::string CellPlan::run_name() const {
+  std::string n = scenario->id + "/" + primitive->id;
+  for (const auto& [k, v] : params.items()) n += "/" + k + ":" + v;
+  return n + "/threads:" + std::to_string(threads);
+}
+
+unsigned Plan::max_threads() const {
+  unsigned m = 1;
+  for (const auto& c : cells) m = std::max(m, c.threads);
+  return m;
+}
+
+std::chrono::nanoseconds Plan::estimate() const {
+  using namespace std::chrono_literals;
+  std::chrono::nanoseconds t = cells.empty() ? 0ns : 300ms;  // calibration and start-up
+  for (const auto& c : cells) t += c.warmup + c.repetitions * c.duration + 2ms * (c.repetitions + 1);
+  return t;
+}
+
+}  // namespace lfbench

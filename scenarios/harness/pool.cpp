@@ -1,0 +1,128 @@
+#include "pool.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+
+namespace lfbench {
+
+namespace {
+using clock = std::chrono::steady_clock;
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+}  // namespace
+
+std::uint64_t WindowResult::total_ops() const {
+  std::uint64_t n = 0;
+  for (auto k : ops_by_kind) n += k;
+  return n;
+}
+
+struct alignas(prim::cacheline) Pool::Slot {
+  Worker worker;
+  clock::time_point end{};
+};
+
+Pool::Pool(unsigned threads, Pin pin) {
+  const auto order = read_topology().order(pin);
+  for (unsigned i = 0; i < threads; ++i) {
+    cpus_.push_back(order.empty() ? -1 : order[i % order.size()]);
+    workers_.push_back(std::make_unique<Slot>());
+  }
+  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this, i] { worker_main(i); });
+}
+
+Pool::~Pool() {
+  quit_ = true;
+  generation_.fetch_add(1, std::memory_order_release);  // publishes quit_
+  generation_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void Pool::worker_main(unsigned index) {
+  pin_current_thread(cpus_[index]);
+  Slot& slot = *workers_[index];
+  std::uint32_t seen = 0;
+  for (;;) {
+    generation_.wait(seen, std::memory_order_acquire);
+    // acquire: the window setup (cell_, active_, setup_, quit_) written before the bump.
+    seen = generation_.load(std::memory_order_acquire);
+    if (quit_) return;
+    const bool active = index < active_;
+    if (active) {
+      Worker::Setup s = setup_;
+      s.tid = index;
+      slot.worker.begin(s);
+    }
+    // Start barrier. Every worker, active or not, acknowledges each window, so none is still
+    // reading this window's setup when the coordinator writes the next one. Active ones then
+    // sleep until the coordinator releases everyone at once (futex wait, not spinning: with
+    // more threads than cores a spinning waiter would steal the slice of one not yet arrived).
+    if (ready_.fetch_add(1, std::memory_order_acq_rel) + 1 == size()) ready_.notify_one();
+    if (!active) continue;
+    go_.wait(false, std::memory_order_acquire);
+
+    cell_->run(slot.worker);
+
+    slot.end = clock::now();
+    // release: publishes this worker's counts and end time to the coordinator.
+    if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) running_.notify_one();
+  }
+}
+
+WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
+  cell.begin_window();
+  cell_ = &cell;
+  active_ = opt.threads;
+  setup_ = Worker::Setup{&stop_, 0, opt.threads, std::max<std::uint32_t>(1, opt.batch),
+                         opt.latency ? 63u : 0u};
+  // relaxed: all three are published by the release bump of generation_ below.
+  stop_.store(false, std::memory_order_relaxed);
+  go_.store(false, std::memory_order_relaxed);
+  ready_.store(0, std::memory_order_relaxed);
+  running_.store(active_, std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_release);
+  generation_.notify_all();
+
+  for (std::uint32_t r; (r = ready_.load(std::memory_order_acquire)) != size();)
+    ready_.wait(r, std::memory_order_acquire);
+
+  WindowResult res;
+  const double cpu0 = process_cpu_seconds();
+  const auto t0 = clock::now();
+  go_.store(true, std::memory_order_release);
+  go_.notify_all();
+
+  const bool completed = opt.wait ? opt.wait(opt.duration) : (std::this_thread::sleep_for(opt.duration), true);
+  // relaxed: the flag carries no data; workers publish their results through running_.
+  stop_.store(true, std::memory_order_relaxed);
+  for (std::uint32_t r; (r = running_.load(std::memory_order_acquire)) != 0;)
+    running_.wait(r, std::memory_order_acquire);
+  const double cpu1 = process_cpu_seconds();
+
+  auto t_end = t0;
+  res.per_thread_ops.resize(active_);
+  for (unsigned i = 0; i < active_; ++i) {
+    const Slot& s = *workers_[i];
+    t_end = std::max(t_end, s.end);
+    std::uint64_t mine = 0;
+    for (unsigned k = 0; k < kMaxOpKinds; ++k) {
+      mine += s.worker.ops()[k];
+      res.ops_by_kind[k] += s.worker.ops()[k];
+      if (opt.latency) res.latency[k].merge(s.worker.latency()[k]);
+    }
+    res.per_thread_ops[i] = mine;
+  }
+  res.seconds = std::chrono::duration<double>(t_end - t0).count();
+  res.cpu_seconds = cpu1 - cpu0;
+  res.interrupted = !completed;
+  res.verdict = cell.verify();
+  res.metrics = cell.metrics();
+  return res;
+}
+
+}  // namespace lfbench

@@ -1,0 +1,31 @@
+#include "results.hpp"
+
+#include <algorithm>
+
+namespace lfbench {
+
+Summary CellResult::ns_per_op() const {
+  std::vector<double> v;
+  v.reserve(windows.size());
+  for (const auto& w : windows)
+    v.push_back(w.seconds * 1e9 / static_cast<double>(std::max<std::uint64_t>(1, w.total_ops())));
+  return summarize(v);
+}
+
+bool CellResult::valid() const {
+  return std::all_of(windows.begin(), windows.end(), [](const WindowResult& w) { return w.verdict.ok; });
+}
+
+std::vector<std::string> CellResult::flags(unsigned logical_cpus) const {
+  std::vector<std::string> f;
+  if (windows.size() > 1 && is_noisy(ns_per_op())) f.push_back("noisy");
+  if (plan.threads > logical_cpus) f.push_back("oversubscribed");
+  if (!valid()) f.push_back("invalid");
+  return f;
+}
+
+bool Results::all_valid() const {
+  return std::all_of(cells.begin(), cells.end(), [](const CellResult& c) { return c.valid(); });
+}
+
+}  // namespace lfbench

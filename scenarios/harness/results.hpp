@@ -1,0 +1,38 @@
+// The results model: what the runner measured, before any writer formats it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calibrate.hpp"
+#include "plan.hpp"
+#include "pool.hpp"
+#include "stats.hpp"
+
+namespace lfbench {
+
+struct CellResult {
+  CellPlan plan;
+  std::size_t index = 0;              // position in the plan (= Google Benchmark's family_index)
+  std::vector<WindowResult> windows;  // measured windows, warm-up excluded
+  bool complete = false;              // all repetitions ran (false when interrupted)
+
+  // Derived over the windows.
+  Summary ns_per_op() const;  // per window: seconds * 1e9 / total ops
+  bool valid() const;         // every window's verify passed
+  std::vector<std::string> flags(unsigned logical_cpus) const;  // noisy, oversubscribed, ...
+};
+
+struct Results {
+  std::vector<CellResult> cells;
+  Calibration calibration;
+  std::vector<int> worker_cpus;  // pinning actually used, per worker
+  std::string pin;
+  bool interrupted = false;
+  std::string gbench_json;  // Google Benchmark's JSONReporter output for the same run
+
+  bool all_valid() const;
+};
+
+}  // namespace lfbench

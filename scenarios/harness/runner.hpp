@@ -1,0 +1,30 @@
+// Runs a plan through Google Benchmark: each cell is a registered benchmark with manual time,
+// one iteration = one window (its manual time is the window's ns per operation), repetitions
+// = the plan's; Google Benchmark computes the aggregates and writes its JSON, which the
+// results writer extends with lfbench's fields.
+#pragma once
+
+#include <functional>
+
+#include "results.hpp"
+
+namespace lfbench {
+
+struct RunProgress {
+  std::size_t cell = 0, cells = 0;   // current cell index (0-based) and count
+  std::size_t windows_done = 0, windows_total = 0;
+  std::string run_name;
+};
+
+struct RunOptions {
+  Pin pin = Pin::compact;
+  bool calibrate = true;
+  // See WindowOptions::wait. Returns false when interrupted: the current cell is dropped and
+  // no new cell starts.
+  std::function<bool(std::chrono::nanoseconds)> wait = {};
+  std::function<void(const RunProgress&)> progress = {};  // called between windows
+};
+
+Results run_plan(const Plan& plan, const RunOptions& opt);
+
+}  // namespace lfbench

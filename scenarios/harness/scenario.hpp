@@ -1,0 +1,117 @@
+// What a scenario is: its id, parameters (declared once: the CLI, the plan, the JSON and
+// `describe` all read them from here), the primitives it accepts, and per cell a Cell holding
+// the shared state, the per-thread operation and the verify step. A scenario file registers
+// itself with a static `Registration`; the harness knows no scenario or primitive by name.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "../../primitives/concepts.hpp"
+#include "worker.hpp"
+
+namespace lfbench {
+
+struct ParamSpec {
+  std::string name;
+  std::string help;
+  std::vector<std::string> default_sweep;
+  std::int64_t min = 0, max = 0;     // inclusive range of an integer parameter
+  std::vector<std::string> choices;  // non-empty: an enumerated parameter
+  std::string unit = {};             // "%", "ns", "entries", ...
+  bool is_int() const { return choices.empty(); }
+};
+
+// One cell's parameter values, in the scenario's declared order.
+class Params {
+ public:
+  void set(std::string name, std::string value);
+  std::int64_t integer(std::string_view name) const;  // REQUIRES: an integer param of the cell
+  const std::string& text(std::string_view name) const;
+  bool has(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+struct CellSpec {
+  const Params& params;
+  unsigned threads;
+};
+
+struct Verdict {
+  bool ok = true;
+  std::string detail;  // what was checked, or what broke
+};
+
+// Extra per-window figures a scenario reports (name with unit, value), e.g. "max_write_wait_ns".
+using Metrics = std::vector<std::pair<std::string, double>>;
+
+// A cell's shared state, built once per cell and reused across its windows. begin_window,
+// verify and metrics run on the coordinating thread while no worker runs.
+class Cell {
+ public:
+  virtual ~Cell() = default;
+  virtual void begin_window() {}
+  virtual void run(Worker& w) = 0;  // on each of the cell's threads: its share of one window
+  virtual Verdict verify() = 0;     // after every window: the scenario's oracle
+  virtual Metrics metrics() { return {}; }
+};
+
+struct PrimitiveEntry {
+  std::string id;
+  std::string kind;  // the concept it is used through: "Lock", "SharedLock", "Counter", ...
+  prim::Traits traits;
+  std::function<std::unique_ptr<Cell>(const CellSpec&)> make;
+  std::vector<std::string> ignores = {};  // parameters that do not apply to this primitive
+};
+
+struct Scenario {
+  std::string id;
+  std::string summary;
+  std::vector<ParamSpec> params;
+  std::vector<std::string> op_kinds;  // what op() returns indexes; empty when it returns void
+  std::vector<PrimitiveEntry> primitives;
+  std::uint32_t batch = 64;  // ops between stop-flag checks; lower it for slow operations
+
+  const PrimitiveEntry* primitive(std::string_view id) const;
+  const ParamSpec* param(std::string_view name) const;
+};
+
+// All registered scenarios, sorted by id.
+const std::vector<Scenario>& scenarios();
+const Scenario* find_scenario(std::string_view id);
+
+struct Registration {
+  explicit Registration(Scenario s);
+};
+
+template <class P>
+constexpr std::string_view kind_of() {
+  if constexpr (prim::SharedLock<P>) return "SharedLock";
+  else if constexpr (prim::Lock<P>) return "Lock";
+  else if constexpr (prim::Counter<P>) return "Counter";
+  else if constexpr (prim::Map<P>) return "Map";
+  else if constexpr (prim::Snapshot<P>) return "Snapshot";
+  else if constexpr (prim::Queue<P>) return "Queue";
+  else return "?";
+}
+
+// The registry entry for primitive P measured by the cell type CellT (constructible from a
+// CellSpec): the usual way a scenario lists its primitives.
+template <class P, class CellT>
+PrimitiveEntry entry(std::vector<std::string> ignores = {}) {
+  return PrimitiveEntry{std::string(P::name), std::string(kind_of<P>()), P::traits,
+                        [](const CellSpec& s) -> std::unique_ptr<Cell> {
+                          return std::make_unique<CellT>(s);
+                        },
+                        std::move(ignores)};
+}
+
+}  // namespace lfbench

@@ -1,0 +1,108 @@
+// What a scenario's Cell::run sees of its thread: its index, and loop(op), which runs the
+// operation until the window's stop flag is raised. The flag is read once per batch, so its
+// cost is a fraction of a nanosecond per operation; ops are counted in a register-resident
+// local and stored once per batch.
+//
+// op() returns void, or the index of the kind of operation it did (e.g. 0 = read,
+// 1 = write, in the order of Scenario::op_kinds) so that kinds are counted and timed apart.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <type_traits>
+
+#include "histogram.hpp"
+
+namespace lfbench {
+
+inline constexpr unsigned kMaxOpKinds = 4;
+
+class Worker {
+ public:
+  unsigned tid() const noexcept { return tid_; }
+  unsigned threads() const noexcept { return threads_; }
+  bool stopping() const noexcept { return stop_->load(std::memory_order_relaxed); }
+
+  template <class Op>
+  void loop(Op&& op) {
+    if (sample_mask_ == 0)
+      plain(op);
+    else
+      sampled(op);
+  }
+
+  // For a scenario thread that paces itself instead of calling loop() (e.g. a writer doing
+  // N updates per second): count what it did.
+  void count(unsigned kind, std::uint64_t n = 1) noexcept { ops_[kind] += n; }
+  // For such a thread: record one operation's latency (only when latency sampling is on).
+  bool sampling() const noexcept { return sample_mask_ != 0; }
+  void record_latency(unsigned kind, std::uint64_t ns) noexcept { hist_[kind].record(ns); }
+
+  // --- harness side -------------------------------------------------------------------------
+  struct Setup {
+    const std::atomic<bool>* stop;
+    unsigned tid, threads;
+    std::uint32_t batch;        // ops between stop-flag checks
+    std::uint32_t sample_mask;  // 0: no latency; else time one op in every sample_mask+1
+  };
+  void begin(const Setup& s) noexcept {
+    stop_ = s.stop;
+    tid_ = s.tid;
+    threads_ = s.threads;
+    batch_ = s.batch;
+    sample_mask_ = s.sample_mask;
+    ops_ = {};
+    for (auto& h : hist_) h.clear();
+  }
+  const std::array<std::uint64_t, kMaxOpKinds>& ops() const noexcept { return ops_; }
+  const std::array<LatencyHistogram, kMaxOpKinds>& latency() const noexcept { return hist_; }
+
+ private:
+  template <class Op>
+  static constexpr bool kinded = !std::is_void_v<std::invoke_result_t<Op&>>;
+
+  template <class Op>
+  void plain(Op& op) {
+    while (!stopping()) {
+      if constexpr (kinded<Op>) {
+        for (std::uint32_t i = 0; i < batch_; ++i) ++ops_[static_cast<unsigned>(op())];
+      } else {
+        for (std::uint32_t i = 0; i < batch_; ++i) op();
+        ops_[0] += batch_;
+      }
+    }
+  }
+
+  template <class Op>
+  void sampled(Op& op) {
+    using clock = std::chrono::steady_clock;
+    std::uint32_t n = tid_;  // offset so threads do not sample in lockstep
+    while (!stopping()) {
+      for (std::uint32_t i = 0; i < batch_; ++i, ++n) {
+        if ((n & sample_mask_) != 0) {
+          unsigned k = 0;
+          if constexpr (kinded<Op>) k = static_cast<unsigned>(op()); else op();
+          ++ops_[k];
+          continue;
+        }
+        const auto t0 = clock::now();
+        unsigned k = 0;
+        if constexpr (kinded<Op>) k = static_cast<unsigned>(op()); else op();
+        const auto t1 = clock::now();
+        ++ops_[k];
+        hist_[k].record(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+      }
+    }
+  }
+
+  const std::atomic<bool>* stop_ = nullptr;
+  unsigned tid_ = 0, threads_ = 1;
+  std::uint32_t batch_ = 64, sample_mask_ = 0;
+  std::array<std::uint64_t, kMaxOpKinds> ops_{};
+  std::array<LatencyHistogram, kMaxOpKinds> hist_{};
+};
+
+}  // namespace lfbench

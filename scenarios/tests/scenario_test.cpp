@@ -1,0 +1,74 @@
+// The registry: every scenario file is registered, and every scenario's declarations are
+// coherent (unique ids, default sweeps inside their ranges, op kinds within the harness's limit).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "lfbench_config.h"
+#include "scenarios/harness/scenario.hpp"
+
+namespace lfbench {
+namespace {
+
+TEST(Registry, EveryScenarioFileIsRegisteredUnderItsFileName) {
+  std::set<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(LFBENCH_SOURCE_DIR) / "scenarios"))
+    if (e.path().extension() == ".cpp") files.insert(e.path().stem().string());
+  ASSERT_FALSE(files.empty());
+  std::set<std::string> registered;
+  for (const auto& s : scenarios()) registered.insert(s.id);
+  EXPECT_EQ(files, registered) << "a scenario .cpp is missing from scenarios/meson.build, or registers another id";
+}
+
+TEST(Registry, DeclarationsAreCoherent) {
+  for (const auto& s : scenarios()) {
+    SCOPED_TRACE(s.id);
+    EXPECT_FALSE(s.summary.empty());
+    EXPECT_FALSE(s.primitives.empty());
+    EXPECT_LE(s.op_kinds.size(), kMaxOpKinds);
+    EXPECT_GE(s.batch, 1u);
+    std::set<std::string> ids;
+    for (const auto& p : s.primitives) {
+      EXPECT_TRUE(ids.insert(p.id).second) << "duplicate primitive id " << p.id;
+      EXPECT_TRUE(p.make) << p.id;
+      for (const auto& ig : p.ignores) EXPECT_NE(s.param(ig), nullptr) << p.id << " ignores unknown " << ig;
+    }
+    for (const auto& p : s.params) {
+      SCOPED_TRACE(p.name);
+      EXPECT_FALSE(p.help.empty());
+      EXPECT_FALSE(p.default_sweep.empty());
+      for (const auto& v : p.default_sweep) {
+        if (p.is_int()) {
+          const auto n = std::stoll(v);
+          EXPECT_GE(n, p.min);
+          EXPECT_LE(n, p.max);
+        } else {
+          EXPECT_NE(std::find(p.choices.begin(), p.choices.end(), v), p.choices.end()) << v;
+        }
+      }
+    }
+  }
+}
+
+TEST(Registry, FindsByIdAndSortsById) {
+  ASSERT_NE(find_scenario("counter"), nullptr);
+  EXPECT_EQ(find_scenario("no_such_scenario"), nullptr);
+  for (std::size_t i = 1; i < scenarios().size(); ++i) EXPECT_LT(scenarios()[i - 1].id, scenarios()[i].id);
+}
+
+TEST(Params, TypedAccess) {
+  Params p;
+  p.set("read_pct", "90");
+  p.set("skew", "zipf");
+  p.set("read_pct", "50");  // replaces
+  EXPECT_EQ(p.integer("read_pct"), 50);
+  EXPECT_EQ(p.text("skew"), "zipf");
+  EXPECT_TRUE(p.has("skew"));
+  EXPECT_FALSE(p.has("shards"));
+  EXPECT_EQ(p.items().size(), 2u);
+  EXPECT_THROW(p.text("shards"), std::logic_error);
+}
+
+}  // namespace
+}  // namespace lfbench
