@@ -25,9 +25,8 @@ namespace lfbench {
 namespace {
 
 struct RunArgs {
-  std::string scenario, suite, threads, duration, warmup, output, format, pin = "compact";
+  std::string scenario, suite, threads, duration, warmup, repetitions, output, format, pin = "compact";
   std::vector<std::string> primitives, params;
-  int repetitions = 0;  // 0 = not given
   bool latency = false, force = false, plan_only = false, quiet = false;
 };
 
@@ -47,8 +46,8 @@ RunRequest from_flags(const RunArgs& a) {
   }
   if (!a.duration.empty()) r.duration = parse_duration(a.duration, "--duration");
   if (!a.warmup.empty()) r.warmup = parse_duration(a.warmup, "--warmup", true);
-  if (a.repetitions != 0)
-    r.repetitions = static_cast<unsigned>(parse_int(std::to_string(a.repetitions), "--repetitions", 1, kMaxRepetitions));
+  if (!a.repetitions.empty())
+    r.repetitions = static_cast<unsigned>(parse_int(a.repetitions, "--repetitions", 1, kMaxRepetitions));
   if (a.latency) r.latency = true;
   return r;
 }
@@ -161,8 +160,8 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   if (!parse_pin(a.pin, pin)) throw BadInput("--pin: '" + a.pin + "' is not a policy; allowed: compact, scatter, none");
   const Plan plan = make_plan(a);
   if (a.plan_only) return print_plan(plan);
-  const std::string path = a.output.empty() ? default_output() : a.output;
-  const Format format = format_for(a, path);
+  const Format format = format_for(a, a.output.empty() ? "default.json" : a.output);
+  const std::string path = a.output.empty() ? default_output() : a.output;  // creates results/
   const Output out(path, a.force);  // refuses before measuring: nothing is written on bad input
 
   Signals signals;
@@ -222,6 +221,10 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_flag("--force", a->force, "overwrite an existing output file");
   r->add_flag("--plan", a->plan_only, "print the cells and an ETA without running");
   r->add_flag("-q,--quiet", a->quiet, "no progress bar and no summary table");
+  // A repeated option takes its last value, so a script can append overrides to a command.
+  for (const char* name : {"--suite", "--threads", "--duration", "--repetitions", "--warmup", "--pin", "--output",
+                           "--format"})
+    r->get_option(name)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   r->callback([&action, a, &argv] { action = [a, &argv] { return run(*a, argv); }; });
 }
 

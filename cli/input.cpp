@@ -116,7 +116,7 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
       pick = &c;
     }
   }
-  if (!pick || best > std::max<std::size_t>(3, word.size() / 2)) return "";
+  if (!pick || best > std::max<std::size_t>(3, std::max(word.size(), pick->size()) / 2)) return "";
   return ", did you mean '" + *pick + "'?";
 }
 

@@ -96,6 +96,20 @@ Plan build_plan(const std::vector<RunRequest>& runs, const RunRequest& flags, bo
                      (names.empty() ? " (this scenario has no parameters)" : " (parameters: " + join(names) + ")"));
   }
 
+  // Flags' --primitive patterns filter suite runs: each must match in at least one run.
+  if (from_suite)
+    for (const auto& pat : flags.primitives) {
+      std::vector<std::string> all;
+      bool matched = false;
+      for (const auto& r : runs)
+        for (const auto& p : scenario_or_throw(r.scenario, r.origin).primitives) {
+          all.push_back(p.id);
+          matched |= fnmatch(pat.c_str(), p.id.c_str(), 0) == 0;
+        }
+      if (!matched)
+        throw BadInput("--primitive: no primitive of this suite matches '" + pat + "'" + did_you_mean(pat, all));
+    }
+
   Plan plan;
   std::set<std::string> seen;
   for (const auto& r : runs) {
@@ -125,7 +139,10 @@ Plan build_plan(const std::vector<RunRequest>& runs, const RunRequest& flags, bo
 
     auto prims = select_primitives(s, r.primitives, from_suite, where);
     if (from_suite && !flags.primitives.empty()) {
-      const auto keep = select_primitives(s, flags.primitives, true, "--primitive: ");
+      std::vector<const PrimitiveEntry*> keep;
+      for (const auto& p : s.primitives)
+        for (const auto& pat : flags.primitives)
+          if (fnmatch(pat.c_str(), p.id.c_str(), 0) == 0) keep.push_back(&p);
       std::erase_if(prims, [&](const PrimitiveEntry* p) { return std::find(keep.begin(), keep.end(), p) == keep.end(); });
     }
 
