@@ -89,7 +89,6 @@ std::vector<double> ping_pong(int cpu_a, int cpu_b) {
   }
   phase.store(2, std::memory_order_relaxed);
   b.join();
-  pin_current_thread(-1);
   return samples;
 }
 
@@ -122,9 +121,11 @@ Calibration calibrate(const Topology& topo) {
   c.atomic_rmw_ns = ns_per_call([&] { a.fetch_add(1, std::memory_order_relaxed); }, 20000, 15);
   const auto order = topo.order(Pin::scatter);
   if (order.size() >= 2) {
+    // The ping-pong pins this thread; it runs on a short-lived thread so the caller's
+    // affinity is untouched.
     c.c2c_cpu_a = order[0];
     c.c2c_cpu_b = order[1];
-    c.c2c_samples_ns = ping_pong(c.c2c_cpu_a, c.c2c_cpu_b);
+    std::thread([&] { c.c2c_samples_ns = ping_pong(c.c2c_cpu_a, c.c2c_cpu_b); }).join();
     if (c.c2c_samples_ns.empty()) {
       c.c2c_cpu_a = c.c2c_cpu_b = -1;
     } else {
