@@ -3,10 +3,17 @@
 // (LFBENCH_HAVE_<LIB>, set by meson).
 #pragma once
 
+#include "lfbench_config.h"
+
 #include "atomic_counter.hpp"
+#include "atomic_shared_ptr_snapshot.hpp"
 #include "cas_loop.hpp"
 #include "concepts.hpp"
+#include "lib/urcu_memb_snapshot.hpp"
+#include "lib/urcu_qsbr_snapshot.hpp"
+#include "mutex_snapshot.hpp"
 #include "pthread_spinlock.hpp"
+#include "shared_mutex_snapshot.hpp"
 #include "std_mutex.hpp"
 #include "striped_counter.hpp"
 #include "ttas_spinlock.hpp"
@@ -16,5 +23,14 @@ namespace lfbench::prim {
 using Locks = TypeList<StdMutex, TtasSpinlock, PthreadSpinlock>;
 
 using Counters = TypeList<AtomicRelaxed, AtomicSeqCst, CasLoop, StripedCounter>;
+
+// Snapshots are templates over the value they publish: Snapshots<V> lists them for value V.
+template <class V>
+using Snapshots = typename Concat<TypeList<MutexSnapshot<V>, SharedMutexSnapshot<V>, AtomicSharedPtrSnapshot<V>>
+#if LFBENCH_HAVE_URCU
+                                  ,
+                                  TypeList<UrcuMembSnapshot<V>, UrcuQsbrSnapshot<V>>
+#endif
+                                  >::type;
 
 }  // namespace lfbench::prim
