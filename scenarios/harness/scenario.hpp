@@ -100,7 +100,7 @@ constexpr std::string_view kind_of() {
   else if constexpr (prim::Map<P>) return "Map";
   else if constexpr (prim::Snapshot<P>) return "Snapshot";
   else if constexpr (prim::Queue<P>) return "Queue";
-  else return "?";
+  else return "none";  // a stand-in (the empty scenario measures no primitive)
 }
 
 // The registry entry for primitive P measured by the cell type CellT (constructible from a
