@@ -271,16 +271,16 @@ Verdict judge(std::span<const double> base, std::span<const double> next, bool f
   const double p = mann_whitney_p(base, next);
   if (p_out) *p_out = p;
   if (min_p(base.size(), next.size()) >= o.alpha) return Verdict::too_few_repetitions;
-  // lfbench run flags a cell noisy when its repetitions disagree (wide or bimodal): then the
-  // repetitions do not describe the cell, and neither would a test over them.
-  if (flagged_noisy) return Verdict::noisy;
   const double ratio = median({next.begin(), next.end()}) / median({base.begin(), base.end()});
+  // Significance first: lfbench run interleaves repetitions across cells, so a cell's samples
+  // already carry the machine's drift and the rank test weighs them as they are. A clear shift
+  // beyond the threshold is a verdict even in a cell flagged noisy.
   // Symmetric in log space: if B is "slower" than A, A is "faster" than B.
   if (p < o.alpha && ratio > 1 + o.threshold) return Verdict::slower;
   if (p < o.alpha && ratio < 1 / (1 + o.threshold)) return Verdict::faster;
-  // Not significant. "same" promises a threshold-sized change would have shown; it could not
-  // when either side's repetitions spread wider than the threshold.
-  if (spread(base) > o.threshold || spread(next) > o.threshold) return Verdict::noisy;
+  // Not a clear shift. "same" promises a threshold-sized change would have shown; it could not
+  // when lfbench run flagged the cell noisy or either side spreads wider than the threshold.
+  if (flagged_noisy || spread(base) > o.threshold || spread(next) > o.threshold) return Verdict::noisy;
   return Verdict::same;
 }
 
