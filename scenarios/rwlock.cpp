@@ -64,8 +64,9 @@ class Exclusive {
 
 // Runs the read section f() under P's read protocol and returns f's result; for an
 // optimistic lock, only a validated attempt's result, counting discarded attempts in `retries`.
+// Always inlined: it sits on the measured path of every read.
 template <class P, class F>
-auto read_section(P& p, std::uint64_t& retries, F&& f) {
+[[gnu::always_inline]] inline auto read_section(P& p, std::uint64_t& retries, F&& f) {
   if constexpr (prim::OptimisticLock<P>) {
     for (;;) {
       const std::uint64_t s = p.read_begin();
@@ -82,7 +83,7 @@ auto read_section(P& p, std::uint64_t& retries, F&& f) {
 }
 
 // "Real work": a chain of dependent multiply-adds the compiler cannot fold or drop.
-inline std::uint64_t work(std::uint64_t x, std::uint32_t iters) noexcept {
+[[gnu::always_inline]] inline std::uint64_t work(std::uint64_t x, std::uint32_t iters) noexcept {
   for (std::uint32_t i = 0; i < iters; ++i) {
     x = x * 0x5851F42D4C957F2Dull + 0x14057B7EF767814Full;
     asm volatile("" : "+r"(x));
@@ -163,16 +164,20 @@ class RwCell final : public Cell {
       if (parallel_iters_ != 0) sink = work(sink + x, parallel_iters_);
       if ((x & 0xFFFF) < read_per_64k_) {
         // relaxed loads: the lock (or the seqlock's validation) orders them; see the file comment.
-        const Seen seen = read_section(lock_, retries, [&] {
-          Seen r{record_.f[0].load(std::memory_order_relaxed), false, sink};
+        // Returns whether the fields differed; `acc` keeps the work alive (a discarded
+        // optimistic attempt's value is simply overwritten).
+        std::uint64_t acc = sink;
+        torn += read_section(lock_, retries, [&]() -> bool {
+          const std::uint64_t first = record_.f[0].load(std::memory_order_relaxed);
+          bool differs = false;
+          acc = sink;
           for (unsigned i = 1; i < kFields; ++i) {
-            r.acc = work(r.acc + r.first, field_iters_);
-            r.differs |= record_.f[i].load(std::memory_order_relaxed) != r.first;
+            acc = work(acc + first, field_iters_);
+            differs |= record_.f[i].load(std::memory_order_relaxed) != first;
           }
-          return r;
+          return differs;
         });
-        sink = seen.acc;
-        torn += seen.differs;
+        sink = acc;
         ++reads;
         return kRead;
       }
@@ -228,11 +233,6 @@ class RwCell final : public Cell {
   }
 
  private:
-  struct Seen {
-    std::uint64_t first;
-    bool differs;
-    std::uint64_t acc;
-  };
   struct State {
     std::uint64_t reads = 0, torn = 0, retries = 0, writes = 0, late = 0, wait_sum = 0, wait_max = 0;
   };
