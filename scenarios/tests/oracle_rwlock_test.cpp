@@ -4,13 +4,11 @@
 // Includes the scenario's source so its cell template can measure a test-only primitive.
 #include <gtest/gtest.h>
 
-#include "scenarios/harness/pool.hpp"
 #include "scenarios/rwlock.cpp"
+#include "scenarios/tests/oracle.hpp"
 
 namespace lfbench {
 namespace {
-
-using namespace std::chrono_literals;
 
 // Broken on purpose: writers exclude each other, readers take nothing. TSan-clean (the record
 // is relaxed atomics) but logically broken: a read can interleave with a write.
@@ -32,28 +30,12 @@ static_assert(prim::SharedLock<ReadersSkipTheLock>);
 
 template <class P>
 std::vector<Verdict> windows(unsigned threads, int n, std::int64_t read_pct, std::int64_t critical_ns) {
-  Params params;
-  params.set("read_pct", std::to_string(read_pct));
-  params.set("critical_ns", std::to_string(critical_ns));
-  params.set("parallel_ns", "0");
-  RwCell<P> cell(CellSpec{params, threads});
-  Pool pool(threads, Pin::compact);
-  WindowOptions opt;
-  opt.threads = threads;
-  opt.duration = 20ms;
-  std::vector<Verdict> out;
-  for (int i = 0; i < n; ++i) out.push_back(pool.run_window(cell, opt).verdict);
-  return out;
+  return test::verdicts<RwCell<P>>(threads, n,
+                                   {{"read_pct", read_pct}, {"critical_ns", critical_ns}, {"parallel_ns", 0}});
 }
 
 TEST(RwlockOracle, CatchesReadersThatSkipTheLock) {
-  int failed = 0;
-  std::string detail;
-  for (const auto& v : windows<ReadersSkipTheLock>(4, 10, 50, 100))
-    if (!v.ok) {
-      ++failed;
-      detail = v.detail;
-    }
+  const auto [failed, detail] = test::failures(windows<ReadersSkipTheLock>(4, 10, 50, 100));
   EXPECT_GT(failed, 0) << "the oracle never noticed unprotected reads";
   if (failed) {
     EXPECT_NE(detail.find("torn"), std::string::npos) << detail;
