@@ -95,6 +95,7 @@ struct Registration {
 template <class P>
 constexpr std::string_view kind_of() {
   if constexpr (prim::SharedLock<P>) return "SharedLock";
+  else if constexpr (prim::OptimisticLock<P>) return "OptimisticLock";
   else if constexpr (prim::Lock<P>) return "Lock";
   else if constexpr (prim::Counter<P>) return "Counter";
   else if constexpr (prim::Map<P>) return "Map";
