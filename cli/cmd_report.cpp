@@ -1,8 +1,111 @@
-// lfbench report: not built yet (placeholder so the command list is wired; see its issue).
+// lfbench report RESULTS.json [MORE.json ...] -o DIR [--force]
+//
+// The report is Python + matplotlib (reports/lfbench_report.py); this command finds a Python that
+// has matplotlib and the installed script, runs it, and passes its exit code through. Input
+// checks (missing file, not a results file, non-empty DIR) live in the script, so running it by
+// hand behaves the same.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
 #include "commands.hpp"
+#include "input.hpp"
+#include "lfbench_config.h"
 
 namespace lfbench {
 
-void add_report_command(CLI::App&, Action&) {}
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ReportOptions {
+  std::vector<std::string> results;
+  std::string out_dir;
+  bool force = false;
+};
+
+// Runs argv (PATH lookup for a bare name) and returns its exit code; 127 if it cannot be started.
+// `quiet` sends its stdout and stderr to /dev/null.
+int spawn(const std::vector<std::string>& argv, bool quiet) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return 127;
+  if (pid == 0) {
+    if (quiet) {
+      const int null = open("/dev/null", O_WRONLY);
+      if (null >= 0) {
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+      }
+    }
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return 127;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 127;
+}
+
+// $LFBENCH_PYTHON, then Debian's /usr/bin/python3, then python3 on PATH (often a separate
+// interpreter without Debian's packages): the first that imports matplotlib.
+std::string find_python() {
+  std::vector<std::string> candidates;
+  if (const char* env = std::getenv("LFBENCH_PYTHON"); env && *env) candidates.emplace_back(env);
+  candidates.emplace_back("/usr/bin/python3");
+  candidates.emplace_back("python3");
+  for (const auto& py : candidates)
+    if (spawn({py, "-c", "import matplotlib"}, true) == 0) return py;
+  throw BadInput("report: no Python with matplotlib found (tried $LFBENCH_PYTHON, /usr/bin/python3, python3); "
+                 "install python3-matplotlib (apt-get install python3-matplotlib) or set LFBENCH_PYTHON");
+}
+
+// Installed: <prefix>/bin/lfbench and <prefix>/share/lfbench/reports/lfbench_report.py; in a
+// build tree, the source tree's reports/.
+fs::path find_script() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path candidates[] = {(ec ? fs::path(".") : exe.parent_path()) / "../share/lfbench/reports/lfbench_report.py",
+                                 fs::path(LFBENCH_SOURCE_DIR) / "reports/lfbench_report.py"};
+  for (const auto& p : candidates)
+    if (fs::is_regular_file(p, ec)) return p;
+  throw BadInput("report: reports/lfbench_report.py not found (looked in " + candidates[0].string() + " and " +
+                 candidates[1].string() + "); reinstall lfbench");
+}
+
+int report(const ReportOptions& o) {
+  const std::string python = find_python();
+  std::vector<std::string> argv = {python, find_script().string()};
+  argv.insert(argv.end(), o.results.begin(), o.results.end());
+  argv.insert(argv.end(), {"-o", o.out_dir});
+  if (o.force) argv.emplace_back("--force");
+  return spawn(argv, false);
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, Action& action) {
+  auto o = std::make_shared<ReportOptions>();
+  auto* r = app.add_subcommand(
+      "report", "charts, recommendation matrix, HTML/Markdown/JSON report from results files (needs python3-matplotlib)");
+  r->add_option("results", o->results, "results files from `lfbench run -o`; several give side-by-side panels")
+      ->required();
+  r->add_option("-o,--output", o->out_dir, "output directory (index.html, report.md, recommendations.json, charts)")
+      ->required();
+  r->add_flag("--force", o->force, "write into a non-empty output directory");
+  r->callback([&action, o] { action = [o] { return report(*o); }; });
+}
 
 }  // namespace lfbench

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <ctime>
@@ -27,7 +28,7 @@ namespace {
 struct RunArgs {
   std::string scenario, suite, threads, duration, warmup, repetitions, output, format, pin = "compact";
   std::vector<std::string> primitives, params;
-  bool latency = false, force = false, plan_only = false, quiet = false;
+  bool latency = false, force = false, plan_only = false, quiet = false, no_interleave = false;
 };
 
 // What the flags ask for, as a RunRequest (only what was given is set).
@@ -138,8 +139,8 @@ class ProgressBar {
     const auto eta = std::chrono::nanoseconds(static_cast<std::int64_t>(frac > 0 ? elapsed * (1 - frac) / frac * 1e9 : 0));
     const int width = 24, filled = static_cast<int>(frac * width);
     std::cerr << "\r\033[K[" << std::string(static_cast<std::size_t>(filled), '#')
-              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << p.cell + 1 << "/" << p.cells
-              << " cells  ETA " << format_duration(eta) << "  " << p.run_name << std::flush;
+              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << p.windows_done << "/"
+              << p.windows_total << " windows  ETA " << format_duration(eta) << "  " << p.run_name << std::flush;
   }
 
  private:
@@ -168,6 +169,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
   RunOptions opt;
   opt.pin = pin;
+  opt.interleave = !a.no_interleave;
   opt.wait = [&signals](std::chrono::nanoseconds d) { return signals.wait(d); };
   opt.progress = [&bar](const RunProgress& p) { bar(p); };
   const auto t0 = std::chrono::steady_clock::now();
@@ -194,8 +196,10 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
               << "; results written to " << out.path() << "\n";
   }
   if (results.interrupted || signals.pending()) {
-    std::cerr << "lfbench: interrupted; " << results.cells.size() << " of " << plan.cells.size()
-              << " cells completed and written" << (out.is_stdout() ? "" : " to " + out.path()) << "\n";
+    const auto complete = std::count_if(results.cells.begin(), results.cells.end(), [](const CellResult& c) { return c.complete; });
+    std::cerr << "lfbench: interrupted; " << complete << " of " << plan.cells.size() << " cells complete, "
+              << results.cells.size() - static_cast<std::size_t>(complete) << " partial (flagged incomplete), written"
+              << (out.is_stdout() ? "" : " to " + out.path()) << "\n";
     return 130;
   }
   return results.all_valid() ? 0 : 1;
@@ -219,6 +223,9 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_option("-o,--output", a->output, "output file, or - for stdout (default: results/<host>-<timestamp>.json)");
   r->add_option("-f,--format", a->format, "json, csv or table (default: from the -o extension, else json)");
   r->add_flag("--force", a->force, "overwrite an existing output file");
+  r->add_flag("--no-interleave", a->no_interleave,
+              "run each cell's repetitions back to back (default: all cells' repetitions in random order, "
+              "so that each cell samples the machine's drift)");
   r->add_flag("--plan", a->plan_only, "print the cells and an ETA without running");
   r->add_flag("-q,--quiet", a->quiet, "no progress bar and no summary table");
   // A repeated option takes its last value, so a script can append overrides to a command.

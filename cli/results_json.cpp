@@ -1,5 +1,6 @@
 #include "results_json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <thread>
@@ -213,6 +214,10 @@ json results_json(const Results& r, const json& context) {
     }
     entries.push_back(std::move(e));
   }
+  // Interleaved repetitions finish cells in random order; the file lists them in plan order.
+  std::stable_sort(entries.begin(), entries.end(), [](const json& a, const json& b) {
+    return a.value("family_index", std::size_t{0}) < b.value("family_index", std::size_t{0});
+  });
   doc["benchmarks"] = std::move(entries);
   for (const auto& [k, v] : context.items()) doc["context"][k] = v;
   doc["context"]["lfbench_schema_version"] = kSchemaVersion;

@@ -72,6 +72,15 @@ concept SharedLock = Lock<T> && requires(T& t) {
   { t.try_lock_shared() } -> std::convertible_to<bool>;
 };
 
+// A lock whose readers do not hold it but read optimistically and validate (a seqlock):
+//   for (;;) { s = l.read_begin(); <copy>; if (!l.read_retry(s)) break; }
+// Writers use lock()/unlock(). Data read this way must be atomics read relaxed.
+template <class T>
+concept OptimisticLock = Lock<T> && requires(const T& t, std::uint64_t s) {
+  { t.read_begin() } -> std::convertible_to<std::uint64_t>;
+  { t.read_retry(s) } -> std::convertible_to<bool>;
+};
+
 // A shared 64-bit counter: add() from any thread, read() the total (monotonic per reader).
 template <class T>
 concept Counter = Named<T> && requires(T& t, std::uint64_t n) {

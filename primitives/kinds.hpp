@@ -9,18 +9,39 @@
 #include "atomic_shared_ptr_snapshot.hpp"
 #include "cas_loop.hpp"
 #include "concepts.hpp"
+#include "distributed_rwlock.hpp"
+#include "lib/ck_brlock.hpp"
+#include "lib/ck_rwlock.hpp"
+#include "lib/tbb_queuing_rw_mutex.hpp"
+#include "lib/tbb_spin_rw_mutex.hpp"
 #include "lib/urcu_memb_snapshot.hpp"
 #include "lib/urcu_qsbr_snapshot.hpp"
 #include "mutex_snapshot.hpp"
+#include "pthread_rwlock.hpp"
+#include "pthread_rwlock_prefer_writer.hpp"
 #include "pthread_spinlock.hpp"
+#include "seqlock.hpp"
 #include "shared_mutex_snapshot.hpp"
 #include "std_mutex.hpp"
+#include "std_shared_mutex.hpp"
 #include "striped_counter.hpp"
 #include "ttas_spinlock.hpp"
 
 namespace lfbench::prim {
 
 using Locks = TypeList<StdMutex, TtasSpinlock, PthreadSpinlock>;
+
+using SharedLocks = Concat<TypeList<StdSharedMutex, PthreadRwlock, PthreadRwlockPreferWriter, DistributedRwlock>,
+#if LFBENCH_HAVE_TBB
+                           TypeList<TbbSpinRwMutex, TbbQueuingRwMutex>,
+#endif
+#if LFBENCH_HAVE_CK
+                           TypeList<CkRwlock, CkBrlock>,
+#endif
+                           TypeList<>>::type;
+
+// Readers validate instead of holding the lock (concepts.hpp, OptimisticLock).
+using OptimisticLocks = TypeList<Seqlock>;
 
 using Counters = TypeList<AtomicRelaxed, AtomicSeqCst, CasLoop, StripedCounter>;
 

@@ -28,7 +28,7 @@ class CounterTest : public ::testing::Test {
 using CounterTypes = lfbench::test::GtestTypes<lfbench::prim::Counters>;
 TYPED_TEST_SUITE(CounterTest, CounterTypes, lfbench::test::PrimitiveName);
 
-constexpr std::size_t kAddsPerThread = 50'000;
+constexpr std::size_t kAddsPerThread = 200'000;  // long enough to span scheduler slices
 
 // What writer t adds on its i-th call: mostly add(1), some add(k) with a per-thread k, and now
 // and then a value above 32 bits so that a counter truncated to 32 bits anywhere is caught.

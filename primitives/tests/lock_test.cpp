@@ -36,7 +36,7 @@ TYPED_TEST_SUITE(LockTest, LockTypes, lfbench::test::PrimitiveName);
 
 // Oversubscribed spinlocks hand over slowly (a waiter may spin out its time slice while the
 // holder is descheduled), so the per-thread work is modest; the contention is what matters.
-constexpr std::size_t kItersPerThread = 50'000;
+constexpr std::size_t kItersPerThread = 200'000;  // long enough to span scheduler slices
 
 TYPED_TEST(LockTest, SatisfiesTheLockConceptWithStdSpellings) {
   using L = TypeParam;

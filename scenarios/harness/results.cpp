@@ -21,6 +21,7 @@ std::vector<std::string> CellResult::flags(unsigned logical_cpus) const {
   if (windows.size() > 1 && is_noisy(ns_per_op())) f.push_back("noisy");
   if (plan.threads > logical_cpus) f.push_back("oversubscribed");
   if (!valid()) f.push_back("invalid");
+  if (!complete) f.push_back("incomplete");  // interrupted: fewer windows than planned
   return f;
 }
 

@@ -99,8 +99,8 @@ void measure(benchmark::State& st, Context& ctx, std::size_t i) {
   ++ctx.windows_done;
   progress(ctx, i);
   if (out.windows.size() >= plan.repetitions || ctx.results.interrupted) {
-    out.complete = !ctx.results.interrupted && out.windows.size() == plan.repetitions;
-    cell.reset();  // frees the cell's state before the next one is built
+    out.complete = out.windows.size() == plan.repetitions;
+    cell.reset();  // frees the cell's state as soon as it is measured
   }
 }
 
@@ -124,6 +124,14 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
     ctx.windows_total += plan.cells[i].repetitions + 1;
   }
 
+  // Google Benchmark's own flag parsing is the public way to set its interleaving.
+  {
+    std::string flag = std::string("--benchmark_enable_random_interleaving=") + (opt.interleave ? "true" : "false");
+    char prog[] = "lfbench";
+    char* argv[] = {prog, flag.data(), nullptr};
+    int argc = 2;
+    benchmark::Initialize(&argc, argv);
+  }
   benchmark::ClearRegisteredBenchmarks();
   auto min_max = [](benchmark::internal::Benchmark* b) {
     b->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
@@ -141,8 +149,9 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
   benchmark::ClearRegisteredBenchmarks();
   results.gbench_json = collector.json();
 
-  // Cells cut short by an interrupt are dropped: only complete cells are results.
-  std::erase_if(results.cells, [](const CellResult& c) { return !c.complete; });
+  // A cell an interrupt cut short keeps the windows it measured (flagged incomplete); one
+  // that never ran a window is not a result.
+  std::erase_if(results.cells, [](const CellResult& c) { return c.windows.empty(); });
   return results;
 }
 

@@ -19,6 +19,11 @@ struct RunProgress {
 struct RunOptions {
   Pin pin = Pin::compact;
   bool calibrate = true;
+  // Repetitions of all cells run in random order (Google Benchmark's random interleaving), so
+  // that each cell's repetitions sample the machine at different moments: on a shared machine
+  // contended results drift over seconds, and back-to-back repetitions would all see one state
+  // and look far more certain than they are (lfbench compare would then flag run-to-run drift).
+  bool interleave = true;
   // See WindowOptions::wait. Returns false when interrupted: the current cell is dropped and
   // no new cell starts.
   std::function<bool(std::chrono::nanoseconds)> wait = {};

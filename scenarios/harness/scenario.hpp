@@ -95,12 +95,13 @@ struct Registration {
 template <class P>
 constexpr std::string_view kind_of() {
   if constexpr (prim::SharedLock<P>) return "SharedLock";
+  else if constexpr (prim::OptimisticLock<P>) return "OptimisticLock";
   else if constexpr (prim::Lock<P>) return "Lock";
   else if constexpr (prim::Counter<P>) return "Counter";
   else if constexpr (prim::Map<P>) return "Map";
   else if constexpr (prim::Snapshot<P>) return "Snapshot";
   else if constexpr (prim::Queue<P>) return "Queue";
-  else return "?";
+  else return "none";  // a stand-in (the empty scenario measures no primitive)
 }
 
 // The registry entry for primitive P measured by the cell type CellT (constructible from a

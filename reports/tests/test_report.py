@@ -1,0 +1,178 @@
+"""lfbench report: the matrix on fixture results files, the charts and pages it writes, bad input.
+
+Run: LFBENCH_BIN=build/cli/lfbench /usr/bin/python3 -m pytest -q reports/tests/test_report.py
+The fixtures are in fixtures/ (synthetic ones from fixtures/make_fixtures.py, plus a trimmed real run).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+FIX = HERE / "fixtures"
+sys.path.insert(0, str(HERE.parent))
+import lfbench_report as rep  # noqa: E402
+
+LFBENCH = os.environ.get("LFBENCH_BIN")
+SCRIPT = HERE.parent / "lfbench_report.py"
+
+
+def row(mat, read_pct, threads):
+    (r,) = [r for r in mat["rows"] if r["params"] == {"read_pct": read_pct} and r["threads"] == threads]
+    return r
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return rep.load_results(FIX / "synthetic.json")
+
+
+def test_matrix_picks_the_winner_with_significance(synthetic):
+    r = row(rep.matrix(synthetic), 0, 1)
+    assert (r["winner"], r["runner_up"], r["verdict"]) == ("fast", "slow", "significant")
+    assert r["margin"] == pytest.approx(2.0)
+    assert r["p_value"] < 0.05
+
+
+def test_a_tie_is_called_a_tie(synthetic):
+    r = row(rep.matrix(synthetic), 50, 2)
+    assert r["verdict"] == "tie"
+    assert r["p_value"] >= 0.05
+
+
+def test_invalid_cell_is_excluded_and_listed(synthetic):
+    mat = rep.matrix(synthetic)
+    r = row(mat, 0, 2)
+    assert r["winner"] == "slow" and "broken" not in [x["primitive"] for x in r["ranking"]]
+    assert [(e["primitive"], e["threads"]) for e in mat["excluded"]] == [("broken", 2)]
+    assert "total 41 != increments 42" in mat["excluded"][0]["detail"]
+
+
+def test_summary_and_crossover_in_words(synthetic):
+    mat = rep.matrix(synthetic)
+    texts = [c["text"] for c in rep.crossovers(mat)]
+    assert "counter: slow overtakes fast from 2 threads (read_pct=0)" in texts
+    lines = {(s["threads"]): s["text"] for s in rep.summary(mat, 2)}
+    assert lines[1] == "counter, 1 thread (uncontended): fast 3.00× slow at 1 thread (read_pct=50); leads 2/2 cells, all significant"
+    assert lines[2].startswith("counter, 2 threads (contended): slow 1.33× fast at 2 threads (read_pct=0); leads 2/2 cells, 1 significant")
+
+
+def test_three_repetitions_are_never_significant():
+    doc = rep.load_results(FIX / "real_counter_latency.json")
+    mat = rep.matrix(doc)
+    assert mat["rows"] and all(r["verdict"] == "tie" for r in mat["rows"])
+    assert "cannot reach p < 0.05" in rep.small_n_note(rep.recommendations([doc], ["x"]))
+
+
+def test_colours_are_stable_by_id():
+    a = rep.colours({"std_mutex", "atomic_relaxed", "striped_counter"})
+    b = rep.colours({"std_mutex", "atomic_relaxed", "striped_counter"})
+    assert a == b and len(set(a.values())) == 3
+
+
+def run_report(*args):
+    cmd = [LFBENCH, "report"] if LFBENCH else [sys.executable, str(SCRIPT)]
+    return subprocess.run([*cmd, *map(str, args)], capture_output=True, text=True, timeout=120)
+
+
+def not_blank(png):
+    import matplotlib.image
+    img = matplotlib.image.imread(str(png))
+    return img.size > 0 and float(img[..., :3].var()) > 1e-4
+
+
+@pytest.fixture(scope="module")
+def report_dir():
+    tmp = Path(tempfile.mkdtemp())
+    p = run_report(FIX / "synthetic.json", FIX / "real_counter_latency.json", "-o", tmp / "out")
+    assert p.returncode == 0, p.stderr
+    yield tmp / "out"
+    shutil.rmtree(tmp)
+
+
+def test_every_chart_is_written_and_not_blank(report_dir):
+    stems = {p.stem for p in report_dir.glob("*.png")}
+    assert {"counter-throughput", "counter-winner-read_pct", "counter-latency", "counter-fairness"} <= stems
+    for stem in stems:
+        assert not_blank(report_dir / f"{stem}.png"), stem
+        assert (report_dir / f"{stem}.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_pages_and_recommendations(report_dir):
+    html = (report_dir / "index.html").read_text()
+    assert html.index("Recommendation matrix") < html.index("Scenario: counter") < html.index("Environment and calibration")
+    assert "data:image/png;base64," in html and "src='counter" not in html  # self-contained
+    md = (report_dir / "report.md").read_text()
+    assert "![counter-throughput](counter-throughput.png)" in md and "slow overtakes fast" in md
+    recs = json.loads((report_dir / "recommendations.json").read_text())
+    assert [f["host"] for f in recs["files"]] == ["hosta", "vm"]
+    assert recs["files"][0]["excluded"][0]["primitive"] == "broken"
+
+
+def test_several_inputs_give_side_by_side_panels(synthetic):
+    other = rep.load_results(FIX / "other_host.json")
+    cmap = rep.colours({"fast", "slow"})
+    fig = rep.throughput_figure([synthetic, other], "counter", cmap)
+    axes = [a for a in fig.axes if a.get_title()]
+    assert len(axes) == 4  # 2 parameter sets × 2 files
+    titles = [a.get_title() for a in axes]
+    assert sum("hosta · 2026-11-01" in t for t in titles) == 2 and sum("hostb · 2026-11-02" in t for t in titles) == 2
+    heat = rep.heatmap_figures([synthetic, other], "counter", cmap)["read_pct"]
+    assert len([a for a in heat.axes if a.get_title()]) == 2
+
+
+def test_index_html_renders_in_chromium(report_dir, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium is not installed")
+    shot = tmp_path / "shot.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2000",
+                    (report_dir / "index.html").as_uri()], capture_output=True, timeout=60)
+    assert shot.exists() and not_blank(shot)
+
+
+@pytest.mark.parametrize("make_input, message", [
+    (lambda d: d / "missing.json", "no such file"),
+    (lambda d: FIX / "not_results.json", "not an lfbench results file"),
+    (lambda d: (d / "garbage.json").write_text("{oops") and d / "garbage.json", "not a results file"),
+    (lambda d: FIX / "empty.json", "empty results"),
+])
+def test_bad_input_exits_2_with_one_line(tmp_path, make_input, message):
+    p = run_report(make_input(tmp_path), "-o", tmp_path / "out")
+    assert p.returncode == 2
+    assert len(p.stderr.strip().splitlines()) == 1 and message in p.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_non_empty_output_dir_needs_force(tmp_path):
+    (tmp_path / "keep.txt").write_text("x")
+    p = run_report(FIX / "synthetic.json", "-o", tmp_path)
+    assert p.returncode == 2 and "--force" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    p = run_report(FIX / "synthetic.json", "-o", tmp_path, "--force")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "index.html").exists() and (tmp_path / "keep.txt").exists()
+
+
+def test_generic_over_parameters():
+    """A future scenario with a size parameter and a non-numeric one: heatmap over the size parameter."""
+    def e(prim, shards, skew, ops):
+        return {"run_type": "iteration", "lfbench": {
+            "scenario": "map", "primitive": prim, "params": {"shards": shards, "skew": skew}, "threads": 2,
+            "ops_per_sec": ops, "verification": {"ok": True}, "flags": [], "fairness": {"jain": 1.0}}}
+    benches = [e(p, n, k, (n if p == "sharded" else 4) * 1e6 + i)
+               for p in ("sharded", "locked") for n in (1, 8) for k in ("uniform", "zipf") for i in range(5)]
+    doc = {"context": {"lfbench_schema_version": 1, "host_name": "h", "date": "2026-01-01"}, "benchmarks": benches}
+    mat = rep.matrix(doc)
+    assert rep.ratio_params(mat["rows"]) == ["shards"]
+    assert {(r["params"]["shards"], r["winner"]) for r in mat["rows"]} == {(1, "locked"), (8, "sharded")}
+    assert any("sharded overtakes locked from shards=8" in c["text"] for c in rep.crossovers(mat))
+    figs = rep.figures([doc], "map", rep.colours({"sharded", "locked"}))
+    assert set(figs) == {"map-throughput", "map-winner-shards", "map-fairness"}
+    assert "skew=uniform" in figs["map-winner-shards"].axes[0].get_title()

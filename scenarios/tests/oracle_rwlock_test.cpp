@@ -1,0 +1,56 @@
+// The rwlock scenario's oracle catches a broken reader-writer lock: readers that skip the lock
+// read the record while a writer is halfway through it, and verify must report torn reads.
+// Every real primitive (Locks seen exclusively, SharedLocks, OptimisticLocks) must pass.
+// Includes the scenario's source so its cell template can measure a test-only primitive.
+#include <gtest/gtest.h>
+
+#include "scenarios/rwlock.cpp"
+#include "scenarios/tests/oracle.hpp"
+
+namespace lfbench {
+namespace {
+
+// Broken on purpose: writers exclude each other, readers take nothing. TSan-clean (the record
+// is relaxed atomics) but logically broken: a read can interleave with a write.
+class ReadersSkipTheLock {
+ public:
+  static constexpr std::string_view name = "readers_skip_the_lock";
+  static constexpr prim::Traits traits{};
+  void lock() { m_.lock(); }
+  void unlock() { m_.unlock(); }
+  bool try_lock() { return m_.try_lock(); }
+  void lock_shared() {}
+  void unlock_shared() {}
+  bool try_lock_shared() { return true; }
+
+ private:
+  std::mutex m_;
+};
+static_assert(prim::SharedLock<ReadersSkipTheLock>);
+
+template <class P>
+std::vector<Verdict> windows(unsigned threads, int n, std::int64_t read_pct, std::int64_t critical_ns) {
+  return test::verdicts<RwCell<P>>(threads, n,
+                                   {{"read_pct", read_pct}, {"critical_ns", critical_ns}, {"parallel_ns", 0}});
+}
+
+TEST(RwlockOracle, CatchesReadersThatSkipTheLock) {
+  const auto [failed, detail] = test::failures(windows<ReadersSkipTheLock>(4, 10, 50, 100));
+  EXPECT_GT(failed, 0) << "the oracle never noticed unprotected reads";
+  if (failed) {
+    EXPECT_NE(detail.find("torn"), std::string::npos) << detail;
+  }
+}
+
+TEST(RwlockOracle, PassesEveryRealPrimitive) {
+  auto check = []<class P>() {
+    for (const auto& v : windows<P>(4, 2, 50, 100)) EXPECT_TRUE(v.ok) << P::name << ": " << v.detail;
+    for (const auto& v : windows<P>(3, 1, 90, 0)) EXPECT_TRUE(v.ok) << P::name << ": " << v.detail;
+  };
+  prim::for_each_type(prim::Locks{}, [&]<class L>() { check.template operator()<Exclusive<L>>(); });
+  prim::for_each_type(prim::SharedLocks{}, check);
+  prim::for_each_type(prim::OptimisticLocks{}, check);
+}
+
+}  // namespace
+}  // namespace lfbench
