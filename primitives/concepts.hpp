@@ -97,6 +97,13 @@ concept Map = Named<T> && requires(T& t, std::uint64_t k, std::uint64_t v, std::
   { t.size() } -> std::convertible_to<std::size_t>;
 };
 
+// How a Map is built, for maps that take it (a Map is also default-constructible): shards for
+// the sharded ones, capacity = the keys expected, so tables can be reserved up front.
+struct MapConfig {
+  std::size_t shards = 16;
+  std::size_t capacity = 0;
+};
+
 // A published value: read(fn) calls fn with a consistent view; update(fn) publishes fn's
 // modification of the current value as the next one.
 template <class T>

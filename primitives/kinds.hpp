@@ -9,12 +9,18 @@
 #include "distributed_rwlock.hpp"
 #include "lib/ck_brlock.hpp"
 #include "lib/ck_rwlock.hpp"
+#include "lib/tbb_concurrent_hash_map.hpp"
+#include "lib/tbb_concurrent_unordered_map.hpp"
 #include "lib/tbb_queuing_rw_mutex.hpp"
 #include "lib/tbb_spin_rw_mutex.hpp"
+#include "mutex_map.hpp"
 #include "pthread_rwlock.hpp"
 #include "pthread_rwlock_prefer_writer.hpp"
 #include "pthread_spinlock.hpp"
 #include "seqlock.hpp"
+#include "shared_mutex_map.hpp"
+#include "sharded_mutex_map.hpp"
+#include "sharded_shared_mutex_map.hpp"
 #include "std_mutex.hpp"
 #include "std_shared_mutex.hpp"
 #include "striped_counter.hpp"
@@ -37,5 +43,11 @@ using SharedLocks = Concat<TypeList<StdSharedMutex, PthreadRwlock, PthreadRwlock
 using OptimisticLocks = TypeList<Seqlock>;
 
 using Counters = TypeList<AtomicRelaxed, AtomicSeqCst, CasLoop, StripedCounter>;
+
+using Maps = Concat<TypeList<MutexMap, SharedMutexMap, ShardedMutexMap, ShardedSharedMutexMap>,
+#if LFBENCH_HAVE_TBB
+                    TypeList<TbbConcurrentHashMap, TbbConcurrentUnorderedMap>,
+#endif
+                    TypeList<>>::type;
 
 }  // namespace lfbench::prim
