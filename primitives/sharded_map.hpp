@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "concepts.hpp"
+#include "mix_hash.hpp"
 
 namespace lfbench::prim {
 
@@ -89,11 +90,7 @@ class ShardedMap {
   // for any N, without a division.
   Shard& shard(std::uint64_t k) {
     if (shards_.size() == 1) return shards_[0];
-    k ^= k >> 30;
-    k *= 0xBF58476D1CE4E5B9ull;
-    k ^= k >> 27;
-    k *= 0x94D049BB133111EBull;
-    k ^= k >> 31;
+    k = detail::mix64(k);
     const auto i = static_cast<std::size_t>((static_cast<unsigned __int128>(k) * shards_.size()) >> 64);
     return shards_[i];
   }

@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "../concepts.hpp"
+#include "../mix_hash.hpp"
 
 namespace lfbench::prim {
 
@@ -41,7 +42,8 @@ class TbbConcurrentHashMap {
   std::size_t size() { return m_.size(); }
 
  private:
-  using Table = tbb::concurrent_hash_map<std::uint64_t, std::uint64_t>;
+  // MixHash, not tbb_hasher: keys sharing low bits would crowd a few buckets (mix_hash.hpp).
+  using Table = tbb::concurrent_hash_map<std::uint64_t, std::uint64_t, detail::MixHash>;
   Table m_;
 };
 

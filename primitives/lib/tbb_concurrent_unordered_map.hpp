@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "../concepts.hpp"
+#include "../mix_hash.hpp"
 
 namespace lfbench::prim {
 
@@ -39,7 +40,8 @@ class TbbConcurrentUnorderedMap {
   std::size_t size() { return m_.size(); }
 
  private:
-  tbb::concurrent_unordered_map<std::uint64_t, std::uint64_t> m_;
+  // MixHash, not std::hash (the identity): keys sharing low bits would crowd a few buckets.
+  tbb::concurrent_unordered_map<std::uint64_t, std::uint64_t, detail::MixHash> m_;
 };
 
 static_assert(Map<TbbConcurrentUnorderedMap>);
