@@ -218,6 +218,25 @@ TEST(Match, RelativeModeCancelsAWholeMachineSlowdown) {
   EXPECT_THROW(compare::compare(base, slow, rel), BadInput);
 }
 
+TEST(Match, RelativeCellsCarryTheReferencesNoise) {
+  const ResultsFile base = read_results(fixture("base.json"));
+  ResultsFile next = read_results(fixture("one_cell_20pct_slower.json"));
+  Options rel;
+  rel.relative_to = "std_mutex";
+  const Comparison c = compare::compare(base, next, rel);
+  const auto slow = std::find_if(c.rows.begin(), c.rows.end(), [](const auto& r) { return r.verdict == Verdict::slower; });
+  ASSERT_NE(slow, c.rows.end());
+  const auto cell = std::find_if(next.cells.begin(), next.cells.end(), [&](const auto& x) { return x.id == slow->id; });
+  ASSERT_NE(cell, next.cells.end());
+  ASSERT_NE(cell->primitive, "std_mutex");
+  bool marked = false;
+  for (auto& x : next.cells)
+    if (x.primitive == "std_mutex" && x.workload == cell->workload) x.noisy = marked = true;
+  ASSERT_TRUE(marked);
+  for (const auto& r : compare::compare(base, next, rel).rows)
+    if (r.id == slow->id) EXPECT_EQ(r.verdict, Verdict::noisy);
+}
+
 TEST(Match, VerificationFailureInNewFailsTheGate) {
   const ResultsFile base = read_results(fixture("base.json"));
   ResultsFile next = base;
