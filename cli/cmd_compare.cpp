@@ -18,7 +18,7 @@ namespace {
 
 struct CompareArgs {
   std::string base, next, relative_to, filter, format = "text";
-  double alpha = 0.05, threshold_pct = 8;
+  double alpha = 0.05, threshold_pct = 10;
   bool require_same_env = false;
 };
 
@@ -59,7 +59,7 @@ void add_compare_command(CLI::App& app, Action& action) {
   c->add_option("new", a->next, "new results")->required();
   c->add_option("--alpha", a->alpha, "significance level of the Mann-Whitney U test (default 0.05)")
       ->check(CLI::Range(1e-9, 0.5));
-  c->add_option("--threshold", a->threshold_pct, "smallest slowdown of the median that counts, in percent (default 8)")
+  c->add_option("--threshold", a->threshold_pct, "smallest slowdown of the median that counts, in percent (default 10)")
       ->check(CLI::Range(0.0, 1000.0));
   c->add_option("--relative-to", a->relative_to,
                 "compare each cell's time relative to this primitive in the same workload and file "

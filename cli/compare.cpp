@@ -272,15 +272,17 @@ Verdict judge(std::span<const double> base, std::span<const double> next, bool f
   if (p_out) *p_out = p;
   if (min_p(base.size(), next.size()) >= o.alpha) return Verdict::too_few_repetitions;
   const double ratio = median({next.begin(), next.end()}) / median({base.begin(), base.end()});
-  // Significance first: lfbench run interleaves repetitions across cells, so a cell's samples
-  // already carry the machine's drift and the rank test weighs them as they are. A clear shift
-  // beyond the threshold is a verdict even in a cell flagged noisy.
+  // A cell lfbench run flagged noisy (repetitions spread past its CV limit) is not judged: in
+  // A/A runs of the quick suite such cells (contended spinlocks) moved up to 1.9x between runs
+  // with p < 0.01, following the machine's core-to-core regime, which one run's repetitions
+  // cannot see. The rank test is only trusted on cells whose repetitions were tight.
+  if (flagged_noisy) return Verdict::noisy;
   // Symmetric in log space: if B is "slower" than A, A is "faster" than B.
   if (p < o.alpha && ratio > 1 + o.threshold) return Verdict::slower;
   if (p < o.alpha && ratio < 1 / (1 + o.threshold)) return Verdict::faster;
   // Not a clear shift. "same" promises a threshold-sized change would have shown; it could not
-  // when lfbench run flagged the cell noisy or either side spreads wider than the threshold.
-  if (flagged_noisy || spread(base) > o.threshold || spread(next) > o.threshold) return Verdict::noisy;
+  // when either side spreads wider than the threshold.
+  if (spread(base) > o.threshold || spread(next) > o.threshold) return Verdict::noisy;
   return Verdict::same;
 }
 
@@ -290,12 +292,17 @@ bool Comparison::regressed() const {
 
 namespace {
 
-// Per workload, the reference primitive's median ns/op in that file.
-std::map<std::string, double> reference_medians(const ResultsFile& f, const std::string& primitive) {
+// Per workload, the reference primitive's median ns/op in that file, and whether it was noisy.
+struct Reference {
+  double median;
+  bool noisy;
+};
+
+std::map<std::string, Reference> reference_medians(const ResultsFile& f, const std::string& primitive) {
   if (!f.lfbench) throw BadInput("--relative-to needs lfbench results; " + f.name + " is plain Google Benchmark JSON");
-  std::map<std::string, double> refs;
+  std::map<std::string, Reference> refs;
   for (const auto& c : f.cells)
-    if (c.primitive == primitive) refs[c.workload] = median(c.ns);
+    if (c.primitive == primitive) refs[c.workload] = {median(c.ns), c.noisy};
   if (refs.empty()) throw BadInput("--relative-to: " + f.name + " has no cell of primitive '" + primitive + "'");
   return refs;
 }
@@ -334,7 +341,7 @@ Comparison compare(const ResultsFile& base, const ResultsFile& next, const Optio
     if (a != b) c.env_mismatches.push_back(std::string(key) + ": " + a.dump() + " vs " + b.dump());
   }
   const bool relative = !o.relative_to.empty();
-  std::map<std::string, double> base_refs, new_refs;
+  std::map<std::string, Reference> base_refs, new_refs;
   if (relative) {
     base_refs = reference_medians(base, o.relative_to);
     new_refs = reference_medians(next, o.relative_to);
@@ -364,11 +371,14 @@ Comparison compare(const ResultsFile& base, const ResultsFile& next, const Optio
     const Cell& n = *it->second;
     r.n_new = n.ns.size();
     std::vector<double> bs = b.ns, ns = n.ns;
+    bool noisy = b.noisy || n.noisy;
     if (relative) {
       const auto rb = base_refs.find(b.workload), rn = new_refs.find(n.workload);
       if (rb != base_refs.end() && rn != new_refs.end()) {
-        bs = scaled(b.ns, rb->second);
-        ns = scaled(n.ns, rn->second);
+        bs = scaled(b.ns, rb->second.median);
+        ns = scaled(n.ns, rn->second.median);
+        // A ratio to a noisy reference carries the reference's noise (A/A runs showed it).
+        noisy |= rb->second.noisy || rn->second.noisy;
       } else {
         r.note = "absolute: no " + o.relative_to + " in this workload";
       }
@@ -382,9 +392,11 @@ Comparison compare(const ResultsFile& base, const ResultsFile& next, const Optio
                (!n.verified ? n.verification_detail : b.verification_detail);
       c.new_verification_failed |= !n.verified;
     } else {
-      r.verdict = judge(bs, ns, b.noisy || n.noisy, o, &r.p);
+      r.verdict = judge(bs, ns, noisy, o, &r.p);
       if (r.verdict == Verdict::noisy && r.note.empty())
-        r.note = b.noisy || n.noisy ? "flagged noisy by lfbench run" : "repetitions spread wider than the threshold";
+        r.note = b.noisy || n.noisy   ? "flagged noisy by lfbench run"
+                 : noisy              ? "reference " + o.relative_to + " flagged noisy by lfbench run"
+                                      : "repetitions spread wider than the threshold";
     }
     c.rows.push_back(std::move(r));
   }

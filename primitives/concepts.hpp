@@ -97,6 +97,13 @@ concept Map = Named<T> && requires(T& t, std::uint64_t k, std::uint64_t v, std::
   { t.size() } -> std::convertible_to<std::size_t>;
 };
 
+// How a Map is built, for maps that take it (a Map is also default-constructible): shards for
+// the sharded ones, capacity = the keys expected, so tables can be reserved up front.
+struct MapConfig {
+  std::size_t shards = 16;
+  std::size_t capacity = 0;
+};
+
 // A published value: read(fn) calls fn with a consistent view (the value as some complete
 // update left it) and returns what fn returns; update(fn) publishes fn's modification of the
 // current value as the next one (updates are serialised: none is lost). value_type starts
@@ -107,6 +114,10 @@ concept Map = Named<T> && requires(T& t, std::uint64_t k, std::uint64_t v, std::
 // idle reader that never says so stalls every grace period, and so every update. read()
 // brings the thread back online by itself. Callers that read and then block (a harness
 // worker at the end of its window, a coordinator after verify) call snapshot_offline().
+//
+// Optional, detected with snapshot_reclaim(): reclaim(), "free every retired copy no reader
+// holds now". For snapshots whose updates do not wait for readers (hazard pointers): called
+// when no thread reads, it frees them all. Snapshots whose update() waits needn't have it.
 template <class T>
 concept Snapshot = Named<T> && requires(T& t) {
   typename T::value_type;
@@ -117,6 +128,11 @@ concept Snapshot = Named<T> && requires(T& t) {
 template <class T>
 void snapshot_offline(T& t) {
   if constexpr (requires { t.thread_offline(); }) t.thread_offline();
+}
+
+template <class T>
+void snapshot_reclaim(T& t) {
+  if constexpr (requires { t.reclaim(); }) t.reclaim();
 }
 
 template <class T>

@@ -66,13 +66,25 @@ def cells(doc):
 
     A sample: ops (per-repetition ops/s), median/min/max ops/s, flags, ok, detail, latency_ns,
     fairness (from the median aggregate or, lacking it, the first repetition)."""
+    # A parameter that some primitives of a scenario ignore (the map's shards) configures the
+    # primitives that take it rather than the workload: it goes into their label, so that
+    # sharded_mutex_map[shards=64] competes in the same workload cell as mutex_map.
+    entries = [b["lfbench"] for b in doc["benchmarks"] if isinstance(b.get("lfbench"), dict)]
+    common = {}
+    for lf in entries:
+        names = set((lf.get("params") or {}).keys())
+        common[lf["scenario"]] = common.get(lf["scenario"], names) & names
     out = {}
     for b in doc["benchmarks"]:
         lf = b.get("lfbench")
         if not isinstance(lf, dict):
             continue
-        key = (lf["scenario"], params_key(lf.get("params")), int(lf["threads"]))
-        s = out.setdefault(key, {}).setdefault(lf["primitive"], {
+        params = lf.get("params") or {}
+        shared = {k: v for k, v in params.items() if k in common[lf["scenario"]]}
+        own = ",".join(f"{k}={v}" for k, v in sorted(params.items()) if k not in shared)
+        label = f"{lf['primitive']}[{own}]" if own else lf["primitive"]
+        key = (lf["scenario"], params_key(shared), int(lf["threads"]))
+        s = out.setdefault(key, {}).setdefault(label, {
             "ops": [], "flags": set(), "ok": True, "detail": "", "entry": None, "stats": lf.get("stats", {})})
         s["flags"].update(lf.get("flags", []))
         ver = lf.get("verification", {})
@@ -388,6 +400,10 @@ def heatmap_figures(docs, scenario, cmap):
                         others.setdefault(k, []).append(v)
             fixed = {k: sorted(set(v), key=str)[0] for k, v in others.items()}
             rows = [r for r in rows if all(r["params"].get(k) == v for k, v in fixed.items())]
+            if not rows:  # this file did not sweep the parameter: an empty panel says so
+                ax.axis("off")
+                ax.set_title(f"{name} not swept in\n{file_label(doc)}", fontsize=9)
+                continue
             xs = sorted({r["params"][name] for r in rows})
             ts = sorted({r["threads"] for r in rows})
             import matplotlib.colors as mcolors

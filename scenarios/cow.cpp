@@ -144,6 +144,7 @@ class CowCell final : public Cell {
     start_version_ = snap_.read([](const Registry& r) { return r.version; });
     prim::snapshot_offline(snap_);
     copies0_ = census_.copies.load(std::memory_order_relaxed);  // relaxed: no worker runs now
+    frees0_ = census_.frees.load(std::memory_order_relaxed);
     bytes0_ = census_.bytes.load(std::memory_order_relaxed);
   }
 
@@ -169,6 +170,8 @@ class CowCell final : public Cell {
     prim::snapshot_offline(snap_);
     // relaxed: every worker finished (the pool's window end synchronises with them), and any
     // grace period an update needed has passed inside that update.
+    pending_ = census_.copies.load(std::memory_order_relaxed) - census_.frees.load(std::memory_order_relaxed);
+    prim::snapshot_reclaim(snap_);  // hazard pointers: copies still announced at the last update
     const std::uint64_t copies = census_.copies.load(std::memory_order_relaxed);
     const std::uint64_t frees = census_.frees.load(std::memory_order_relaxed);
     if (bad != 0) return {false, std::to_string(bad) + " reads saw an incomplete, torn or reclaimed snapshot"};
@@ -199,17 +202,21 @@ class CowCell final : public Cell {
       t1 = std::max(t1, t.value.end);
     }
     const double secs = std::max(1e-9, std::chrono::duration<double>(t1 - t0).count());
-    // relaxed: no worker runs now.
-    const auto copies = census_.copies.load(std::memory_order_relaxed);
+    // relaxed: no worker runs now. One copy is made, and one retired, per copy-on-write update.
+    const auto retired = census_.copies.load(std::memory_order_relaxed) - copies0_;
+    const auto reclaimed = census_.frees.load(std::memory_order_relaxed) - frees0_;
     const auto bytes = census_.bytes.load(std::memory_order_relaxed) - bytes0_;
     Metrics m{{"updates_per_sec", static_cast<double>(updates) / secs},
               {"update_p50_ns", static_cast<double>(lat.percentile(0.50))},
               {"update_p99_ns", static_cast<double>(lat.percentile(0.99))},
               {"update_max_ns", static_cast<double>(lat.max())},
               {"bytes_copied_per_sec", static_cast<double>(bytes) / secs},
-              {"bytes_copied_per_update", copies > copies0_ ? static_cast<double>(bytes) / static_cast<double>(copies - copies0_) : 0.0},
-              {"snapshots_retired", static_cast<double>(copies)},
-              {"snapshots_reclaimed", static_cast<double>(census_.frees.load(std::memory_order_relaxed))}};
+              {"bytes_copied_per_update", retired > 0 ? static_cast<double>(bytes) / static_cast<double>(retired) : 0.0},
+              {"snapshots_retired", static_cast<double>(retired)},
+              {"snapshots_reclaimed", static_cast<double>(reclaimed)},
+              // Retired copies still held by a reader when the window's last update ran
+              // (hazard pointers free them later; RCU and shared_ptr leave none).
+              {"snapshots_unreclaimed_at_end", static_cast<double>(pending_)}};
     if constexpr (requires { snap_.is_lock_free(); }) m.emplace_back("is_lock_free", snap_.is_lock_free() ? 1 : 0);
     return m;
   }
@@ -296,7 +303,7 @@ class CowCell final : public Cell {
   const unsigned threads_;
   Census census_;
   S snap_;
-  std::uint64_t start_version_ = 0, copies0_ = 0, bytes0_ = 0;
+  std::uint64_t start_version_ = 0, copies0_ = 0, frees0_ = 0, bytes0_ = 0, pending_ = 0;
   clock::duration carry_{};  // time left to the next paced update when the last window ended
   std::vector<prim::Padded<State>> per_thread_ = std::vector<prim::Padded<State>>(threads_);
 };

@@ -87,7 +87,7 @@ TEST(Judge, Rules) {
   EXPECT_EQ(judge(around(10), around(10), true, o), Verdict::noisy);    // flagged by lfbench run
   EXPECT_EQ(judge(around(10, 0.05), around(10.2, 0.05), false, o), Verdict::noisy);  // spread 20% hides 5%
   EXPECT_EQ(judge(around(10, 0.05), around(13, 0.05), false, o), Verdict::slower);   // wide yet clear
-  EXPECT_EQ(judge(around(10), around(13), true, o), Verdict::slower);  // flagged noisy, yet a clear 30% shift
+  EXPECT_EQ(judge(around(10), around(13), true, o), Verdict::noisy);  // flagged noisy: not judged, even a clear 30% shift
   EXPECT_EQ(judge(std::vector<double>{10, 10, 10}, std::vector<double>{20, 20, 20}, false, o), Verdict::too_few_repetitions);
   Options loose = o;
   loose.threshold = 0.25;
@@ -216,6 +216,25 @@ TEST(Match, RelativeModeCancelsAWholeMachineSlowdown) {
   EXPECT_NEAR(c.rows[2].base, 0.25, 1e-9);  // atomic_relaxed/threads:1 = 5 ns / std_mutex's 20 ns
   rel.relative_to = "no_such_primitive";
   EXPECT_THROW(compare::compare(base, slow, rel), BadInput);
+}
+
+TEST(Match, RelativeCellsCarryTheReferencesNoise) {
+  const ResultsFile base = read_results(fixture("base.json"));
+  ResultsFile next = read_results(fixture("one_cell_20pct_slower.json"));
+  Options rel;
+  rel.relative_to = "std_mutex";
+  const Comparison c = compare::compare(base, next, rel);
+  const auto slow = std::find_if(c.rows.begin(), c.rows.end(), [](const auto& r) { return r.verdict == Verdict::slower; });
+  ASSERT_NE(slow, c.rows.end());
+  const auto cell = std::find_if(next.cells.begin(), next.cells.end(), [&](const auto& x) { return x.id == slow->id; });
+  ASSERT_NE(cell, next.cells.end());
+  ASSERT_NE(cell->primitive, "std_mutex");
+  bool marked = false;
+  for (auto& x : next.cells)
+    if (x.primitive == "std_mutex" && x.workload == cell->workload) x.noisy = marked = true;
+  ASSERT_TRUE(marked);
+  for (const auto& r : compare::compare(base, next, rel).rows)
+    if (r.id == slow->id) EXPECT_EQ(r.verdict, Verdict::noisy);
 }
 
 TEST(Match, VerificationFailureInNewFailsTheGate) {

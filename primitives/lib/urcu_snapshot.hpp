@@ -14,8 +14,9 @@
 // Thread registration: every reading thread registers with the flavour on its first read and
 // unregisters when it exits (a thread_local guard per flavour), because lfbench's worker
 // threads are long-lived and shared across cells and the primitive cannot know them in advance.
-// Updates wait for a grace period (synchronize_rcu) then free the old copy, so every retired
-// copy is reclaimed when update() returns, and the grace period is part of update latency.
+// Updates wait for a grace period (synchronize_rcu, outside the writers' mutex) then free the
+// old copy, so every retired copy is reclaimed when update() returns, and the grace period is
+// part of update latency.
 #pragma once
 
 #include <atomic>
@@ -46,8 +47,14 @@ struct UrcuThread {
     if (state != unregistered) Flavor::unregister_thread();
   }
 };
+// A function-local thread_local, not a namespace-scope variable template: GCC 12 never runs
+// the destructor of a constant-initialised thread_local variable template, so threads exited
+// still registered and liburcu's registry kept their freed records (a crash seen here).
 template <class Flavor>
-inline thread_local UrcuThread<Flavor> urcu_thread;
+UrcuThread<Flavor>& urcu_thread() {
+  thread_local UrcuThread<Flavor> me;
+  return me;
+}
 
 // Flavor provides: register_thread, unregister_thread, read_lock, read_unlock,
 // synchronize_rcu, and for QSBR (quiescent_state == true) quiescent_state, thread_online,
@@ -65,7 +72,7 @@ class UrcuSnapshot {
 
   template <class F>
   decltype(auto) read(F&& fn) const {
-    auto& me = urcu_thread<Flavor>;
+    auto& me = urcu_thread<Flavor>();
     if (me.state != UrcuThread<Flavor>::online) come_online(me);
     if constexpr (!Flavor::qsbr) Flavor::read_lock();
     // acquire: pairs with update()'s release store, so the copy's contents are visible.
@@ -86,7 +93,7 @@ class UrcuSnapshot {
 
   template <class F>
   void update(F&& fn) {
-    auto& me = urcu_thread<Flavor>;
+    auto& me = urcu_thread<Flavor>();
     // QSBR: an online thread blocked on writer_ would stall the grace period of the writer
     // holding it, which waits for this thread: go offline first, back online after.
     bool was_online = false;
@@ -94,21 +101,24 @@ class UrcuSnapshot {
       was_online = me.state == UrcuThread<Flavor>::online;
       if (was_online) thread_offline();
     }
+    T* old = nullptr;
     {
       std::scoped_lock g(writer_);
       // relaxed: writers are serialised by writer_ (its lock orders this after the last store),
-      // and no other thread frees the current copy.
-      T* old = current_.load(std::memory_order_relaxed);
+      // and only the writer that replaced a copy frees it.
+      old = current_.load(std::memory_order_relaxed);
       T* next = new T(*old);
       std::forward<F>(fn)(*next);
       // release: readers that load the new pointer see the copy fully built.
       current_.store(next, std::memory_order_release);
-      Flavor::synchronize_rcu();  // every reader that could hold `old` has finished with it
-#ifdef LFBENCH_URCU_TSAN
-      __tsan_acquire(&current_);
-#endif
-      delete old;
     }
+    // Outside writer_: the next writer copies and publishes while this one waits, and liburcu
+    // lets writers that wait at the same time share one grace period.
+    Flavor::synchronize_rcu();  // every reader that could hold `old` has finished with it
+#ifdef LFBENCH_URCU_TSAN
+    __tsan_acquire(&current_);
+#endif
+    delete old;
     if (was_online) come_online(me);
   }
 
@@ -116,7 +126,7 @@ class UrcuSnapshot {
   void thread_offline() const
     requires(Flavor::qsbr)
   {
-    auto& me = urcu_thread<Flavor>;
+    auto& me = urcu_thread<Flavor>();
     if (me.state != UrcuThread<Flavor>::online) return;
     Flavor::thread_offline();
     me.state = UrcuThread<Flavor>::offline;

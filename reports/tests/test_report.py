@@ -176,3 +176,36 @@ def test_generic_over_parameters():
     figs = rep.figures([doc], "map", rep.colours({"sharded", "locked"}))
     assert set(figs) == {"map-throughput", "map-winner-shards", "map-fairness"}
     assert "skew=uniform" in figs["map-winner-shards"].axes[0].get_title()
+
+
+def _map_doc():
+    """Two map primitives, one ignoring `shards`, in one workload cell; and a second file
+    without that cell's parameter sweep."""
+    doc = json.loads((FIX / "synthetic.json").read_text())
+    out = []
+    for b in doc["benchmarks"]:
+        lf = b.get("lfbench")
+        if not lf or lf["params"].get("read_pct") != 0 or not lf.get("verification", {}).get("ok", True):
+            continue
+        b = json.loads(json.dumps(b))
+        b["lfbench"]["scenario"] = "map"
+        if b["lfbench"]["primitive"] == "fast":
+            b["lfbench"]["params"]["shards"] = 64
+        out.append(b)
+    doc["benchmarks"] = out
+    return doc
+
+
+def test_a_parameter_some_primitives_ignore_labels_the_others():
+    mat = rep.matrix(_map_doc())
+    assert mat["rows"] and all(r["params"] == {"read_pct": 0} for r in mat["rows"])
+    r = [r for r in mat["rows"] if r["threads"] == 1][0]
+    assert {x["primitive"] for x in r["ranking"]} == {"fast[shards=64]", "slow"}
+
+
+def test_files_sweeping_different_parameters_render(tmp_path):
+    a = tmp_path / "map.json"
+    a.write_text(json.dumps(_map_doc()))
+    p = run_report(FIX / "synthetic.json", a, "-o", tmp_path / "out")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "out" / "index.html").is_file()

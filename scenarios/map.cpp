@@ -1,0 +1,251 @@
+// Scenario `map` (case 003's 64-shard ConcurrentMap, case 004's label store): a map from
+// 64-bit keys to 64-bit ids shared by all threads. Each operation is a lookup (find) with
+// probability read_pct, else a get_or_add proposing a fresh id unique to this thread.
+//
+// Keys: 2 x `keys` key indices, key = index << 6 (ids with a stride, like aligned addresses:
+// the case a naive key % shards gets wrong). Indices [0, keys) are prefilled before every
+// window; an operation aims at them with probability hit_pct, else at [keys, 2 keys), which
+// are absent until some operation adds them (so the real hit share is >= hit_pct; it is
+// reported as get_or_add_hit_pct). Within a region the index follows `skew`: uniform, or Zipf
+// with theta = 0.99 (rank 0 hottest). Each thread draws a table of indices in the Cell
+// constructor; the loop only reads it (no allocation, no lock, no shared state).
+//
+// State between windows: begin_window() (untimed) builds a fresh map, reserves 2 x keys,
+// prefills [0, keys) with known ids and zeroes each thread's record, so every window starts
+// from the same state and verify() sees only that window's operations.
+//
+// Verify after every window (quiescent): every id a thread was handed for a key (get_or_add
+// or find) is the same for all threads and for that thread every time, and is the id in the
+// map; prefilled keys still have their prefill id; no two keys have the same id; size()
+// equals the prefilled keys plus the distinct keys added.
+// Memory: each thread records one id per key index: threads x 2 x keys x 8 bytes.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../primitives/kinds.hpp"
+#include "harness/scenario.hpp"
+
+namespace lfbench {
+namespace {
+
+enum MapKind : unsigned { kFind = 0, kAdd = 1 };
+
+inline constexpr std::size_t kTable = 1 << 16;  // key indices drawn per thread (power of two)
+inline constexpr std::uint64_t kPrefillTag = 1ull << 63;
+inline constexpr double kZipfTheta = 0.99;
+
+inline std::uint64_t key_of(std::uint64_t index) { return index << 6; }
+
+inline std::uint64_t xorshift(std::uint64_t& x) {
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return x;
+}
+
+// kTable indices in [0, n), uniform or Zipf(theta) by inverse CDF (built here, untimed).
+inline std::vector<std::uint32_t> draw_indices(std::size_t n, bool zipf, std::uint64_t seed) {
+  std::vector<std::uint32_t> out(kTable);
+  std::uint64_t x = seed;
+  if (!zipf) {
+    for (auto& i : out) i = static_cast<std::uint32_t>(xorshift(x) % n);
+    return out;
+  }
+  std::vector<double> cdf(n);
+  double sum = 0;
+  for (std::size_t r = 0; r < n; ++r) cdf[r] = sum += 1.0 / std::pow(static_cast<double>(r + 1), kZipfTheta);
+  for (auto& i : out) {
+    const double u = static_cast<double>(xorshift(x) >> 11) * 0x1.0p-53 * sum;
+    i = static_cast<std::uint32_t>(std::min<std::size_t>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin(), n - 1));
+  }
+  return out;
+}
+
+template <class P>
+class MapCell final : public Cell {
+ public:
+  explicit MapCell(const CellSpec& s)
+      : read_per_64k_(static_cast<std::uint32_t>(s.params.integer("read_pct") * 65536 / 100)),
+        hit_per_64k_(static_cast<std::uint32_t>(s.params.integer("hit_pct") * 65536 / 100)),
+        keys_(static_cast<std::size_t>(s.params.integer("keys"))),
+        shards_(s.params.has("shards") ? static_cast<std::size_t>(s.params.integer("shards")) : 1),
+        per_thread_(s.threads) {
+    const bool zipf = s.params.has("skew") && s.params.text("skew") == "zipf";
+    for (unsigned t = 0; t < s.threads; ++t) {
+      indices_.push_back(draw_indices(keys_, zipf, 0x9E3779B97F4A7C15ull * (t + 1)));
+      seen_.emplace_back(2 * keys_);
+    }
+  }
+
+  void begin_window() override {
+    map_.reset();
+    if constexpr (std::is_constructible_v<P, prim::MapConfig>)
+      map_ = std::make_unique<P>(prim::MapConfig{.shards = shards_, .capacity = 2 * keys_});
+    else
+      map_ = std::make_unique<P>();
+    for (std::size_t i = 0; i < keys_; ++i) map_->get_or_add(key_of(i), kPrefillTag | i);
+    for (auto& v : seen_) std::fill(v.begin(), v.end(), 0);
+    for (auto& t : per_thread_) t.value = {};
+  }
+
+  void run(Worker& w) override {
+    std::uint64_t x = 0x2545F4914F6CDD1Dull * (w.tid() + 1);
+    const std::uint32_t* table = indices_[w.tid()].data();
+    std::uint64_t* seen = seen_[w.tid()].data();
+    P& map = *map_;
+    // Ids proposed by this thread: unique across threads (thread number in the high bits).
+    std::uint64_t next_id = static_cast<std::uint64_t>(w.tid() + 1) << 40;
+    std::uint64_t conflicts = 0, adds = 0, inserted = 0;
+    w.loop([&]() -> unsigned {
+      const std::uint64_t r = xorshift(x);
+      const std::size_t idx = table[(r >> 32) & (kTable - 1)] + (((r >> 16) & 0xFFFF) < hit_per_64k_ ? 0 : keys_);
+      std::uint64_t id = 0;
+      unsigned kind = kFind;
+      if ((r & 0xFFFF) < read_per_64k_) {
+        if (!map.find(key_of(idx), &id)) return kFind;
+      } else {
+        const std::uint64_t mine = ++next_id;
+        id = map.get_or_add(key_of(idx), mine);
+        inserted += id == mine;
+        ++adds;
+        kind = kAdd;
+      }
+      // Record what this thread was handed; a second, different id for the key is a conflict.
+      if (seen[idx] == 0) seen[idx] = id;
+      else conflicts += seen[idx] != id;
+      return kind;
+    });
+    per_thread_[w.tid()].value = State{conflicts, adds, inserted};
+  }
+
+  Verdict verify() override {
+    std::uint64_t conflicts = 0, adds = 0, inserted = 0;
+    for (const auto& t : per_thread_) {
+      conflicts += t.value.conflicts;
+      adds += t.value.adds;
+      inserted += t.value.inserted;
+    }
+    if (conflicts != 0)
+      return {false, std::to_string(conflicts) + " times a thread was handed a second, different id for a key"};
+    std::vector<std::uint64_t> ids;
+    ids.reserve(2 * keys_);
+    std::size_t added = 0;
+    for (std::size_t i = 0; i < 2 * keys_; ++i) {
+      std::uint64_t in_map = 0;
+      const bool present = map_->find(key_of(i), &in_map);
+      if (i < keys_ && (!present || in_map != (kPrefillTag | i)))
+        return {false, "prefilled key " + std::to_string(i) + " lost its id"};
+      bool handed = false;
+      for (const auto& s : seen_) {
+        if (s[i] == 0) continue;
+        handed = true;
+        if (!present || s[i] != in_map)
+          return {false, "key " + std::to_string(i) + ": a thread was handed id " + std::to_string(s[i]) +
+                             " but the map holds " + (present ? std::to_string(in_map) : "nothing") +
+                             " (two ids for one key)"};
+      }
+      if (i >= keys_ && present) {
+        if (!handed) return {false, "key " + std::to_string(i) + " is in the map but nobody added it"};
+        ++added;
+      }
+      if (present) ids.push_back(in_map);
+    }
+    std::sort(ids.begin(), ids.end());
+    if (std::adjacent_find(ids.begin(), ids.end()) != ids.end()) return {false, "two keys hold the same id"};
+    const std::size_t size = map_->size();
+    if (size != keys_ + added)
+      return {false, "size() = " + std::to_string(size) + " but " + std::to_string(keys_) + " prefilled + " +
+                         std::to_string(added) + " distinct keys were added"};
+    if (added != inserted)
+      return {false, std::to_string(inserted) + " get_or_add calls inserted their own id but " +
+                         std::to_string(added) + " keys were added (an id handed out but not kept)"};
+    return {true, "one id per key across all threads in " + std::to_string(adds) +
+                      " get_or_add calls and every find; " + std::to_string(added) +
+                      " keys added, size() = prefilled + added; ids unique"};
+  }
+
+  Metrics metrics() override {
+    std::uint64_t adds = 0, inserted = 0;
+    for (const auto& t : per_thread_) {
+      adds += t.value.adds;
+      inserted += t.value.inserted;
+    }
+    return {{"get_or_add_hit_pct", adds ? 100.0 * static_cast<double>(adds - inserted) / static_cast<double>(adds) : 0}};
+  }
+
+ private:
+  struct State {
+    std::uint64_t conflicts = 0, adds = 0, inserted = 0;
+  };
+
+  std::uint32_t read_per_64k_, hit_per_64k_;
+  std::size_t keys_, shards_;
+  std::unique_ptr<P> map_;
+  std::vector<std::vector<std::uint32_t>> indices_;
+  std::vector<std::vector<std::uint64_t>> seen_;
+  std::vector<prim::Padded<State>> per_thread_;
+};
+
+template <class P>
+std::vector<std::string> ignored() {
+  if constexpr (std::is_same_v<P, prim::ShardedMutexMap> || std::is_same_v<P, prim::ShardedSharedMutexMap>)
+    return {};
+  else
+    return {"shards"};
+}
+
+std::vector<PrimitiveEntry> primitives() {
+  std::vector<PrimitiveEntry> all;
+  prim::for_each_type(prim::Maps{}, [&]<class P>() { all.push_back(entry<P, MapCell<P>>(ignored<P>())); });
+  return all;
+}
+
+const Registration registration{Scenario{
+    .id = "map",
+    .summary = "a 64-bit key -> id map: read_pct lookups, the rest get_or_add (hit_pct on existing keys)",
+    .params = {ParamSpec{.name = "read_pct",
+                         .help = "share of operations that look a key up (the rest get_or_add)",
+                         .default_sweep = {"50"},
+                         .min = 0,
+                         .max = 100,
+                         .choices = {},
+                         .unit = "%"},
+               ParamSpec{.name = "hit_pct",
+                         .help = "share of operations aimed at keys prefilled before the window",
+                         .default_sweep = {"50"},
+                         .min = 0,
+                         .max = 100,
+                         .choices = {},
+                         .unit = "%"},
+               ParamSpec{.name = "keys",
+                         .help = "prefilled keys; as many more start absent (memory: threads x 2 x keys x 8 B)",
+                         .default_sweep = {"65536"},
+                         .min = 1,
+                         .max = 1 << 20,
+                         .choices = {},
+                         .unit = "keys"},
+               ParamSpec{.name = "skew",
+                         .help = "key popularity within each half: uniform, or Zipf with theta 0.99",
+                         .default_sweep = {"uniform"},
+                         .min = 0,
+                         .max = 0,
+                         .choices = {"uniform", "zipf"},
+                         .unit = ""},
+               ParamSpec{.name = "shards",
+                         .help = "shards of the sharded maps",
+                         .default_sweep = {"1", "4", "16", "64", "256"},
+                         .min = 1,
+                         .max = 4096,
+                         .choices = {},
+                         .unit = "shards"}},
+    .op_kinds = {"find", "get_or_add"},
+    .primitives = primitives(),
+}};
+
+}  // namespace
+}  // namespace lfbench
