@@ -8,7 +8,7 @@
 // rcu_assign_pointer/rcu_dereference: same instructions on x86 and ARM for these uses, and
 // ThreadSanitizer understands it. The grace period itself happens inside the uninstrumented
 // library, so under TSan a reader's end of reading is annotated as a release on this
-// snapshot and the writer's return from synchronize_rcu as the matching acquire: exactly the
+// snapshot (grace_) and the writer's return from synchronize_rcu as the matching acquire: exactly the
 // happens-before a grace period guarantees, nothing more.
 //
 // Thread registration: every reading thread registers with the flavour on its first read and
@@ -81,7 +81,7 @@ class UrcuSnapshot {
       const UrcuSnapshot* self;
       ~Done() {
 #ifdef LFBENCH_URCU_TSAN
-        __tsan_release(const_cast<std::atomic<T*>*>(&self->current_));
+        __tsan_release(&self->grace_);
 #endif
         // QSBR: announcing a quiescent state after every read is one load and compare while
         // no grace period is pending; it bounds a grace period to one read per reader.
@@ -116,7 +116,7 @@ class UrcuSnapshot {
     // lets writers that wait at the same time share one grace period.
     Flavor::synchronize_rcu();  // every reader that could hold `old` has finished with it
 #ifdef LFBENCH_URCU_TSAN
-    __tsan_acquire(&current_);
+    __tsan_acquire(&grace_);
 #endif
     delete old;
     if (was_online) come_online(me);
@@ -143,6 +143,10 @@ class UrcuSnapshot {
 
   alignas(cacheline) std::atomic<T*> current_{new T()};
   alignas(cacheline) std::mutex writer_;  // apart from current_: writers queue without disturbing readers
+  // TSan only: the address a grace period's happens-before is annotated on. Not current_: TSan
+  // treats a release store to an atomic as replacing that address's clock, so a later update's
+  // publication would drop the readers' releases and make a correct grace period look racy.
+  mutable char grace_ = 0;
 };
 
 }  // namespace lfbench::prim::detail
