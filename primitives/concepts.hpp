@@ -104,14 +104,36 @@ struct MapConfig {
   std::size_t capacity = 0;
 };
 
-// A published value: read(fn) calls fn with a consistent view; update(fn) publishes fn's
-// modification of the current value as the next one.
+// A published value: read(fn) calls fn with a consistent view (the value as some complete
+// update left it) and returns what fn returns; update(fn) publishes fn's modification of the
+// current value as the next one (updates are serialised: none is lost). value_type starts
+// default-constructed. A view must not be kept after fn returns (it may be reclaimed).
+//
+// Optional, detected with snapshot_offline() below: thread_offline(), "the calling thread
+// will not read for a while (it is about to block)". Quiescent-state-based RCU needs it: an
+// idle reader that never says so stalls every grace period, and so every update. read()
+// brings the thread back online by itself. Callers that read and then block (a harness
+// worker at the end of its window, a coordinator after verify) call snapshot_offline().
+//
+// Optional, detected with snapshot_reclaim(): reclaim(), "free every retired copy no reader
+// holds now". For snapshots whose updates do not wait for readers (hazard pointers): called
+// when no thread reads, it frees them all. Snapshots whose update() waits needn't have it.
 template <class T>
 concept Snapshot = Named<T> && requires(T& t) {
   typename T::value_type;
   t.read([](const typename T::value_type&) {});
   t.update([](typename T::value_type&) {});
 };
+
+template <class T>
+void snapshot_offline(T& t) {
+  if constexpr (requires { t.thread_offline(); }) t.thread_offline();
+}
+
+template <class T>
+void snapshot_reclaim(T& t) {
+  if constexpr (requires { t.reclaim(); }) t.reclaim();
+}
 
 template <class T>
 concept Queue = Named<T> && requires(T& t, std::uint64_t v, std::uint64_t& out) {

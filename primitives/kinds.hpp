@@ -3,22 +3,30 @@
 // (LFBENCH_HAVE_<LIB>, set by meson).
 #pragma once
 
+#include "lfbench_config.h"
+
 #include "atomic_counter.hpp"
+#include "atomic_shared_ptr_snapshot.hpp"
 #include "cas_loop.hpp"
 #include "concepts.hpp"
 #include "distributed_rwlock.hpp"
+#include "hazard_pointer_snapshot.hpp"
 #include "lib/ck_brlock.hpp"
 #include "lib/ck_rwlock.hpp"
 #include "lib/tbb_concurrent_hash_map.hpp"
 #include "lib/tbb_concurrent_unordered_map.hpp"
 #include "lib/tbb_queuing_rw_mutex.hpp"
 #include "lib/tbb_spin_rw_mutex.hpp"
+#include "lib/urcu_memb_snapshot.hpp"
+#include "lib/urcu_qsbr_snapshot.hpp"
 #include "mutex_map.hpp"
+#include "mutex_snapshot.hpp"
 #include "pthread_rwlock.hpp"
 #include "pthread_rwlock_prefer_writer.hpp"
 #include "pthread_spinlock.hpp"
 #include "seqlock.hpp"
 #include "shared_mutex_map.hpp"
+#include "shared_mutex_snapshot.hpp"
 #include "sharded_mutex_map.hpp"
 #include "sharded_shared_mutex_map.hpp"
 #include "std_mutex.hpp"
@@ -43,6 +51,15 @@ using SharedLocks = Concat<TypeList<StdSharedMutex, PthreadRwlock, PthreadRwlock
 using OptimisticLocks = TypeList<Seqlock>;
 
 using Counters = TypeList<AtomicRelaxed, AtomicSeqCst, CasLoop, StripedCounter>;
+
+// Snapshots are templates over the value they publish: Snapshots<V> lists them for value V.
+template <class V>
+using Snapshots = typename Concat<TypeList<MutexSnapshot<V>, SharedMutexSnapshot<V>, AtomicSharedPtrSnapshot<V>, HazardPointerSnapshot<V>>
+#if LFBENCH_HAVE_URCU
+                                  ,
+                                  TypeList<UrcuMembSnapshot<V>, UrcuQsbrSnapshot<V>>
+#endif
+                                  >::type;
 
 using Maps = Concat<TypeList<MutexMap, SharedMutexMap, ShardedMutexMap, ShardedSharedMutexMap>,
 #if LFBENCH_HAVE_TBB

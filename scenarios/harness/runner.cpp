@@ -125,9 +125,12 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
   }
 
   // Google Benchmark's own flag parsing is the public way to set its interleaving.
+  // Static storage: Initialize keeps argv[0] and prints it in the context at report time
+  // (a block-scoped array left it dangling; AddressSanitizer caught it).
   {
-    std::string flag = std::string("--benchmark_enable_random_interleaving=") + (opt.interleave ? "true" : "false");
-    char prog[] = "lfbench";
+    static char prog[] = "lfbench";
+    static std::string flag;
+    flag = std::string("--benchmark_enable_random_interleaving=") + (opt.interleave ? "true" : "false");
     char* argv[] = {prog, flag.data(), nullptr};
     int argc = 2;
     benchmark::Initialize(&argc, argv);

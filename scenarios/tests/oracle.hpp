@@ -3,8 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,11 +16,20 @@
 
 namespace lfbench::test {
 
+// A parameter value as written in a suite: a number or a choice ("iterate").
+struct ParamValue {
+  std::string text;
+  ParamValue(std::int64_t v) : text(std::to_string(v)) {}  // NOLINT: implicit on purpose
+  template <class S>
+    requires std::convertible_to<const S&, std::string_view>
+  ParamValue(const S& s) : text(std::string_view(s)) {}  // NOLINT
+};
+
 template <class CellT>
 std::vector<Verdict> verdicts(unsigned threads, int windows,
-                              std::initializer_list<std::pair<const char*, std::int64_t>> values) {
+                              std::initializer_list<std::pair<const char*, ParamValue>> values) {
   Params params;
-  for (const auto& [name, v] : values) params.set(name, std::to_string(v));
+  for (const auto& [name, v] : values) params.set(name, v.text);
   CellT cell(CellSpec{params, threads});
   Pool pool(threads, Pin::compact);
   WindowOptions opt;
