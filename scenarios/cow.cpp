@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "../primitives/kinds.hpp"
+#include "../primitives/mix_hash.hpp"
 #include "harness/histogram.hpp"
 #include "harness/scenario.hpp"
 
@@ -34,19 +35,13 @@ namespace {
 
 enum Kind : unsigned { kRead = 0, kWrite = 1 };
 
-constexpr std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
-  x ^= x >> 30;
-  x *= 0xBF58476D1CE4E5B9ull;
-  x ^= x >> 27;
-  x *= 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+using prim::detail::mix64;
 
 struct Entry {
   std::uint64_t key, version, value;
 };
-constexpr std::uint64_t value_of(std::uint64_t key, std::uint64_t version) { return mix(key ^ (version << 24)); }
-constexpr std::uint64_t hash(const Entry& e) { return mix(e.key + 0x9E3779B97F4A7C15ull * e.version + mix(e.value)); }
+constexpr std::uint64_t value_of(std::uint64_t key, std::uint64_t version) { return mix64(key ^ (version << 24)); }
+constexpr std::uint64_t hash(const Entry& e) { return mix64(e.key + 0x9E3779B97F4A7C15ull * e.version + mix64(e.value)); }
 constexpr std::uint64_t key_of(std::size_t i) { return 2 * i + 1; }  // sparse, so a lookup is a real search
 
 // Copies and frees of registries, counted by the registry itself, so the figures are what
