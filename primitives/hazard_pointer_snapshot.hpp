@@ -134,11 +134,6 @@ class HazardPointerSnapshot {
     scan();
   }
 
-  std::size_t retired_pending() const {
-    std::scoped_lock g(writer_);
-    return retired_.size();
-  }
-
  private:
   void scan() {
     const auto& d = detail::hazard_domain;
@@ -157,8 +152,8 @@ class HazardPointerSnapshot {
   }
 
   alignas(cacheline) std::atomic<const T*> current_{new T()};
-  alignas(cacheline) mutable std::mutex writer_;  // apart from current_: writers queue without disturbing readers
-  std::vector<const T*> retired_;                 // guarded by writer_; at most one per reading thread after scan
+  alignas(cacheline) std::mutex writer_;  // apart from current_: writers queue without disturbing readers
+  std::vector<const T*> retired_;         // guarded by writer_; at most one per reading thread after scan
 };
 
 static_assert(Snapshot<HazardPointerSnapshot<std::uint64_t>>);
