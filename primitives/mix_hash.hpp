@@ -20,6 +20,13 @@ inline constexpr std::uint64_t mix64(std::uint64_t k) noexcept {
   return k;
 }
 
+// Maps x onto [0, n) by its high bits (multiply-shift, Lemire's "fastrange"): no division, and
+// even for any n. x must be spread over all 64 bits (mix64's output, a full generator draw):
+// a value below 2^48 maps to 0 for every n <= 2^16.
+inline constexpr std::size_t scale(std::uint64_t x, std::size_t n) noexcept {
+  return static_cast<std::size_t>((static_cast<unsigned __int128>(x) * n) >> 64);
+}
+
 // As a hasher (std::unordered_map / tbb::concurrent_unordered_map) and as TBB's HashCompare.
 struct MixHash {
   std::size_t operator()(std::uint64_t k) const noexcept { return static_cast<std::size_t>(mix64(k)); }

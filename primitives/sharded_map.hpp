@@ -90,9 +90,7 @@ class ShardedMap {
   // for any N, without a division.
   Shard& shard(std::uint64_t k) {
     if (shards_.size() == 1) return shards_[0];
-    k = detail::mix64(k);
-    const auto i = static_cast<std::size_t>((static_cast<unsigned __int128>(k) * shards_.size()) >> 64);
-    return shards_[i];
+    return shards_[detail::scale(detail::mix64(k), shards_.size())];
   }
 
   std::vector<Shard> shards_;

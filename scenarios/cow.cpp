@@ -230,9 +230,7 @@ class CowCell final : public Cell {
     x ^= x << 17;
     return x;
   }
-  std::size_t index(std::uint64_t x) const {  // uniform in [0, n_) without a division
-    return static_cast<std::size_t>((static_cast<unsigned __int128>(x) * n_) >> 64);
-  }
+  std::size_t index(std::uint64_t x) const { return prim::detail::scale(x, n_); }  // x: a full draw
 
   void write(State& st, std::uint64_t x) {
     const auto t0 = clock::now();
@@ -255,12 +253,13 @@ class CowCell final : public Cell {
         write(st, r);
         return kWrite;
       }
+      // The low 16 bits choose read or write; the high bits choose the entry (index()).
       if ((r & 0xFFFF) < write_per_64k_) {
-        write(st, r >> 16);
+        write(st, r);
         return kWrite;
       }
       const Seen s = iterate_ ? snap_.read([&](const Registry& g) { return iterate(g, n_); })
-                              : snap_.read([&](const Registry& g) { return look_up(g, key_of(index(r >> 16))); });
+                              : snap_.read([&](const Registry& g) { return look_up(g, key_of(index(r))); });
       bad += !s.ok;
       backwards += s.version < last;
       last = std::max(last, s.version);

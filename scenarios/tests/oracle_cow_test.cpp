@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <set>
 
 #include "primitives/tests/stress.hpp"
 #include "scenarios/cow.cpp"
@@ -37,6 +38,26 @@ class InPlaceSnapshot {
 };
 static_assert(prim::Snapshot<InPlaceSnapshot<Registry>>);
 
+// A correct snapshot (mutex_snapshot) that also records which entries its updates changed, so
+// a test can see where the scenario's writes land. The set is static because the cell owns
+// the snapshot; it is guarded by the snapshot's mutex (update() runs fn under it).
+template <class T>
+class TouchRecordingSnapshot : public prim::MutexSnapshot<T> {
+ public:
+  static constexpr std::string_view name = "touch_recording_snapshot";
+  template <class F>
+  void update(F&& fn) {
+    prim::MutexSnapshot<T>::update([&](T& r) {
+      std::forward<F>(fn)(r);
+      if (r.version == 0) return;  // the cell's initial fill, not a write
+      for (const Entry& e : r.entries)
+        if (e.version == r.version) touched.insert(e.key);  // the entry this update bumped
+    });
+  }
+  inline static std::set<std::uint64_t> touched;
+};
+static_assert(prim::Snapshot<TouchRecordingSnapshot<Registry>>);
+
 template <class S>
 std::vector<Verdict> windows(unsigned threads, int n, std::int64_t entries, std::int64_t write_pct,
                              std::int64_t updates_per_sec, bool iterate) {
@@ -54,6 +75,15 @@ TEST(CowOracle, CatchesUpdatesInPlace) {
   if (failed) {
     EXPECT_TRUE(detail.find("torn") != std::string::npos || detail.find("not whole") != std::string::npos) << detail;
   }
+}
+
+// write_pct updates pick their entry uniformly: a pick from too few random bits once sent every
+// one of them (and every lookup) to entry 0, which would measure a registry of one hot line.
+TEST(CowOracle, MixedWritesSpreadOverTheRegistry) {
+  using S = TouchRecordingSnapshot<Registry>;
+  S::touched.clear();
+  for (const auto& v : windows<S>(1, 3, 256, 50, 0, false)) EXPECT_TRUE(v.ok) << v.detail;
+  EXPECT_GT(S::touched.size(), 128u) << "updates touched only " << S::touched.size() << " of 256 entries";
 }
 
 TEST(CowOracle, PassesEveryRealPrimitive) {
