@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -28,8 +29,17 @@ namespace {
 struct RunArgs {
   std::string scenario, suite, threads, duration, warmup, repetitions, output, format, pin = "compact";
   std::vector<std::string> primitives, params;
-  bool latency = false, force = false, plan_only = false, quiet = false, no_interleave = false;
+  bool latency = false, force = false, plan_only = false, quiet = false, no_interleave = false, keep_disturbed = false;
 };
+
+// The shortest window worth measuring: it must span several scheduler ticks (4 ms at the
+// common HZ=250) and thousands of operations, or one preemption is the whole figure.
+inline constexpr auto kMinWindow = std::chrono::milliseconds(10);
+
+std::string too_short(const std::string& what, std::chrono::nanoseconds d) {
+  return what + ": '" + format_duration(d) + "' is too short to measure; allowed: " + format_duration(kMinWindow) +
+         " or more (a window must span several scheduler ticks)";
+}
 
 // What the flags ask for, as a RunRequest (only what was given is set).
 RunRequest from_flags(const RunArgs& a) {
@@ -45,7 +55,10 @@ RunRequest from_flags(const RunArgs& a) {
       throw BadInput("--param: '" + p + "' is not NAME=VALUES; allowed: e.g. --param read_pct=50,90,99");
     r.params.emplace_back(p.substr(0, eq), split(p.substr(eq + 1), ','));
   }
-  if (!a.duration.empty()) r.duration = parse_duration(a.duration, "--duration");
+  if (!a.duration.empty()) {
+    r.duration = parse_duration(a.duration, "--duration");
+    if (*r.duration < kMinWindow) throw BadInput(too_short("--duration", *r.duration));
+  }
   if (!a.warmup.empty()) r.warmup = parse_duration(a.warmup, "--warmup", true);
   if (!a.repetitions.empty())
     r.repetitions = static_cast<unsigned>(parse_int(a.repetitions, "--repetitions", 1, kMaxRepetitions));
@@ -62,6 +75,49 @@ Plan make_plan(const RunArgs& a) {
   }
   if (a.scenario.empty()) throw BadInput("run: no scenario given; allowed: a scenario id (lfbench list) or --suite NAME|PATH");
   return build_plan({flags}, flags, false);
+}
+
+Plan checked_plan(const RunArgs& a) {
+  Plan plan = make_plan(a);
+  for (const auto& c : plan.cells)
+    if (c.duration < kMinWindow) throw BadInput(too_short("duration of " + c.run_name() + " (suite " + a.suite + ")", c.duration));
+  return plan;
+}
+
+// The machine around a run, sampled while lfbench itself is idle: who else uses the CPUs.
+struct MachineProbe {
+  MachineSample start, end;
+  nlohmann::json state;
+};
+MachineProbe probe_machine() {
+  MachineProbe p;
+  p.start = sample_machine();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  p.end = sample_machine();
+  p.state = machine_state_json(p.start, p.end);
+  return p;
+}
+
+// One line on stderr for each thing about the machine that can move the figures.
+void say_machine(const MachineProbe& before, const std::vector<int>& cpus_used, const nlohmann::json& governors) {
+  const double load = before.state["load_avg_1m"].get<double>();
+  const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+  if (load >= 0.5)
+    std::cerr << "lfbench: load average " << load << " on " << n
+              << " CPUs at start: other processes are running; windows they disturb are measured again\n";
+  for (const auto& [cpu, pct] : before.state["busy_pct"].items()) {
+    const bool used = cpus_used.empty() || std::find(cpus_used.begin(), cpus_used.end(), std::stoi(cpu)) != cpus_used.end();
+    if (used && pct.get<double>() >= 20)
+      std::cerr << "lfbench: CPU " << cpu << " was " << pct.get<double>() << "% busy with other processes just before the run, and the run uses it\n";
+  }
+  for (const auto& [cpu, pct] : before.state["steal_pct"].items())
+    if (pct.get<double>() >= 2) std::cerr << "lfbench: the hypervisor is taking " << pct.get<double>() << "% of CPU " << cpu << "\n";
+  for (const auto& [cpu, g] : governors.items())
+    if (g != "performance") {
+      std::cerr << "lfbench: CPU frequency governor is '" << g.get<std::string>()
+                << "' (not 'performance'): clock speed may change during the run\n";
+      break;
+    }
 }
 
 std::string default_output() {
@@ -159,7 +215,7 @@ int print_plan(const Plan& plan) {
 int run(const RunArgs& a, const std::vector<std::string>& argv) {
   Pin pin{};
   if (!parse_pin(a.pin, pin)) throw BadInput("--pin: '" + a.pin + "' is not a policy; allowed: compact, scatter, none");
-  const Plan plan = make_plan(a);
+  const Plan plan = checked_plan(a);
   if (a.plan_only) return print_plan(plan);
   const Format format = format_for(a, a.output.empty() ? "default.json" : a.output);
   const std::string path = a.output.empty() ? default_output() : a.output;  // creates results/
@@ -170,17 +226,32 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   RunOptions opt;
   opt.pin = pin;
   opt.interleave = !a.no_interleave;
+  opt.keep_disturbed = a.keep_disturbed;
+  const MachineProbe before = probe_machine();
+  const nlohmann::json governors = cpu_governors();
+  {
+    std::vector<int> used;
+    const auto order = read_topology().order(pin);
+    for (unsigned i = 0; i < plan.max_threads() && !order.empty(); ++i) used.push_back(order[i % order.size()]);
+    if (std::find(used.begin(), used.end(), -1) != used.end()) used.clear();
+    if (!a.quiet) say_machine(before, used, governors);
+  }
   opt.wait = [&signals](std::chrono::nanoseconds d) { return signals.wait(d); };
   opt.progress = [&bar](const RunProgress& p) { bar(p); };
   const auto t0 = std::chrono::steady_clock::now();
   Results results = run_plan(plan, opt);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bar = ProgressBar(false);
+  const MachineProbe after = probe_machine();
 
   nlohmann::json ctx = machine_context(read_topology());
   ctx["lfbench_command_line"] = argv;
   ctx["lfbench_calibration"] = calibration_json(results.calibration);
   ctx["lfbench_wall_seconds"] = wall;
+  ctx["lfbench_machine_state"] = {{"before", before.state},
+                                  {"after", after.state},
+                                  {"during", machine_state_json(before.end, after.start)}};
+  ctx["lfbench_cpu_governor"] = governors;
   const nlohmann::json doc = results_json(results, ctx);
   out.write(render(doc, format));
 
@@ -217,8 +288,8 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_option("--param", a->params, "NAME=V1,V2,... sweep of a scenario parameter (repeatable; lfbench describe)");
   r->add_option("-d,--duration", a->duration, "length of one measured window, e.g. 200ms (default)");
   r->add_option("-r,--repetitions", a->repetitions, "measured windows per cell (1.." + std::to_string(kMaxRepetitions) + "; default 5)");
-  r->add_option("--warmup", a->warmup, "warm-up window before each cell, e.g. 100ms (default); 0s for none");
-  r->add_flag("--latency", a->latency, "sample per-operation latency (1 op in 64) into percentiles");
+  r->add_option("--warmup", a->warmup, "warm-up before every window, e.g. 50ms (default); 0s for none");
+  r->add_flag("--latency", a->latency, "sample per-operation latency into percentiles (cycle counter, its cost subtracted; rate set so timing costs ~1%)");
   r->add_option("--pin", a->pin, "thread pinning: compact (default), scatter or none");
   r->add_option("-o,--output", a->output, "output file, or - for stdout (default: results/<host>-<timestamp>.json)");
   r->add_option("-f,--format", a->format, "json, csv or table (default: from the -o extension, else json)");
@@ -226,6 +297,9 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_flag("--no-interleave", a->no_interleave,
               "run each cell's repetitions back to back (default: all cells' repetitions in random order, "
               "so that each cell samples the machine's drift)");
+  r->add_flag("--keep-disturbed", a->keep_disturbed,
+              "keep windows in which another process took the threads' CPU (flagged disturbed) instead of "
+              "measuring them again");
   r->add_flag("--plan", a->plan_only, "print the cells and an ETA without running");
   r->add_flag("-q,--quiet", a->quiet, "no progress bar and no summary table");
   // A repeated option takes its last value, so a script can append overrides to a command.

@@ -98,6 +98,48 @@ json machine_context(const Topology& topo) {
   return c;
 }
 
+MachineSample sample_machine() {
+  MachineSample m;
+  m.valid = true;
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) == 3) m.load1 = load[0];
+  std::ifstream in("/proc/stat");
+  if (!in) m.valid = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("cpu", 0) != 0) break;
+    if (line.size() < 4 || line[3] == ' ') continue;
+    std::istringstream f(line.substr(3));
+    int id = -1;
+    unsigned long long v[8] = {};
+    f >> id;
+    for (auto& x : v) f >> x;
+    // user nice system idle iowait irq softirq steal
+    m.cpus.push_back({id, v[0] + v[1] + v[2] + v[5] + v[6], v[3] + v[4], v[7]});
+  }
+  return m;
+}
+
+json machine_state_json(const MachineSample& a, const MachineSample& b) {
+  json busy = json::object(), steal = json::object();
+  for (const auto& x : b.cpus)
+    for (const auto& y : a.cpus)
+      if (x.id == y.id) {
+        const double total = static_cast<double>((x.busy - y.busy) + (x.idle - y.idle) + (x.steal - y.steal));
+        busy[std::to_string(x.id)] = total > 0 ? std::round(1000 * static_cast<double>(x.busy - y.busy) / total) / 10 : 0.0;
+        steal[std::to_string(x.id)] = total > 0 ? std::round(1000 * static_cast<double>(x.steal - y.steal) / total) / 10 : 0.0;
+      }
+  return {{"load_avg_1m", std::round(b.load1 * 100) / 100}, {"busy_pct", busy}, {"steal_pct", steal}};
+}
+
+json cpu_governors() {
+  json g = json::object();
+  for (unsigned i = 0; i < std::max(1u, std::thread::hardware_concurrency()); ++i) {
+    const std::string v = read_file("/sys/devices/system/cpu/cpu" + std::to_string(i) + "/cpufreq/scaling_governor");
+    if (!v.empty()) g[std::to_string(i)] = v;
+  }
+  return g;
+}
+
 json calibration_json(const Calibration& c) {
   json samples = json::array();
   for (double s : c.c2c_samples_ns) samples.push_back(round1(s));
@@ -109,6 +151,9 @@ json calibration_json(const Calibration& c) {
           {"c2c_samples_ns", samples},
           {"atomic_rmw_ns", round1(c.atomic_rmw_ns)},
           {"timer_ns", round1(c.timer_ns)},
+          {"latency_timer", c.tsc_source},
+          {"latency_timer_overhead_ns", round1(c.tsc_overhead_ns)},
+          {"latency_timer_resolution_ns", round1(c.tsc_resolution_ns)},
           {"seconds", std::round(c.seconds * 1000) / 1000}};
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,5 +21,21 @@ std::string host_name();
 nlohmann::json machine_context(const Topology& topo);
 
 nlohmann::json calibration_json(const Calibration& c);
+
+// The machine's state around a run (DESIGN "Measuring"): /proc/stat per CPU and the load
+// average, sampled twice; the JSON gives each CPU's busy and steal share between the samples.
+struct MachineSample {
+  struct Cpu {
+    int id;
+    unsigned long long busy, idle, steal;  // jiffies
+  };
+  std::vector<Cpu> cpus;
+  double load1 = 0;
+  bool valid = false;
+};
+MachineSample sample_machine();
+nlohmann::json machine_state_json(const MachineSample& before, const MachineSample& after);
+// CPU frequency governor per CPU, where cpufreq is readable (empty object otherwise).
+nlohmann::json cpu_governors();
 
 }  // namespace lfbench

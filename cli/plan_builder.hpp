@@ -24,7 +24,7 @@ struct RunRequest {
 };
 
 inline constexpr auto kDefaultDuration = std::chrono::milliseconds(200);
-inline constexpr auto kDefaultWarmup = std::chrono::milliseconds(100);
+inline constexpr auto kDefaultWarmup = std::chrono::milliseconds(50);  // before every window
 inline constexpr unsigned kDefaultRepetitions = 5;
 inline const std::vector<unsigned> kDefaultThreads = {1, 2, 4};
 inline constexpr unsigned kMaxRepetitions = 1000;

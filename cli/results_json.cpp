@@ -5,6 +5,8 @@
 #include <map>
 #include <thread>
 
+#include "../scenarios/harness/tsc.hpp"
+
 namespace lfbench {
 
 using nlohmann::json;
@@ -28,9 +30,57 @@ json summary_json(const Summary& s) {
           {"stddev", s.stddev}, {"cv", s.cv},     {"n", s.n}};
 }
 
-json latency_json(const LatencyHistogram& h) {
-  return {{"p50", h.percentile(0.50)}, {"p90", h.percentile(0.90)}, {"p99", h.percentile(0.99)},
-          {"p999", h.percentile(0.999)}, {"max", h.max()}, {"samples", h.count()}};
+// Percentiles below the latency timer's resolution are not numbers: they are null and named
+// in below_resolution, with the resolution beside them.
+json latency_json(const LatencyHistogram& h, std::uint32_t sample_every) {
+  const tsc::Calibration& t = tsc::calibrate();
+  json o = {{"samples", h.count()},
+            {"sample_every", sample_every},
+            {"timer", t.source()},
+            {"timer_overhead_ns", std::round(t.overhead_ns() * 10) / 10},
+            {"resolution_ns", std::round(t.resolution_ns * 10) / 10}};
+  json below = json::array();
+  const std::pair<const char*, double> qs[] = {{"p50", 0.50}, {"p90", 0.90}, {"p99", 0.99}, {"p999", 0.999}, {"max", 1.0}};
+  for (const auto& [name, q] : qs) {
+    const std::uint64_t v = q < 1 ? h.percentile(q) : h.max();
+    if (h.count() && static_cast<double>(v) < t.resolution_ns) {
+      o[name] = nullptr;
+      below.push_back(name);
+    } else {
+      o[name] = v;
+    }
+  }
+  o["below_resolution"] = below;
+  return o;
+}
+
+// Each thread's share of the window: on a CPU, and waiting for one (null where the kernel
+// keeps no schedstats), with its context switches.
+json usage_json(const WindowResult& w) {
+  json a = json::array();
+  for (const auto& u : w.usage)
+    a.push_back({{"cpu_share", w.seconds > 0 ? u.cpu_seconds / w.seconds : 0},
+                 {"runqueue_share", u.runqueue_seconds < 0 ? json(nullptr) : json(w.seconds > 0 ? u.runqueue_seconds / w.seconds : 0)},
+                 {"involuntary_switches", u.involuntary},
+                 {"voluntary_switches", u.voluntary},
+                 {"sleeps_by_design", u.sleeps_by_design}});
+  return a;
+}
+
+// Fairness per CPU time: each thread's ops per CPU-second, so a thread the scheduler gave
+// less CPU is not taken for one the primitive starved.
+json fairness_cpu_json(const std::vector<std::uint64_t>& ops, const std::vector<double>& cpu_seconds) {
+  std::vector<std::uint64_t> rate;
+  for (std::size_t i = 0; i < ops.size() && i < cpu_seconds.size(); ++i)
+    rate.push_back(cpu_seconds[i] > 0 ? static_cast<std::uint64_t>(static_cast<double>(ops[i]) / cpu_seconds[i]) : 0);
+  const Fairness f = fairness(rate);
+  return {{"jain", f.jain}, {"min_share", f.min_share}, {"max_share", f.max_share}};
+}
+
+std::vector<double> thread_cpu(const WindowResult& w) {
+  std::vector<double> v;
+  for (const auto& u : w.usage) v.push_back(u.cpu_seconds);
+  return v;
 }
 
 json params_json(const CellPlan& p) {
@@ -69,18 +119,23 @@ json entry_json(const CellResult& c, const WindowResult* w, const std::string& s
     o["window_seconds"] = w->seconds;
     o["per_thread_ops"] = w->per_thread_ops;
     o["fairness"] = fairness_json(w->per_thread_ops);
+    o["fairness_cpu"] = fairness_cpu_json(w->per_thread_ops, thread_cpu(*w));
+    o["threads_usage"] = usage_json(*w);
+    o["steal_seconds"] = w->steal_seconds;
+    o["disturbed"] = w->judgement.disturbed;
+    o["disturbance"] = w->judgement.reason;
     o["verification"] = {{"ok", w->verdict.ok}, {"detail", w->verdict.detail}};
     json kinds = json::object();
     for (std::size_t k = 0; k < p.scenario->op_kinds.size(); ++k) {
       json kj = {{"ops_per_sec", static_cast<double>(w->ops_by_kind[k]) / w->seconds}};
-      if (p.latency && w->latency[k].count()) kj["latency_ns"] = latency_json(w->latency[k]);
+      if (p.latency && w->latency[k].count()) kj["latency_ns"] = latency_json(w->latency[k], w->sample_every);
       kinds[p.scenario->op_kinds[k]] = kj;
     }
     o["op_kinds"] = kinds;
     if (p.latency) {
       LatencyHistogram all;
       for (const auto& h : w->latency) all.merge(h);
-      o["latency_ns"] = latency_json(all);
+      o["latency_ns"] = latency_json(all, w->sample_every);
     }
     json m = json::object();
     for (const auto& [k, v] : w->metrics) m[k] = v;
@@ -135,16 +190,26 @@ std::string sanitize(const std::string& text) {
   return out;
 }
 
+json discarded_json(const CellResult& c) {
+  json a = json::array();
+  for (const auto& d : c.discarded) a.push_back({{"reason", d.reason}, {"ns_per_op", d.ns_per_op}});
+  return a;
+}
+
 }  // namespace
 
 json cell_json(const CellResult& c, unsigned cpus) {
   const CellPlan& p = c.plan;
   std::vector<std::uint64_t> per_thread(p.threads, 0);
+  std::vector<double> per_thread_cpu(p.threads, 0);
+  std::uint32_t sample_every = 0;
   LatencyHistogram all;
   std::vector<LatencyHistogram> kinds(p.scenario->op_kinds.size());
   json verification = {{"ok", true}, {"detail", ""}};
   for (const auto& w : c.windows) {
     for (std::size_t i = 0; i < per_thread.size() && i < w.per_thread_ops.size(); ++i) per_thread[i] += w.per_thread_ops[i];
+    for (std::size_t i = 0; i < per_thread_cpu.size() && i < w.usage.size(); ++i) per_thread_cpu[i] += w.usage[i].cpu_seconds;
+    sample_every = std::max(sample_every, w.sample_every);
     for (std::size_t k = 0; k < kMaxOpKinds; ++k) {
       all.merge(w.latency[k]);
       if (k < kinds.size()) kinds[k].merge(w.latency[k]);
@@ -171,7 +236,10 @@ json cell_json(const CellResult& c, unsigned cpus) {
       {"ns_per_op", ns.median},
       {"per_thread_ops", per_thread},
       {"fairness", fairness_json(per_thread)},
+      {"fairness_cpu", fairness_cpu_json(per_thread, per_thread_cpu)},
       {"verification", verification},
+      {"disturbed_windows", c.disturbed_windows()},
+      {"discarded_windows", discarded_json(c)},
       {"stats", {{"ns_per_op", summary_json(ns)}, {"ops_per_sec", summary_json(summarize(ops))}}},
       {"flags", c.flags(cpus)},
   };
@@ -180,10 +248,10 @@ json cell_json(const CellResult& c, unsigned cpus) {
     std::vector<double> v;
     for (const auto& w : c.windows) v.push_back(static_cast<double>(w.ops_by_kind[k]) / w.seconds);
     kj[p.scenario->op_kinds[k]] = {{"ops_per_sec", summarize(v).median}};
-    if (p.latency && kinds[k].count()) kj[p.scenario->op_kinds[k]]["latency_ns"] = latency_json(kinds[k]);
+    if (p.latency && kinds[k].count()) kj[p.scenario->op_kinds[k]]["latency_ns"] = latency_json(kinds[k], sample_every);
   }
   o["op_kinds"] = kj;
-  if (p.latency) o["latency_ns"] = latency_json(all);
+  if (p.latency) o["latency_ns"] = latency_json(all, sample_every);
   return o;
 }
 

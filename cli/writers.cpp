@@ -77,22 +77,33 @@ std::string csv_quote(const std::string& s) {
   return q + "\"";
 }
 
+// A latency percentile: a number, or "<R" when it is below the timer's resolution R.
+std::string pct_text(const json& lat, const char* q) {
+  const json& v = lat[q];
+  if (v.is_number()) return std::to_string(v.get<std::uint64_t>());
+  return "<" + fmt(lat.value("resolution_ns", 0.0), 0);
+}
+
+double cpu_ns(const json& l) { return l.contains("cpu_ns_per_op") ? l["cpu_ns_per_op"].get<double>() : 0.0; }
+
 std::string render_csv(const json& doc) {
   std::ostringstream o;
-  o << "scenario,primitive,params,threads,ns_per_op,ops_per_sec,cv,min_ns_per_op,max_ns_per_op,"
-       "jain,min_share,max_share,p50_ns,p99_ns,verified,flags\n";
+  o << "scenario,primitive,params,threads,ns_per_op,cpu_ns_per_op,ops_per_sec,cv,min_ns_per_op,max_ns_per_op,"
+       "jain,min_share,max_share,jain_cpu,p50_ns,p99_ns,discarded_windows,verified,flags\n";
   for (const json* e : cells(doc)) {
     const json& l = (*e)["lfbench"];
     const json& st = l["stats"]["ns_per_op"];
     std::string flags;
     for (const auto& f : l["flags"]) flags += (flags.empty() ? "" : ";") + f.get<std::string>();
     o << csv_quote(l["scenario"]) << ',' << csv_quote(l["primitive"]) << ',' << csv_quote(params_text(l["params"]))
-      << ',' << l["threads"] << ',' << st["median"].get<double>() << ',' << l["ops_per_sec"].get<double>() << ','
-      << st["cv"].get<double>() << ',' << st["min"].get<double>() << ',' << st["max"].get<double>() << ','
-      << l["fairness"]["jain"].get<double>() << ',' << l["fairness"]["min_share"].get<double>() << ','
-      << l["fairness"]["max_share"].get<double>() << ','
-      << (l.contains("latency_ns") ? std::to_string(l["latency_ns"]["p50"].get<std::uint64_t>()) : "") << ','
-      << (l.contains("latency_ns") ? std::to_string(l["latency_ns"]["p99"].get<std::uint64_t>()) : "") << ','
+      << ',' << l["threads"] << ',' << st["median"].get<double>() << ',' << cpu_ns(l) << ','
+      << l["ops_per_sec"].get<double>() << ',' << st["cv"].get<double>() << ',' << st["min"].get<double>() << ','
+      << st["max"].get<double>() << ',' << l["fairness"]["jain"].get<double>() << ','
+      << l["fairness"]["min_share"].get<double>() << ',' << l["fairness"]["max_share"].get<double>() << ','
+      << (l.contains("fairness_cpu") ? l["fairness_cpu"]["jain"].get<double>() : 0.0) << ','
+      << (l.contains("latency_ns") ? pct_text(l["latency_ns"], "p50") : "") << ','
+      << (l.contains("latency_ns") ? pct_text(l["latency_ns"], "p99") : "") << ','
+      << (l.contains("discarded_windows") ? l["discarded_windows"].size() : 0) << ','
       << (l["verification"]["ok"].get<bool>() ? "yes" : "NO") << ',' << csv_quote(flags) << '\n';
   }
   return o.str();
@@ -100,7 +111,7 @@ std::string render_csv(const json& doc) {
 
 std::string render_table(const json& doc) {
   std::vector<std::vector<std::string>> rows = {
-      {"scenario", "primitive", "params", "threads", "ns/op", "ops/s", "cv%", "fairness", "verified", "flags"}};
+      {"scenario", "primitive", "params", "threads", "ns/op", "cpu ns/op", "ops/s", "cv%", "fairness", "verified", "flags"}};
   bool latency = false;
   for (const json* e : cells(doc)) latency |= (*e)["lfbench"].contains("latency_ns");
   if (latency) rows[0].insert(rows[0].end() - 2, {"p50 ns", "p99 ns"});
@@ -111,12 +122,12 @@ std::string render_table(const json& doc) {
     for (const auto& f : l["flags"]) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
     std::vector<std::string> row = {l["scenario"], l["primitive"], params_text(l["params"]),
                                     std::to_string(l["threads"].get<int>()), fmt(st["median"].get<double>(), 2),
-                                    si(l["ops_per_sec"].get<double>()), fmt(100 * st["cv"].get<double>(), 1),
+                                    fmt(cpu_ns(l), 2), si(l["ops_per_sec"].get<double>()), fmt(100 * st["cv"].get<double>(), 1),
                                     fmt(l["fairness"]["jain"].get<double>(), 3),
                                     l["verification"]["ok"].get<bool>() ? "ok" : "FAILED", flags};
     if (latency)
-      row.insert(row.end() - 2, {l.contains("latency_ns") ? std::to_string(l["latency_ns"]["p50"].get<std::uint64_t>()) : "",
-                                 l.contains("latency_ns") ? std::to_string(l["latency_ns"]["p99"].get<std::uint64_t>()) : ""});
+      row.insert(row.end() - 2, {l.contains("latency_ns") ? pct_text(l["latency_ns"], "p50") : "",
+                                 l.contains("latency_ns") ? pct_text(l["latency_ns"], "p99") : ""});
     rows.push_back(std::move(row));
   }
   std::vector<std::size_t> width(rows[0].size(), 0);

@@ -29,6 +29,7 @@
 #include "../primitives/mix_hash.hpp"
 #include "harness/histogram.hpp"
 #include "harness/scenario.hpp"
+#include "harness/tsc.hpp"
 
 namespace lfbench {
 namespace {
@@ -202,9 +203,6 @@ class CowCell final : public Cell {
     const auto reclaimed = census_.frees.load(std::memory_order_relaxed) - frees0_;
     const auto bytes = census_.bytes.load(std::memory_order_relaxed) - bytes0_;
     Metrics m{{"updates_per_sec", static_cast<double>(updates) / secs},
-              {"update_p50_ns", static_cast<double>(lat.percentile(0.50))},
-              {"update_p99_ns", static_cast<double>(lat.percentile(0.99))},
-              {"update_max_ns", static_cast<double>(lat.max())},
               {"bytes_copied_per_sec", static_cast<double>(bytes) / secs},
               {"bytes_copied_per_update", retired > 0 ? static_cast<double>(bytes) / static_cast<double>(retired) : 0.0},
               {"snapshots_retired", static_cast<double>(retired)},
@@ -213,6 +211,11 @@ class CowCell final : public Cell {
               // (hazard pointers free them later; RCU and shared_ptr leave none).
               {"snapshots_unreclaimed_at_end", static_cast<double>(pending_)}};
     if constexpr (requires { snap_.is_lock_free(); }) m.emplace_back("is_lock_free", snap_.is_lock_free() ? 1 : 0);
+    if (lat.count() > 0) {  // updates were timed: the paced writer's, or all with --latency
+      m.emplace_back("update_p50_ns", static_cast<double>(lat.percentile(0.50)));
+      m.emplace_back("update_p99_ns", static_cast<double>(lat.percentile(0.99)));
+      m.emplace_back("update_max_ns", static_cast<double>(lat.max()));
+    }
     return m;
   }
 
@@ -232,30 +235,39 @@ class CowCell final : public Cell {
   }
   std::size_t index(std::uint64_t x) const { return prim::detail::scale(x, n_); }  // x: a full draw
 
-  void write(State& st, std::uint64_t x) {
-    const auto t0 = clock::now();
-    snap_.update([&](Registry& r) { bump(r, index(x)); });
-    st.latency.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count()));
+  // Timed (cycle counter) on the paced writer, whose updates are not the measured figure, and
+  // on mixed threads only when latency is sampled: two timer reads per update would be a cost
+  // of the harness inside the readers' and writers' ns/op.
+  void write(State& st, std::uint64_t x, bool timed) {
+    if (!timed) {
+      snap_.update([&](Registry& r) { bump(r, index(x)); });
+    } else {
+      const std::uint64_t t0 = tsc::now();
+      snap_.update([&](Registry& r) { bump(r, index(x)); });
+      st.latency.record(tsc::interval_ns(t0, tsc::now(), timer_));
+    }
     ++st.updates;
   }
 
   // Mixed threads: write_pct of operations update, the rest read. With one thread and
-  // updates_per_sec, that thread also applies the paced updates (clock read every 64 ops).
+  // updates_per_sec, that thread also applies the paced updates (cycle counter read every 64
+  // ops: the pacing needs a clock; the cheapest one is used).
   void read_and_write(Worker& w, State& st) {
     std::uint64_t x = 0x9E3779B97F4A7C15ull * (w.tid() + 1), last = 0, bad = 0, backwards = 0, n = 0;
     const bool paced = rate_ > 0 && threads_ == 1;
-    const auto period = std::chrono::nanoseconds(paced ? static_cast<std::int64_t>(1e9 / rate_) : 0);
-    auto due = clock::now() + carry_;
+    const bool timed = w.sampling();
+    const auto period_ticks = static_cast<std::uint64_t>(paced ? 1e9 / rate_ / timer_.ns_per_tick : 0);
+    std::uint64_t due = tsc::now() + static_cast<std::uint64_t>(static_cast<double>(carry_.count()) / timer_.ns_per_tick);
     w.loop([&]() -> unsigned {
       const std::uint64_t r = next(x);
-      if (paced && (++n & 63) == 0 && clock::now() >= due) {
-        due += period;
-        write(st, r);
+      if (paced && (++n & 63) == 0 && tsc::now() >= due) {
+        due += period_ticks;
+        write(st, r, timed);
         return kWrite;
       }
       // The low 16 bits choose read or write; the high bits choose the entry (index()).
       if ((r & 0xFFFF) < write_per_64k_) {
-        write(st, r);
+        write(st, r, timed);
         return kWrite;
       }
       const Seen s = iterate_ ? snap_.read([&](const Registry& g) { return iterate(g, n_); })
@@ -265,7 +277,10 @@ class CowCell final : public Cell {
       last = std::max(last, s.version);
       return kRead;
     });
-    if (paced) carry_ = std::max(clock::duration::zero(), due - clock::now());
+    if (paced) {
+      const std::uint64_t now = tsc::now();
+      carry_ = std::chrono::nanoseconds(due > now ? static_cast<std::int64_t>(static_cast<double>(due - now) * timer_.ns_per_tick) : 0);
+    }
     st.bad = bad;
     st.backwards = backwards;
   }
@@ -276,6 +291,7 @@ class CowCell final : public Cell {
   void write_paced(Worker& w, State& st) {
     const auto period = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / rate_));
     std::uint64_t x = 0x2545F4914F6CDD1Dull;
+    w.sleeps_by_design();
     auto due = clock::now() + carry_;
     while (!w.stopping()) {
       const auto now = clock::now();
@@ -283,7 +299,7 @@ class CowCell final : public Cell {
         std::this_thread::sleep_until(std::min(due, now + std::chrono::milliseconds(1)));
         continue;
       }
-      write(st, next(x));
+      write(st, next(x), true);
       w.count(kWrite);
       due += period;
     }
@@ -298,6 +314,7 @@ class CowCell final : public Cell {
   Census census_;
   S snap_;
   std::uint64_t start_version_ = 0, copies0_ = 0, frees0_ = 0, bytes0_ = 0, pending_ = 0;
+  const tsc::Calibration& timer_ = tsc::calibrate();
   clock::duration carry_{};  // time left to the next paced update when the last window ended
   std::vector<prim::Padded<State>> per_thread_ = std::vector<prim::Padded<State>>(threads_);
 };

@@ -21,9 +21,10 @@
 // read), the record's fields are equal, and the record advanced by exactly the writes done
 // (a lost write shows as a shortfall).
 // Metrics: writes_completed_pct (writes that got the lock before the window's stop, of those
-// requested), max_write_wait_ns and mean_write_wait_ns (wanting the lock to holding it, every
-// write timed with the TSC), read_retries_per_read (optimistic readers only). Read and write
-// throughput and latency are apart through op_kinds.
+// requested), read_retries_per_read (optimistic readers only). Read and write throughput and
+// latency are apart through op_kinds; a writer's wait for the lock is in the write latency
+// percentiles (--latency). Nothing is timed otherwise: two timer reads per write cost more
+// than an uncontended lock.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -91,19 +92,8 @@ template <class P, class F>
   return x;
 }
 
-// A cheap clock for timing every write: the TSC where there is one (converted with a rate
-// measured per cell), steady_clock elsewhere.
-inline std::uint64_t ticks() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  return __rdtsc();
-#else
-  return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-#endif
-}
-
 struct Calibration {
   double work_iters_per_ns = 0;
-  double ticks_per_ns = 1;
 };
 
 // Measured once per cell (the machine is shared: its speed drifts): the best of a few runs.
@@ -111,22 +101,16 @@ inline Calibration calibrate_cell() {
   using clock = std::chrono::steady_clock;
   Calibration c;
   constexpr std::uint32_t kIters = 200'000;
-  double best_ns = 1e300, ticks_per_ns = 1;
+  double best_ns = 1e300;
   std::uint64_t sink = 1;
   for (int i = 0; i < 5; ++i) {
     const auto t0 = clock::now();
-    const std::uint64_t k0 = ticks();
     sink = work(sink, kIters);
-    const std::uint64_t k1 = ticks();
     const double ns = std::chrono::duration<double, std::nano>(clock::now() - t0).count();
-    if (ns > 0 && ns < best_ns) {
-      best_ns = ns;
-      ticks_per_ns = static_cast<double>(k1 - k0) / ns;
-    }
+    if (ns > 0 && ns < best_ns) best_ns = ns;
   }
   asm volatile("" : : "r"(sink));
   c.work_iters_per_ns = kIters / best_ns;
-  c.ticks_per_ns = ticks_per_ns > 0 ? ticks_per_ns : 1;
   return c;
 }
 
@@ -155,7 +139,7 @@ class RwCell final : public Cell {
     // xorshift: a register-only generator deciding read vs write with no shared state.
     std::uint64_t x = 0x9E3779B97F4A7C15ull * (w.tid() + 1);
     std::uint64_t reads = 0, torn = 0, retries = 0;
-    std::uint64_t writes = 0, late = 0, wait_sum = 0, wait_max = 0;
+    std::uint64_t writes = 0, late = 0;
     std::uint64_t sink = 0;
     w.loop([&]() -> unsigned {
       x ^= x << 13;
@@ -181,9 +165,8 @@ class RwCell final : public Cell {
         ++reads;
         return kRead;
       }
-      const std::uint64_t t0 = ticks();
+      // No timer here: a writer's wait is in the write latency percentiles with --latency.
       lock_.lock();
-      const std::uint64_t waited = ticks() - t0;
       late += w.stopping();  // got the lock only after the window ended
       // relaxed: inside the exclusive lock; the unlock's release publishes these stores.
       const std::uint64_t v = record_.f[0].load(std::memory_order_relaxed) + 1;
@@ -193,12 +176,10 @@ class RwCell final : public Cell {
       }
       lock_.unlock();
       ++writes;
-      wait_sum += waited;
-      wait_max = std::max(wait_max, waited);
       return kWrite;
     });
     asm volatile("" : : "r"(sink));
-    per_thread_[w.tid()].value = State{reads, torn, retries, writes, late, wait_sum, wait_max};
+    per_thread_[w.tid()].value = State{reads, torn, retries, writes, late};
   }
 
   Verdict verify() override {
@@ -225,8 +206,6 @@ class RwCell final : public Cell {
     Metrics m;
     const double writes = static_cast<double>(t.writes);
     m.emplace_back("writes_completed_pct", t.writes ? 100.0 * (writes - t.late) / writes : 100.0);
-    m.emplace_back("max_write_wait_ns", static_cast<double>(t.wait_max) / cal_.ticks_per_ns);
-    m.emplace_back("mean_write_wait_ns", t.writes ? static_cast<double>(t.wait_sum) / writes / cal_.ticks_per_ns : 0);
     if constexpr (prim::OptimisticLock<P>)
       m.emplace_back("read_retries_per_read", t.reads ? static_cast<double>(t.retries) / t.reads : 0);
     return m;
@@ -234,7 +213,7 @@ class RwCell final : public Cell {
 
  private:
   struct State {
-    std::uint64_t reads = 0, torn = 0, retries = 0, writes = 0, late = 0, wait_sum = 0, wait_max = 0;
+    std::uint64_t reads = 0, torn = 0, retries = 0, writes = 0, late = 0;
   };
   struct alignas(prim::cacheline) Record {
     std::atomic<std::uint64_t> f[kFields] = {};
@@ -248,8 +227,6 @@ class RwCell final : public Cell {
       t.retries += s.value.retries;
       t.writes += s.value.writes;
       t.late += s.value.late;
-      t.wait_sum += s.value.wait_sum;
-      t.wait_max = std::max(t.wait_max, s.value.wait_max);
     }
     return t;
   }

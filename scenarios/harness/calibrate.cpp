@@ -7,6 +7,7 @@
 
 #include "../../primitives/concepts.hpp"
 #include "../../primitives/spin.hpp"
+#include "tsc.hpp"
 
 namespace lfbench {
 
@@ -112,15 +113,19 @@ bool is_bimodal(std::vector<double> s) {
   return mlo > 0 && median(hi) >= 1.5 * mlo;
 }
 
-Calibration calibrate(const Topology& topo) {
+Calibration calibrate(const Topology& topo, Pin pin) {
   const auto start = clock::now();
   Calibration c;
   c.timer_ns = ns_per_call([] { (void)clock::now(); }, 2000, 15);
   alignas(prim::cacheline) std::atomic<std::uint64_t> a{0};
   // relaxed: only the cost of the locked instruction is wanted, not any ordering.
   c.atomic_rmw_ns = ns_per_call([&] { a.fetch_add(1, std::memory_order_relaxed); }, 20000, 15);
-  const auto order = topo.order(Pin::scatter);
-  if (order.size() >= 2) {
+  const auto order = topo.order(pin == Pin::none ? Pin::scatter : pin);
+  const tsc::Calibration& t = tsc::calibrate();
+  c.tsc_overhead_ns = t.overhead_ns();
+  c.tsc_resolution_ns = t.resolution_ns;
+  c.tsc_source = t.source();
+  if (order.size() >= 2 && order[0] != order[1]) {
     // The ping-pong pins this thread; it runs on a short-lived thread so the caller's
     // affinity is untouched.
     c.c2c_cpu_a = order[0];

@@ -2,6 +2,7 @@
 // floor contended results are read against.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "topology.hpp"
@@ -17,10 +18,14 @@ struct Calibration {
   std::vector<double> c2c_samples_ns;
   double atomic_rmw_ns = 0;  // uncontended fetch_add on a private line
   double timer_ns = 0;       // one steady_clock::now()
+  double tsc_overhead_ns = 0, tsc_resolution_ns = 0;  // the latency timer (tsc.hpp): cost of a pair, resolution
+  std::string tsc_source;
   double seconds = 0;        // how long calibration took
 };
 
-Calibration calibrate(const Topology& topo);
+// The core-to-core pair is the pair of CPUs the placement policy gives the first two threads
+// (for `none`, where the OS places threads, the scatter pair).
+Calibration calibrate(const Topology& topo, Pin pin = Pin::compact);
 
 // Split into two clusters at the widest gap; bimodal when both hold >= 20% of the samples and
 // the upper cluster's median is at least 1.5x the lower one's. Exposed for testing.

@@ -19,7 +19,7 @@ unsigned Plan::max_threads() const {
 std::chrono::nanoseconds Plan::estimate() const {
   using namespace std::chrono_literals;
   std::chrono::nanoseconds t = cells.empty() ? 0ns : 300ms;  // calibration and start-up
-  for (const auto& c : cells) t += c.warmup + c.repetitions * c.duration + 2ms * (c.repetitions + 1);
+  for (const auto& c : cells) t += c.repetitions * (c.warmup + c.duration + 2ms);  // a warm-up before every window
   return t;
 }
 

@@ -16,7 +16,7 @@ struct CellPlan {
   Params params;
   unsigned threads = 1;
   std::chrono::nanoseconds duration{std::chrono::milliseconds(200)};  // per window
-  std::chrono::nanoseconds warmup{std::chrono::milliseconds(100)};    // one window, not kept
+  std::chrono::nanoseconds warmup{std::chrono::milliseconds(50)};     // before every window, not kept
   unsigned repetitions = 5;
   bool latency = false;
 

@@ -8,12 +8,6 @@ namespace lfbench {
 
 namespace {
 using clock = std::chrono::steady_clock;
-
-double process_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 }  // namespace
 
 std::uint64_t WindowResult::total_ops() const {
@@ -25,7 +19,17 @@ std::uint64_t WindowResult::total_ops() const {
 struct alignas(prim::cacheline) Pool::Slot {
   Worker worker;
   clock::time_point end{};
+  ThreadUsage usage;
 };
+
+unsigned Pool::cpus_for(unsigned n) const {
+  std::vector<int> used;
+  for (unsigned i = 0; i < n && i < cpus_.size(); ++i) {
+    if (cpus_[i] < 0) return static_cast<unsigned>(std::max<std::size_t>(1, read_topology().cpus.size()));
+    if (std::find(used.begin(), used.end(), cpus_[i]) == used.end()) used.push_back(cpus_[i]);
+  }
+  return static_cast<unsigned>(std::max<std::size_t>(1, used.size()));
+}
 
 Pool::Pool(unsigned threads, Pin pin) {
   const auto order = read_topology().order(pin);
@@ -46,6 +50,7 @@ Pool::~Pool() {
 void Pool::worker_main(unsigned index) {
   pin_current_thread(cpus_[index]);
   Slot& slot = *workers_[index];
+  const UsageProbe probe;
   std::uint32_t seen = 0;
   for (;;) {
     generation_.wait(seen, std::memory_order_acquire);
@@ -62,6 +67,10 @@ void Pool::worker_main(unsigned index) {
     // reading this window's setup when the coordinator writes the next one. Active ones then
     // sleep until the coordinator releases everyone at once (futex wait, not spinning: with
     // more threads than cores a spinning waiter would steal the slice of one not yet arrived).
+    // Usage is read before the barrier and after the stop, never inside the loop: the span
+    // covers the whole window (including waking up late, which is a disturbance too).
+    UsageProbe::Sample u0;
+    if (active) u0 = probe.read();
     if (ready_.fetch_add(1, std::memory_order_acq_rel) + 1 == size()) ready_.notify_one();
     if (!active) continue;
     go_.wait(false, std::memory_order_acquire);
@@ -69,6 +78,8 @@ void Pool::worker_main(unsigned index) {
     cell_->run(slot.worker);
 
     slot.end = clock::now();
+    slot.usage = UsageProbe::between(u0, probe.read());
+    slot.usage.sleeps_by_design = slot.worker.sleeps();
     // release: publishes this worker's counts and end time to the coordinator.
     if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) running_.notify_one();
   }
@@ -78,8 +89,11 @@ WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
   cell.begin_window();
   cell_ = &cell;
   active_ = opt.threads;
-  setup_ = Worker::Setup{&stop_, 0, opt.threads, std::max<std::uint32_t>(1, opt.batch),
-                         opt.latency ? 63u : 0u};
+  setup_ = Worker::Setup{&stop_, 0, opt.threads, std::max<std::uint32_t>(1, opt.batch), opt.sample_every,
+                         opt.sample_every ? &tsc::calibrate() : nullptr};
+  std::vector<int> used(cpus_.begin(), cpus_.begin() + opt.threads);
+  if (std::find(used.begin(), used.end(), -1) != used.end()) used.clear();  // unpinned: all CPUs
+  const double steal0 = steal_seconds(used);
   // relaxed: all three are published by the release bump of generation_ below.
   stop_.store(false, std::memory_order_relaxed);
   go_.store(false, std::memory_order_relaxed);
@@ -92,7 +106,6 @@ WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
     ready_.wait(r, std::memory_order_acquire);
 
   WindowResult res;
-  const double cpu0 = process_cpu_seconds();
   const auto t0 = clock::now();
   go_.store(true, std::memory_order_release);
   go_.notify_all();
@@ -102,23 +115,27 @@ WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
   stop_.store(true, std::memory_order_relaxed);
   for (std::uint32_t r; (r = running_.load(std::memory_order_acquire)) != 0;)
     running_.wait(r, std::memory_order_acquire);
-  const double cpu1 = process_cpu_seconds();
+  const double steal1 = steal_seconds(used);
 
   auto t_end = t0;
   res.per_thread_ops.resize(active_);
   for (unsigned i = 0; i < active_; ++i) {
     const Slot& s = *workers_[i];
     t_end = std::max(t_end, s.end);
+    res.usage.push_back(s.usage);
+    res.cpu_seconds += s.usage.cpu_seconds;
     std::uint64_t mine = 0;
     for (unsigned k = 0; k < kMaxOpKinds; ++k) {
       mine += s.worker.ops()[k];
       res.ops_by_kind[k] += s.worker.ops()[k];
-      if (opt.latency) res.latency[k].merge(s.worker.latency()[k]);
+      if (opt.sample_every) res.latency[k].merge(s.worker.latency()[k]);
     }
     res.per_thread_ops[i] = mine;
   }
   res.seconds = std::chrono::duration<double>(t_end - t0).count();
-  res.cpu_seconds = cpu1 - cpu0;
+  res.steal_seconds = steal0 >= 0 && steal1 >= 0 ? steal1 - steal0 : 0;
+  res.sample_every = opt.sample_every;
+  res.judgement = judge_window(res.seconds, cpus_for(active_), opt.blocking, res.usage, res.steal_seconds);
   res.interrupted = !completed;
   res.verdict = cell.verify();
   res.metrics = cell.metrics();

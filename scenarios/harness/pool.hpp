@@ -14,6 +14,7 @@
 #include "histogram.hpp"
 #include "scenario.hpp"
 #include "topology.hpp"
+#include "usage.hpp"
 #include "worker.hpp"
 
 namespace lfbench {
@@ -22,7 +23,8 @@ struct WindowOptions {
   std::chrono::nanoseconds duration{std::chrono::milliseconds(200)};
   unsigned threads = 1;
   std::uint32_t batch = 64;
-  bool latency = false;
+  std::uint32_t sample_every = 0;  // 0: no latency; else time one op in this many (a power of two)
+  bool blocking = true;           // the primitive's progress guarantee, for the disturbance rule
   // Waits up to d while the window runs; returns false if the run was interrupted (the
   // window is then cut short and marked so). Default: sleep.
   std::function<bool(std::chrono::nanoseconds)> wait = {};
@@ -30,8 +32,12 @@ struct WindowOptions {
 
 struct WindowResult {
   double seconds = 0;      // start barrier release to the last thread's stop
-  double cpu_seconds = 0;  // process CPU time over the window (all threads)
+  double cpu_seconds = 0;  // the measuring threads' CPU time over the window, summed
   std::vector<std::uint64_t> per_thread_ops;
+  std::vector<ThreadUsage> usage;  // per thread: CPU time, waits for a CPU, context switches
+  double steal_seconds = 0;        // hypervisor steal on the pool's CPUs during the window
+  WindowJudgement judgement;       // disturbed or not, and why (usage.hpp)
+  std::uint32_t sample_every = 0;  // latency: one op in this many was timed (0: off)
   std::array<std::uint64_t, kMaxOpKinds> ops_by_kind{};
   std::array<LatencyHistogram, kMaxOpKinds> latency{};  // merged over threads; empty if off
   Verdict verdict;
@@ -50,6 +56,8 @@ class Pool {
 
   unsigned size() const { return static_cast<unsigned>(workers_.size()); }
   const std::vector<int>& cpus() const { return cpus_; }  // per worker; -1 = unpinned
+  // CPUs the first n workers can run on (distinct pinned CPUs, or every CPU when unpinned).
+  unsigned cpus_for(unsigned n) const;
 
   // REQUIRES: opt.threads <= size(). Runs one window of `cell` and then its verify step.
   WindowResult run_window(Cell& cell, const WindowOptions& opt);

@@ -16,9 +16,17 @@ bool CellResult::valid() const {
   return std::all_of(windows.begin(), windows.end(), [](const WindowResult& w) { return w.verdict.ok; });
 }
 
+std::size_t CellResult::disturbed_windows() const {
+  return static_cast<std::size_t>(
+      std::count_if(windows.begin(), windows.end(), [](const WindowResult& w) { return w.judgement.disturbed; }));
+}
+
 std::vector<std::string> CellResult::flags(unsigned logical_cpus) const {
   std::vector<std::string> f;
-  if (windows.size() > 1 && is_noisy(ns_per_op())) f.push_back("noisy");
+  // A disturbed cell says why its figures are off; calling it noisy as well would blame the
+  // primitive for the machine.
+  if (disturbed_windows() > 0) f.push_back("disturbed");
+  else if (windows.size() > 1 && is_noisy(ns_per_op())) f.push_back("noisy");
   if (plan.threads > logical_cpus) f.push_back("oversubscribed");
   if (!valid()) f.push_back("invalid");
   if (!complete) f.push_back("incomplete");  // interrupted: fewer windows than planned

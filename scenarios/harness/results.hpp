@@ -12,15 +12,23 @@
 
 namespace lfbench {
 
+// A window measured and thrown away because it was disturbed (usage.hpp), then measured again.
+struct DiscardedWindow {
+  std::string reason;
+  double ns_per_op = 0;
+};
+
 struct CellResult {
   CellPlan plan;
   std::size_t index = 0;              // position in the plan (= Google Benchmark's family_index)
   std::vector<WindowResult> windows;  // measured windows, warm-up excluded
+  std::vector<DiscardedWindow> discarded;
   bool complete = false;              // all repetitions ran (false when interrupted)
 
   // Derived over the windows.
   Summary ns_per_op() const;  // per window: seconds * 1e9 / total ops
   bool valid() const;         // every window's verify passed
+  std::size_t disturbed_windows() const;  // kept windows judged disturbed
   std::vector<std::string> flags(unsigned logical_cpus) const;  // noisy, oversubscribed, ...
 };
 

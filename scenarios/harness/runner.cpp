@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "tsc.hpp"
+
 namespace lfbench {
 
 namespace {
@@ -39,12 +41,14 @@ struct Context {
   std::size_t windows_done = 0, windows_total = 0;
 };
 
-WindowOptions window_options(const CellPlan& c, const RunOptions& opt, std::chrono::nanoseconds d) {
+WindowOptions window_options(const CellPlan& c, const RunOptions& opt, std::chrono::nanoseconds d,
+                             std::uint32_t sample_every) {
   WindowOptions w;
   w.duration = d;
   w.threads = c.threads;
   w.batch = c.scenario->batch;
-  w.latency = c.latency;
+  w.sample_every = sample_every;
+  w.blocking = c.primitive->traits.progress == prim::Progress::blocking;
   w.wait = opt.wait;
   return w;
 }
@@ -55,7 +59,34 @@ void progress(Context& ctx, std::size_t i) {
                                  ctx.plan.cells[i].run_name()});
 }
 
-// One Google Benchmark repetition = one measured window of cell i.
+// Latency sampling rate: one op in 2^k, the smallest power of two at which timing (the timer
+// pair and the histogram update) costs at most 1% of an operation as the warm-up measured it.
+std::uint32_t sample_every_for(const WindowResult& warm, unsigned threads) {
+  constexpr double kHistogramNs = 3;
+  const double ops = static_cast<double>(std::max<std::uint64_t>(1, warm.total_ops()));
+  const double op_ns = warm.seconds * 1e9 * threads / ops;  // one thread's wall time per op
+  const double every = (tsc::calibrate().overhead_ns() + kHistogramNs) / (0.01 * std::max(op_ns, 0.1));
+  std::uint32_t n = 1;
+  while (n < every && n < (1u << 16)) n <<= 1;
+  return n;
+}
+
+// One measured window of a cell: a warm-up window first (its figures are not kept; it sets the
+// latency sampling rate), then the window. A warm-up whose verification failed is returned
+// instead: a failed oracle is a result wherever it happens.
+WindowResult measure_once(Context& ctx, const CellPlan& plan, Cell& cell) {
+  std::uint32_t every = plan.latency ? 1024 : 0;
+  if (plan.warmup.count() > 0) {
+    WindowResult warm = ctx.pool.run_window(cell, window_options(plan, ctx.opt, plan.warmup, 0));
+    if (warm.interrupted || !warm.verdict.ok) return warm;
+    if (plan.latency) every = sample_every_for(warm, plan.threads);
+  }
+  return ctx.pool.run_window(cell, window_options(plan, ctx.opt, plan.duration, every));
+}
+
+// One Google Benchmark repetition = one measured window of cell i. A disturbed window is
+// measured again (up to the cell's repetitions in extra windows in all) unless the user keeps
+// them; a window whose verification failed is never discarded.
 void measure(benchmark::State& st, Context& ctx, std::size_t i) {
   const CellPlan& plan = ctx.plan.cells[i];
   CellResult& out = ctx.results.cells[i];
@@ -66,20 +97,21 @@ void measure(benchmark::State& st, Context& ctx, std::size_t i) {
     return;
   }
   auto& cell = ctx.live[i];
-  if (!cell) {
-    cell = plan.primitive->make(CellSpec{plan.params, plan.threads});
-    if (plan.warmup.count() > 0) {
-      const auto w = ctx.pool.run_window(*cell, window_options(plan, ctx.opt, plan.warmup));
-      if (w.interrupted) ctx.results.interrupted = true;
-    }
-    ++ctx.windows_done;
-  }
+  if (!cell) cell = plan.primitive->make(CellSpec{plan.params, plan.threads});
   for (auto _ : st) {
     if (ctx.results.interrupted) {
       st.SkipWithError("interrupted");
       break;
     }
-    WindowResult w = ctx.pool.run_window(*cell, window_options(plan, ctx.opt, plan.duration));
+    WindowResult w = measure_once(ctx, plan, *cell);
+    while (!w.interrupted && w.judgement.disturbed && w.verdict.ok && !ctx.opt.keep_disturbed &&
+           out.discarded.size() < plan.repetitions) {
+      out.discarded.push_back({w.judgement.reason, w.seconds * 1e9 / static_cast<double>(std::max<std::uint64_t>(1, w.total_ops()))});
+      ++ctx.windows_total;
+      ++ctx.windows_done;
+      progress(ctx, i);
+      w = measure_once(ctx, plan, *cell);
+    }
     if (w.interrupted) {
       ctx.results.interrupted = true;
       st.SkipWithError("interrupted");
@@ -94,6 +126,7 @@ void measure(benchmark::State& st, Context& ctx, std::size_t i) {
           static_cast<double>(w.ops_by_kind[k]) / w.seconds;
     st.counters["jain"] = fairness(w.per_thread_ops).jain;
     st.counters["verified"] = w.verdict.ok ? 1 : 0;  // every window sets the same counters
+    st.counters["disturbed"] = w.judgement.disturbed ? 1 : 0;
     out.windows.push_back(std::move(w));
   }
   ++ctx.windows_done;
@@ -110,8 +143,8 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
   Results results;
   // Threads first: the pool exists before calibration and before any timed lock.
   Pool pool(plan.max_threads(), opt.pin);
-  const Topology topo = read_topology();
-  if (opt.calibrate) results.calibration = calibrate(topo);
+  tsc::calibrate();  // settles the cycle counter before any window may read it
+  if (opt.calibrate) results.calibration = calibrate(read_topology(), opt.pin);
   results.worker_cpus = pool.cpus();
   results.pin = to_string(opt.pin);
 
@@ -121,7 +154,7 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
   for (std::size_t i = 0; i < plan.cells.size(); ++i) {
     results.cells[i].plan = plan.cells[i];
     results.cells[i].index = i;
-    ctx.windows_total += plan.cells[i].repetitions + 1;
+    ctx.windows_total += plan.cells[i].repetitions;
   }
 
   // Google Benchmark's own flag parsing is the public way to set its interleaving.

@@ -24,6 +24,9 @@ struct RunOptions {
   // contended results drift over seconds, and back-to-back repetitions would all see one state
   // and look far more certain than they are (lfbench compare would then flag run-to-run drift).
   bool interleave = true;
+  // A disturbed window (usage.hpp) is measured again, up to the cell's repetitions in extra
+  // windows; true keeps disturbed windows (flagged) instead.
+  bool keep_disturbed = false;
   // See WindowOptions::wait. Returns false when interrupted: the current cell is dropped and
   // no new cell starts.
   std::function<bool(std::chrono::nanoseconds)> wait = {};

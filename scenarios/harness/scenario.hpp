@@ -50,7 +50,7 @@ struct Verdict {
   std::string detail;  // what was checked, or what broke
 };
 
-// Extra per-window figures a scenario reports (name with unit, value), e.g. "max_write_wait_ns".
+// Extra per-window figures a scenario reports (name with unit, value), e.g. "writes_completed_pct".
 using Metrics = std::vector<std::pair<std::string, double>>;
 
 // A cell's shared state, built once per cell and reused across its windows. begin_window,

@@ -9,11 +9,11 @@
 
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <type_traits>
 
 #include "histogram.hpp"
+#include "tsc.hpp"
 
 namespace lfbench {
 
@@ -27,17 +27,20 @@ class Worker {
 
   template <class Op>
   void loop(Op&& op) {
-    if (sample_mask_ == 0)
+    if (!sampling_)
       plain(op);
     else
       sampled(op);
   }
 
   // For a scenario thread that paces itself instead of calling loop() (e.g. a writer doing
-  // N updates per second): count what it did.
+  // N updates per second): count what it did, and say that it sleeps by design (so its idle
+  // time is not taken for a disturbance of the window: see usage.hpp).
+  void sleeps_by_design() noexcept { sleeps_ = true; }
+  bool sleeps() const noexcept { return sleeps_; }
   void count(unsigned kind, std::uint64_t n = 1) noexcept { ops_[kind] += n; }
   // For such a thread: record one operation's latency (only when latency sampling is on).
-  bool sampling() const noexcept { return sample_mask_ != 0; }
+  bool sampling() const noexcept { return sampling_; }
   void record_latency(unsigned kind, std::uint64_t ns) noexcept { hist_[kind].record(ns); }
 
   // --- harness side -------------------------------------------------------------------------
@@ -45,14 +48,18 @@ class Worker {
     const std::atomic<bool>* stop;
     unsigned tid, threads;
     std::uint32_t batch;        // ops between stop-flag checks
-    std::uint32_t sample_mask;  // 0: no latency; else time one op in every sample_mask+1
+    std::uint32_t sample_every;     // 0: no latency; else time one op in this many (a power of two)
+    const tsc::Calibration* timer;  // REQUIRES: set when sample_every != 0
   };
   void begin(const Setup& s) noexcept {
     stop_ = s.stop;
     tid_ = s.tid;
     threads_ = s.threads;
     batch_ = s.batch;
-    sample_mask_ = s.sample_mask;
+    sampling_ = s.sample_every != 0;
+    sample_mask_ = sampling_ ? s.sample_every - 1 : 0;
+    timer_ = s.timer;
+    sleeps_ = false;
     ops_ = {};
     for (auto& h : hist_) h.clear();
   }
@@ -77,9 +84,11 @@ class Worker {
     }
   }
 
+  // One op in sample_mask+1 is timed with the cycle counter; the pair's own cost is subtracted
+  // (tsc::interval_ns). The runner picks the rate so that timing costs about 1% of the op.
   template <class Op>
   void sampled(Op& op) {
-    using clock = std::chrono::steady_clock;
+    const tsc::Calibration& cal = *timer_;
     std::uint32_t n = tid_;  // offset so threads do not sample in lockstep
     while (!stopping()) {
       Tally t;
@@ -90,13 +99,12 @@ class Worker {
           t.add(k);
           continue;
         }
-        const auto t0 = clock::now();
+        const std::uint64_t t0 = tsc::now();
         unsigned k = 0;
         if constexpr (kinded<Op>) k = static_cast<unsigned>(op()); else op();
-        const auto t1 = clock::now();
+        const std::uint64_t t1 = tsc::now();
         t.add(k);
-        hist_[k].record(static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+        hist_[k].record(tsc::interval_ns(t0, t1, cal));
       }
       t.flush(ops_);
     }
@@ -125,6 +133,8 @@ class Worker {
   const std::atomic<bool>* stop_ = nullptr;
   unsigned tid_ = 0, threads_ = 1;
   std::uint32_t batch_ = 64, sample_mask_ = 0;
+  const tsc::Calibration* timer_ = nullptr;
+  bool sampling_ = false, sleeps_ = false;
   std::array<std::uint64_t, kMaxOpKinds> ops_{};
   std::array<LatencyHistogram, kMaxOpKinds> hist_{};
 };
