@@ -36,8 +36,8 @@ struct RunArgs {
 // common HZ=250) and thousands of operations, or one preemption is the whole figure.
 inline constexpr auto kMinWindow = std::chrono::milliseconds(10);
 
-std::string too_short(const std::string& what, std::chrono::nanoseconds d) {
-  return what + ": '" + format_duration(d) + "' is too short to measure; allowed: " + format_duration(kMinWindow) +
+std::string too_short(const std::string& what, const std::string& given) {
+  return what + ": '" + given + "' is too short to measure; allowed: " + format_duration(kMinWindow) +
          " or more (a window must span several scheduler ticks)";
 }
 
@@ -57,7 +57,7 @@ RunRequest from_flags(const RunArgs& a) {
   }
   if (!a.duration.empty()) {
     r.duration = parse_duration(a.duration, "--duration");
-    if (*r.duration < kMinWindow) throw BadInput(too_short("--duration", *r.duration));
+    if (*r.duration < kMinWindow) throw BadInput(too_short("--duration", a.duration));
   }
   if (!a.warmup.empty()) r.warmup = parse_duration(a.warmup, "--warmup", true);
   if (!a.repetitions.empty())
@@ -80,7 +80,7 @@ Plan make_plan(const RunArgs& a) {
 Plan checked_plan(const RunArgs& a) {
   Plan plan = make_plan(a);
   for (const auto& c : plan.cells)
-    if (c.duration < kMinWindow) throw BadInput(too_short("duration of " + c.run_name() + " (suite " + a.suite + ")", c.duration));
+    if (c.duration < kMinWindow) throw BadInput(too_short("duration of " + c.run_name() + " (suite " + a.suite + ")", format_duration(c.duration)));
   return plan;
 }
 

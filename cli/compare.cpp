@@ -167,7 +167,9 @@ ResultsFile parse_results(std::string_view text, const std::string& name) {
         }
       }
       if (const auto fl = lf->find("flags"); fl != lf->end() && fl->is_array())
-        for (const auto& flag : *fl) c.noisy |= flag.is_string() && flag.get_ref<const std::string&>() == "noisy";
+        for (const auto& flag : *fl) c.noisy |= flag.is_string() && (flag.get_ref<const std::string&>() == "noisy" ||
+                                                      // measured while others had its CPUs: not judged either
+                                                      flag.get_ref<const std::string&>() == "disturbed");
     } else if (const auto err = e.find("error_occurred"); err != e.end() && err->is_boolean() && err->get<bool>()) {
       c.verified = false;
       if (const std::string* m = string_at(e, "error_message")) c.verification_detail = *m;
@@ -394,7 +396,7 @@ Comparison compare(const ResultsFile& base, const ResultsFile& next, const Optio
     } else {
       r.verdict = judge(bs, ns, noisy, o, &r.p);
       if (r.verdict == Verdict::noisy && r.note.empty())
-        r.note = b.noisy || n.noisy   ? "flagged noisy by lfbench run"
+        r.note = b.noisy || n.noisy   ? "flagged noisy or disturbed by lfbench run"
                  : noisy              ? "reference " + o.relative_to + " flagged noisy by lfbench run"
                                       : "repetitions spread wider than the threshold";
     }
