@@ -1,5 +1,6 @@
 // lfbench run: flags or a suite -> plan -> measure (harness) -> results -> writers.
 #include <pthread.h>
+#include <sys/signalfd.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -10,14 +11,18 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <fstream>
+#include <set>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 
+#include "../scenarios/harness/protocol.hpp"
 #include "../scenarios/harness/runner.hpp"
 #include "commands.hpp"
 #include "environment.hpp"
 #include "input.hpp"
+#include "journal.hpp"
 #include "plan_builder.hpp"
 #include "results_json.hpp"
 #include "writers.hpp"
@@ -27,7 +32,7 @@ namespace lfbench {
 namespace {
 
 struct RunArgs {
-  std::string scenario, suite, threads, duration, warmup, repetitions, output, format, pin = "compact";
+  std::string scenario, suite, threads, duration, warmup, repetitions, output, format, pin = "compact", resume;
   std::vector<std::string> primitives, params;
   bool latency = false, force = false, plan_only = false, quiet = false, no_interleave = false, keep_disturbed = false;
 };
@@ -125,13 +130,14 @@ std::string default_output() {
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
   std::filesystem::create_directories("results");
-  return "results/" + host_name() + "-" + stamp + ".json";
+  // The pid makes it unique between runs started in the same second on one host.
+  return "results/" + host_name() + "-" + stamp + "-" + std::to_string(::getpid()) + ".json";
 }
 
-Format format_for(const RunArgs& a, const std::string& path) {
+Format format_for(const std::string& name, const std::string& path) {
   Format f = Format::json;
-  if (!a.format.empty()) {
-    if (!parse_format(a.format, f)) throw BadInput("--format: '" + a.format + "' is not a format; allowed: json, csv, table");
+  if (!name.empty()) {
+    if (!parse_format(name, f)) throw BadInput("--format: '" + name + "' is not a format; allowed: json, csv, table");
     return f;
   }
   const auto ext = std::filesystem::path(path).extension();
@@ -140,45 +146,34 @@ Format format_for(const RunArgs& a, const std::string& path) {
   return Format::json;
 }
 
-// SIGINT/SIGTERM are blocked in every thread while measuring and taken synchronously by the
-// coordinator's wait between window start and stop: the window then ends at once, no new cell
-// starts, and what completed is written, marked incomplete.
+// SIGINT, SIGTERM and SIGHUP are blocked from the start (before any thread) and read from a
+// signalfd that the supervisor polls while it waits for a worker: whatever the worker does
+// (a hung primitive included), the signal is answered at once — the worker is killed, what
+// finished is written, and the run exits 130 (SIGINT, SIGTERM) or 129 (SIGHUP).
 class Signals {
  public:
   Signals() {
     sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);  // before the pool exists: workers inherit it
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    fd_ = signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
   }
-  ~Signals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-
-  bool wait(std::chrono::nanoseconds d) {
-    if (caught_) return false;
-    const auto until = std::chrono::steady_clock::now() + d;
-    for (;;) {
-      const auto left = until - std::chrono::steady_clock::now();
-      if (left <= std::chrono::nanoseconds(0)) return true;
-      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-      const timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-      const int s = sigtimedwait(&set_, nullptr, &ts);
-      if (s > 0) {
-        caught_ = s;
-        return false;
-      }
-      if (errno != EINTR && errno != EAGAIN) return true;
-    }
+  ~Signals() {
+    if (fd_ >= 0) ::close(fd_);
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
   }
-  // A signal that arrived outside a window (calibration, writing) is still pending here.
-  bool pending() {
-    sigset_t p;
-    sigpending(&p);
-    return caught_ || sigismember(&p, SIGINT) || sigismember(&p, SIGTERM);
+  int fd() const { return fd_; }
+  // A signal that arrived outside a window (calibration, writing): 0 if none.
+  int pending() {
+    signalfd_siginfo si{};
+    if (fd_ >= 0 && ::read(fd_, &si, sizeof si) == sizeof si) return static_cast<int>(si.ssi_signo);
+    return 0;
   }
+  static int exit_code(int sig) { return sig == SIGHUP ? 129 : 130; }
 
  private:
   sigset_t set_{}, old_{};
-  int caught_ = 0;
+  int fd_ = -1;
 };
 
 class ProgressBar {
@@ -212,21 +207,94 @@ int print_plan(const Plan& plan) {
   return 0;
 }
 
-int run(const RunArgs& a, const std::vector<std::string>& argv) {
-  Pin pin{};
-  if (!parse_pin(a.pin, pin)) throw BadInput("--pin: '" + a.pin + "' is not a policy; allowed: compact, scatter, none");
-  const Plan plan = checked_plan(a);
-  if (a.plan_only) return print_plan(plan);
-  const Format format = format_for(a, a.output.empty() ? "default.json" : a.output);
-  const std::string path = a.output.empty() ? default_output() : a.output;  // creates results/
-  const Output out(path, a.force);  // refuses before measuring: nothing is written on bad input
+// Where the journal goes: beside the output, or (output to stdout, a device or a FIFO, or a
+// name too long to extend) a new name in the current directory.
+std::string journal_path(const std::string& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::status(out, ec);
+  const bool regular_target = out != "-" && (!fs::exists(st) || fs::is_regular_file(st));
+  if (regular_target && fs::path(out).filename().string().size() + 8 <= 255) return out + ".journal";
+  return "lfbench-" + host_name() + "-" + std::to_string(::getpid()) + ".journal";
+}
 
-  Signals signals;
+// How many cells a results file holds (0 if it is not one): an interrupted run never replaces
+// a file that holds more.
+std::size_t cells_in(const std::string& path) {
+  std::ifstream in(path);
+  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array()) return 0;
+  std::set<std::string> ids;
+  for (const auto& e : doc["benchmarks"])
+    if (e.is_object() && e.contains("lfbench") && e["lfbench"].is_object() && e["lfbench"].contains("id") &&
+        e["lfbench"]["id"].is_string())
+      ids.insert(e["lfbench"]["id"].get<std::string>());
+  return ids.size();
+}
+
+int run(const RunArgs& a, const std::vector<std::string>& argv) {
+  Signals signals;  // first: every later thread inherits the blocked mask
+  Plan plan;
+  std::string path, pin_name = a.pin;
+  bool force = a.force, interleave = !a.no_interleave, keep_disturbed = a.keep_disturbed;
+  std::string format_name = a.format;
+  std::vector<JournalRecord> replayed;
+  nlohmann::json header;
+  if (!a.resume.empty()) {
+    // Everything comes from the journal: the plan, the options, the output.
+    LoadedJournal lj = load_journal(a.resume);
+    header = lj.header;
+    if (header.value("binary", nlohmann::json()) != binary_identity())
+      throw BadInput("--resume: " + a.resume + " was written by another lfbench build (" +
+                     header.value("binary", nlohmann::json()).dump() + "); allowed: resume with the build that wrote it");
+    plan = plan_from_json(header.at("plan"), "--resume " + a.resume);
+    const auto& o = header.at("options");
+    path = o.at("output").get<std::string>();
+    pin_name = o.at("pin").get<std::string>();
+    format_name = o.at("format").get<std::string>();
+    interleave = o.at("interleave").get<bool>();
+    keep_disturbed = o.at("keep_disturbed").get<bool>();
+    force = force || o.at("force").get<bool>();
+    for (auto& r : lj.records)
+      if (r.cell >= plan.cells.size()) throw BadInput("--resume: " + a.resume + " has a window of a cell not in its plan");
+    replayed = std::move(lj.records);
+  } else {
+    plan = checked_plan(a);
+    if (a.plan_only) return print_plan(plan);
+    Pin p{};
+    if (!parse_pin(pin_name, p)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");
+    (void)format_for(format_name, "x.json");  // a bad --format is refused before results/ is made
+    path = a.output.empty() ? default_output() : a.output;  // creates results/
+  }
+  Pin pin{};
+  if (!parse_pin(pin_name, pin)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");
+  const Format format = format_for(format_name, path);
+  const Output out(path, force);  // refuses before measuring: nothing is written on bad input
+
+  std::unique_ptr<Journal> journal;
+  if (!a.resume.empty()) {
+    journal = Journal::reopen(a.resume);
+  } else {
+    const std::string jp = journal_path(path);
+    if (force) std::filesystem::remove(jp);
+    header = {{"lfbench_journal", kJournalVersion}, {"binary", binary_identity()}, {"argv", argv},
+              {"plan", plan_json(plan)},
+              {"options", {{"output", path}, {"pin", pin_name}, {"format", format_name}, {"interleave", interleave},
+                           {"keep_disturbed", keep_disturbed}, {"force", force}}}};
+    journal = std::make_unique<Journal>(jp, header);
+  }
+
   ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
   RunOptions opt;
   opt.pin = pin;
-  opt.interleave = !a.no_interleave;
-  opt.keep_disturbed = a.keep_disturbed;
+  opt.interleave = interleave;
+  opt.keep_disturbed = keep_disturbed;
+  opt.worker_exe = std::filesystem::read_symlink("/proc/self/exe").string();
+  opt.signal_fd = signals.fd();
+  opt.journal = [&journal](const JournalRecord& r) { journal->append(r); };
+  opt.replay.resize(plan.cells.size());
+  for (auto& r : replayed) opt.replay[r.cell].push_back(std::move(r));
+  opt.progress = [&bar](const RunProgress& p) { bar(p); };
   const MachineProbe before = probe_machine();
   const nlohmann::json governors = cpu_governors();
   {
@@ -236,16 +304,20 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     if (std::find(used.begin(), used.end(), -1) != used.end()) used.clear();
     if (!a.quiet) say_machine(before, used, governors);
   }
-  opt.wait = [&signals](std::chrono::nanoseconds d) { return signals.wait(d); };
-  opt.progress = [&bar](const RunProgress& p) { bar(p); };
   const auto t0 = std::chrono::steady_clock::now();
   Results results = run_plan(plan, opt);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bar = ProgressBar(false);
-  const MachineProbe after = probe_machine();
+  if (!results.interrupted)
+    if (const int s = signals.pending()) {
+      results.interrupted = true;
+      results.signal = s;
+    }
+  const MachineProbe after = results.interrupted ? before : probe_machine();
 
   nlohmann::json ctx = machine_context(read_topology());
-  ctx["lfbench_command_line"] = argv;
+  ctx["lfbench_command_line"] = a.resume.empty() ? nlohmann::json(argv) : header.at("argv");
+  if (!a.resume.empty()) ctx["lfbench_resumed_from"] = a.resume;
   ctx["lfbench_calibration"] = calibration_json(results.calibration);
   ctx["lfbench_wall_seconds"] = wall;
   ctx["lfbench_machine_state"] = {{"before", before.state},
@@ -253,25 +325,50 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
                                   {"during", machine_state_json(before.end, after.start)}};
   ctx["lfbench_cpu_governor"] = governors;
   const nlohmann::json doc = results_json(results, ctx);
-  out.write(render(doc, format));
 
-  for (const auto& c : results.cells)
+  for (const auto& c : results.cells) {
+    if (!c.failure.empty()) {
+      std::cerr << "lfbench: " << c.failure << ": " << c.plan.run_name() << ": " << c.failure_detail << "\n";
+      continue;
+    }
     for (const auto& w : c.windows)
       if (!w.verdict.ok) {
         std::cerr << "lfbench: verification FAILED: " << c.plan.run_name() << ": " << w.verdict.detail << "\n";
         break;
       }
+  }
+
+  // An interrupted run never replaces a file that holds more cells than it does.
+  bool written = false;
+  if (results.interrupted && !out.is_stdout() && std::filesystem::is_regular_file(path) &&
+      cells_in(path) > results.cells.size()) {
+    std::cerr << "lfbench: interrupted; kept " << path << " (" << cells_in(path) << " cells) rather than replace it with "
+              << results.cells.size() << "; what was measured is in " << journal->path() << " (lfbench run --resume "
+              << journal->path() << ")\n";
+    return Signals::exit_code(results.signal);
+  }
+  try {
+    out.write(render(doc, format));
+    written = true;
+  } catch (const std::exception& e) {
+    std::cerr << "lfbench: " << e.what() << "; every measured window is kept in " << journal->path()
+              << " (lfbench run --resume " << journal->path() << " writes the file)\n";
+    return 3;
+  }
+  if (written && !results.interrupted) journal->remove();
+
   if (!out.is_stdout() && !a.quiet) {
     if (format != Format::table) std::cout << render(doc, Format::table);
     std::cout << "\n" << results.cells.size() << " cells in " << format_duration(std::chrono::nanoseconds(static_cast<std::int64_t>(wall * 1e9)))
               << "; results written to " << out.path() << "\n";
   }
-  if (results.interrupted || signals.pending()) {
+  if (results.interrupted) {
     const auto complete = std::count_if(results.cells.begin(), results.cells.end(), [](const CellResult& c) { return c.complete; });
     std::cerr << "lfbench: interrupted; " << complete << " of " << plan.cells.size() << " cells complete, "
               << results.cells.size() - static_cast<std::size_t>(complete) << " partial (flagged incomplete), written"
-              << (out.is_stdout() ? "" : " to " + out.path()) << "\n";
-    return 130;
+              << (out.is_stdout() ? "" : " to " + out.path()) << "; lfbench run --resume " << journal->path()
+              << " measures the rest\n";
+    return Signals::exit_code(results.signal);
   }
   return results.all_valid() ? 0 : 1;
 }
@@ -300,6 +397,9 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_flag("--keep-disturbed", a->keep_disturbed,
               "keep windows in which another process took the threads' CPU (flagged disturbed) instead of "
               "measuring them again");
+  r->add_option("--resume", a->resume,
+                 "finish an interrupted or crashed run from its journal (OUTPUT.journal): measures what is missing "
+                 "with the same plan and build, then writes the results file");
   r->add_flag("--plan", a->plan_only, "print the cells and an ETA without running");
   r->add_flag("-q,--quiet", a->quiet, "no progress bar and no summary table");
   // A repeated option takes its last value, so a script can append overrides to a command.
@@ -307,6 +407,20 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
                            "--format"})
     r->get_option(name)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   r->callback([&action, a, &argv] { action = [a, &argv] { return run(*a, argv); }; });
+
+  // The worker process (protocol.hpp): hidden, started by `run` itself.
+  auto w = std::make_shared<std::pair<unsigned, std::string>>(1, "compact");
+  auto* wc = app.add_subcommand("__worker", "");
+  wc->group("");
+  wc->add_option("--threads", w->first)->required();
+  wc->add_option("--pin", w->second);
+  wc->callback([&action, w] {
+    action = [w] {
+      Pin pin{};
+      if (!parse_pin(w->second, pin)) throw BadInput("--pin: '" + w->second + "' is not a policy");
+      return worker_main(w->first, pin);
+    };
+  });
 }
 
 }  // namespace lfbench

@@ -220,6 +220,7 @@ json cell_json(const CellResult& c, unsigned cpus) {
   std::vector<double> ops;
   for (const auto& w : c.windows) ops.push_back(ops_per_sec(w));
   const Summary ns = c.ns_per_op();
+  if (!c.failure.empty()) verification = {{"ok", false}, {"detail", c.failure + ": " + c.failure_detail}};
   json o = {
       {"id", p.run_name()},
       {"scenario", p.scenario->id},
@@ -281,6 +282,19 @@ json results_json(const Results& r, const json& context) {
       e["cpu_time"] = e["lfbench"]["cpu_ns_per_op"];
     }
     entries.push_back(std::move(e));
+  }
+  // A cell whose worker hung or crashed before it finished a window still has an entry: the
+  // failure is a result (Google Benchmark recorded only errors for it).
+  for (const auto& c : r.cells) {
+    if (c.failure.empty() || !c.windows.empty()) continue;
+    json l = cell_json(c, cpus);
+    l["metrics"] = json::object();
+    l["cpu_ns_per_op"] = 0;
+    entries.push_back({{"name", c.plan.run_name()}, {"run_name", c.plan.run_name()}, {"run_type", "iteration"},
+                       {"family_index", c.index}, {"per_family_instance_index", 0}, {"repetitions", c.plan.repetitions},
+                       {"repetition_index", 0}, {"threads", 1}, {"iterations", 0}, {"real_time", 0}, {"cpu_time", 0},
+                       {"time_unit", "ns"}, {"error_occurred", true}, {"error_message", c.failure + ": " + c.failure_detail},
+                       {"lfbench", l}});
   }
   // Interleaved repetitions finish cells in random order; the file lists them in plan order.
   std::stable_sort(entries.begin(), entries.end(), [](const json& a, const json& b) {

@@ -158,11 +158,22 @@ std::string render(const json& doc, Format f) {
   return {};
 }
 
-Output::Output(std::string path, bool force) : path_(std::move(path)), force_(force) {
+Output::Output(std::string path, bool force) : path_(std::move(path)), target_(path_), force_(force) {
   if (is_stdout()) return;
-  const fs::path p(path_);
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
   std::error_code ec;
+  if (fs::is_symlink(path_, ec)) {
+    // Written through: the link stays a link and its target gets the results.
+    fs::path t = fs::read_symlink(path_, ec);
+    if (t.is_relative()) t = fs::path(path_).parent_path() / t;
+    target_ = t.lexically_normal().string();
+  }
+  const auto st = fs::status(target_, ec);
+  if (fs::exists(st) && !fs::is_regular_file(st) && !fs::is_directory(st)) {
+    direct_ = true;  // /dev/null, a FIFO, a terminal
+    return;
+  }
+  const fs::path p(target_);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
   if (!fs::is_directory(dir, ec))
     throw BadInput("-o " + path_ + ": directory '" + dir.string() + "' does not exist; create it first");
   // Probe by creating a file: access(W_OK) says yes to root even where nothing can be created.
@@ -181,9 +192,26 @@ void Output::write(const std::string& content) const {
     std::cout << content << std::flush;
     return;
   }
-  const fs::path p(path_);
+  if (direct_) {
+    const int fd = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
+    for (std::size_t done = 0; done < content.size();) {
+      const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const int err = errno;
+        ::close(fd);
+        throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(err));
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    return;
+  }
+  const fs::path p(target_);
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  std::string tmpl = (dir / ("." + p.filename().string() + ".XXXXXX")).string();
+  // A short temporary name: the target's own name may already be at the file-name limit.
+  std::string tmpl = (dir / ".lfbench-XXXXXX").string();
   const int fd = mkstemp(tmpl.data());
   if (fd < 0) throw std::runtime_error("cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno));
   const char* data = content.data();
@@ -206,8 +234,8 @@ void Output::write(const std::string& content) const {
     throw std::runtime_error("cannot write " + tmpl + ": " + std::strerror(errno));
   }
   // RENAME_NOREPLACE: a file created at the target while we measured is not clobbered.
-  const int rc = force_ ? ::rename(tmpl.c_str(), path_.c_str())
-                        : ::renameat2(AT_FDCWD, tmpl.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE);
+  const int rc = force_ ? ::rename(tmpl.c_str(), target_.c_str())
+                        : ::renameat2(AT_FDCWD, tmpl.c_str(), AT_FDCWD, target_.c_str(), RENAME_NOREPLACE);
   if (rc != 0) {
     const int err = errno;
     ::unlink(tmpl.c_str());

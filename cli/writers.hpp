@@ -17,7 +17,8 @@ std::string render(const nlohmann::json& results, Format f);
 class Output {
  public:
   // "-" = stdout. Throws BadInput if the directory is missing or not writable, or if the file
-  // exists and !force.
+  // exists and !force. A symlink is written through (its target is the file); a device or a
+  // FIFO (e.g. /dev/null) is written directly, with no temporary file and no --force needed.
   Output(std::string path, bool force);
   bool is_stdout() const { return path_ == "-"; }
   const std::string& path() const { return path_; }
@@ -27,6 +28,8 @@ class Output {
 
  private:
   std::string path_;
+  std::string target_;   // the file written: path_, or what its symlink points to
+  bool direct_ = false;  // a device or FIFO: written in place
   bool force_;
 };
 

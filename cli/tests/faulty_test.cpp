@@ -5,6 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <thread>
+
 #include "cli/tests/run_lfbench.hpp"
 
 namespace lfbench {
@@ -56,6 +61,128 @@ TEST(Disturbed, KeepDisturbedKeepsThemFlaggedWithoutMeasuringAgain) {
   EXPECT_EQ(l["disturbed_windows"], 3);
   const auto flags = l["flags"].get<std::vector<std::string>>();
   EXPECT_NE(std::find(flags.begin(), flags.end(), "disturbed"), flags.end());
+}
+
+}  // namespace
+}  // namespace lfbench
+
+namespace lfbench {
+namespace {
+
+using test::Sandbox;
+using nlohmann::json;
+
+bool no_workers_left() {
+  // Workers die with their supervisor (PR_SET_PDEATHSIG) or are reaped by it; give the kernel
+  // a moment to deliver the death signal.
+  for (int i = 0; i < 50; ++i) {
+    // The bracket keeps the pattern from matching the shell that runs pgrep.
+    if (std::system("pgrep -f 'lfbench_fault[y] __worker' >/dev/null 2>&1") != 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::vector<std::string> sweep(const std::string& prims, std::vector<std::string> more = {}) {
+  std::vector<std::string> a = {"run", "faulty", "--primitive", prims, "--param", "after=200000", "--threads", "1,2",
+                                "--duration", "20ms", "--warmup", "5ms", "--repetitions", "2", "--quiet"};
+  a.insert(a.end(), more.begin(), more.end());
+  return a;
+}
+
+std::map<std::string, json> cells_by_primitive(const json& doc, int threads) {
+  std::map<std::string, json> m;
+  for (const auto& e : doc["benchmarks"])
+    if (e["lfbench"]["threads"] == threads) m[e["lfbench"]["primitive"].get<std::string>()] = e["lfbench"];
+  return m;
+}
+
+TEST(Faulty, HungAndCrashedCellsAreResultsAndTheSweepGoesOn) {
+  Sandbox sb;
+  const auto r = sb.run(sweep("healthy,hang,segfault,abort,throw", {"-o", "out.json"}));
+  EXPECT_EQ(r.code, 1) << "a failed cell exits 1\n" << r.err;
+  const json doc = json::parse(test::slurp(sb / "out.json"));
+  for (int threads : {1, 2}) {
+    auto cells = cells_by_primitive(doc, threads);
+    ASSERT_EQ(cells.size(), 5u) << "every cell present at " << threads << " threads";
+    EXPECT_TRUE(cells["healthy"]["verification"]["ok"].get<bool>());
+    const auto has_flag = [](const json& l, const char* f) {
+      for (const auto& x : l["flags"]) if (x == f) return true;
+      return false;
+    };
+    EXPECT_TRUE(has_flag(cells["hang"], "hung")) << cells["hang"]["flags"];
+    for (const char* p : {"segfault", "abort", "throw"}) EXPECT_TRUE(has_flag(cells[p], "crashed")) << p;
+    EXPECT_NE(cells["segfault"]["verification"]["detail"].get<std::string>().find("SIGSEGV"), std::string::npos);
+    EXPECT_NE(cells["abort"]["verification"]["detail"].get<std::string>().find("SIGABRT"), std::string::npos);
+    EXPECT_NE(cells["throw"]["verification"]["detail"].get<std::string>().find("terminate called"), std::string::npos)
+        << "the worker's last output is kept";
+    EXPECT_FALSE(cells["hang"]["verification"]["ok"].get<bool>());
+  }
+  EXPECT_NE(r.err.find("hung: faulty/hang"), std::string::npos) << r.err;
+  // Nothing left behind: no temporary file, no journal, no worker.
+  for (const auto& f : sb.files()) EXPECT_TRUE(f.ends_with("/out.json")) << f;
+  EXPECT_TRUE(no_workers_left());
+}
+
+TEST(Faulty, SigintWhileAWorkerHangsExitsAtOnce) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    Sandbox sb;
+    // healthy runs first (no interleaving), then hang: the signal comes while it hangs.
+    const auto r = sb.run(sweep("healthy,hang", {"--no-interleave", "--threads", "1", "-o", "out.json"}),
+                          std::chrono::milliseconds(1500), sig);
+    EXPECT_EQ(r.code, sig == SIGHUP ? 129 : 130) << r.err;
+    EXPECT_LT(r.seconds_after_signal, 2.0) << "liveness: answered within 2 s";
+    const json doc = json::parse(test::slurp(sb / "out.json"));
+    EXPECT_TRUE(doc["context"]["lfbench_incomplete"].get<bool>());
+    EXPECT_EQ(cells_by_primitive(doc, 1).count("healthy"), 1u) << "the finished cell is written";
+    EXPECT_TRUE(no_workers_left());
+  }
+}
+
+TEST(Faulty, KilledSupervisorThenResumeGivesTheWholeFile) {
+  Sandbox sb;
+  const auto args = sweep("healthy", {"--threads", "1,2", "--param", "after=0", "--repetitions", "6", "-o", "out.json"});
+  const auto killed = sb.run(args, std::chrono::milliseconds(700), SIGKILL);
+  EXPECT_EQ(killed.code, 128 + SIGKILL);
+  ASSERT_TRUE(std::filesystem::exists(sb / "out.json.journal"));
+  EXPECT_FALSE(std::filesystem::exists(sb / "out.json"));
+  EXPECT_TRUE(no_workers_left());
+  const auto r = sb.run({"run", "--resume", "out.json.journal", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(test::slurp(sb / "out.json"));
+  EXPECT_FALSE(doc["context"]["lfbench_incomplete"].get<bool>());
+  for (int threads : {1, 2}) {
+    const json l = cells_by_primitive(doc, threads)["healthy"];
+    EXPECT_EQ(l["stats"]["ns_per_op"]["n"], 6) << "all repetitions at " << threads << " threads";
+  }
+  EXPECT_FALSE(std::filesystem::exists(sb / "out.json.journal")) << "the journal goes once the file is written";
+  // A second resume of a journal that is gone, and of a foreign file: one line, exit 2.
+  const auto gone = sb.run({"run", "--resume", "out.json.journal"});
+  EXPECT_EQ(gone.code, 2);
+  EXPECT_EQ(gone.err_lines(), 1) << gone.err;
+}
+
+TEST(Faulty, InterruptNeverReplacesAFileWithMoreCells) {
+  Sandbox sb;
+  ASSERT_EQ(sb.run(sweep("healthy", {"--param", "after=0", "-o", "out.json"})).code, 0);
+  const std::string good = test::slurp(sb / "out.json");
+  // --force over it, then SIGINT while the first cell hangs: the good file stays.
+  const auto r = sb.run(sweep("hang,healthy", {"--no-interleave", "--force", "-o", "out.json"}),
+                        std::chrono::milliseconds(800));
+  EXPECT_EQ(r.code, 130) << r.err;
+  EXPECT_EQ(test::slurp(sb / "out.json"), good);
+}
+
+TEST(Faulty, OutputToDevNullAndThroughASymlink) {
+  Sandbox sb;
+  EXPECT_EQ(sb.run(sweep("healthy", {"--param", "after=0", "--threads", "1", "-o", "/dev/null"})).code, 0);
+  std::filesystem::create_directory(sb / "d");
+  std::filesystem::create_symlink("d/real.json", sb / "link.json");
+  EXPECT_EQ(sb.run(sweep("healthy", {"--param", "after=0", "--threads", "1", "-o", "link.json"})).code, 0);
+  EXPECT_TRUE(std::filesystem::is_symlink(sb / "link.json")) << "the link is not replaced by a file";
+  EXPECT_TRUE(json::parse(test::slurp(sb / "d/real.json")).contains("benchmarks"));
+  for (const auto& f : sb.files())
+    EXPECT_TRUE(f.ends_with("/d") || f.ends_with("/link.json") || f.ends_with("/real.json")) << f;
 }
 
 }  // namespace

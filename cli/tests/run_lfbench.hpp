@@ -20,6 +20,7 @@ namespace lfbench::test {
 struct Outcome {
   int code = -1;
   std::string out, err;
+  double seconds_after_signal = 0;  // from the signal to the exit
   int err_lines() const {
     int n = 0;
     for (char c : err) n += c == '\n';
@@ -49,8 +50,9 @@ class Sandbox {
     return out;
   }
 
-  // Runs lfbench with args; if interrupt_after > 0, sends SIGINT after that long.
-  Outcome run(const std::vector<std::string>& args, std::chrono::milliseconds interrupt_after = {}) const {
+  // Runs lfbench with args; if interrupt_after > 0, sends sig (SIGINT) after that long.
+  Outcome run(const std::vector<std::string>& args, std::chrono::milliseconds interrupt_after = {},
+              int sig = SIGINT) const {
     const char* bin = std::getenv("LFBENCH_BIN");
     const std::string exe = bin ? bin : "lfbench";
     const auto out_path = dir_ / ".stdout", err_path = dir_ / ".stderr";
@@ -65,13 +67,17 @@ class Sandbox {
       execv(exe.c_str(), argv.data());
       _exit(127);
     }
+    std::chrono::steady_clock::time_point signalled{};
     if (interrupt_after.count() > 0) {
       std::this_thread::sleep_for(interrupt_after);
-      kill(pid, SIGINT);
+      signalled = std::chrono::steady_clock::now();
+      kill(pid, sig);
     }
     int status = 0;
     waitpid(pid, &status, 0);
     Outcome o;
+    if (interrupt_after.count() > 0)
+      o.seconds_after_signal = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
     o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     o.out = slurp(out_path);
     o.err = slurp(err_path);

@@ -31,6 +31,19 @@ class LatencyHistogram {
 
   void clear() noexcept { *this = LatencyHistogram{}; }
 
+  // For the worker protocol and the journal: non-empty buckets as (index, count) pairs.
+  template <class F>
+  void for_each_bucket(F&& f) const {
+    for (unsigned i = 0; i < kBuckets; ++i)
+      if (counts_[i]) f(i, counts_[i]);
+  }
+  // REQUIRES: i < kBuckets. Restores a bucket written by for_each_bucket (count and max too).
+  void restore(unsigned i, std::uint64_t n, std::uint64_t max) noexcept {
+    counts_[i] += n;
+    count_ += n;
+    max_ = std::max(max_, max);
+  }
+
   std::uint64_t count() const noexcept { return count_; }
   std::uint64_t max() const noexcept { return max_; }
 

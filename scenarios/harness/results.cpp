@@ -13,7 +13,7 @@ Summary CellResult::ns_per_op() const {
 }
 
 bool CellResult::valid() const {
-  return std::all_of(windows.begin(), windows.end(), [](const WindowResult& w) { return w.verdict.ok; });
+  return failure.empty() && std::all_of(windows.begin(), windows.end(), [](const WindowResult& w) { return w.verdict.ok; });
 }
 
 std::size_t CellResult::disturbed_windows() const {
@@ -28,8 +28,9 @@ std::vector<std::string> CellResult::flags(unsigned logical_cpus) const {
   if (disturbed_windows() > 0) f.push_back("disturbed");
   else if (windows.size() > 1 && is_noisy(ns_per_op())) f.push_back("noisy");
   if (plan.threads > logical_cpus) f.push_back("oversubscribed");
+  if (!failure.empty()) f.push_back(failure);
   if (!valid()) f.push_back("invalid");
-  if (!complete) f.push_back("incomplete");  // interrupted: fewer windows than planned
+  if (!complete && failure.empty()) f.push_back("incomplete");  // interrupted: fewer windows than planned
   return f;
 }
 

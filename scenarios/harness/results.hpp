@@ -24,6 +24,8 @@ struct CellResult {
   std::vector<WindowResult> windows;  // measured windows, warm-up excluded
   std::vector<DiscardedWindow> discarded;
   bool complete = false;              // all repetitions ran (false when interrupted)
+  std::string failure;                // "hung" or "crashed": the worker never finished a window
+  std::string failure_detail;         // which window, the signal, the worker's last output
 
   // Derived over the windows.
   Summary ns_per_op() const;  // per window: seconds * 1e9 / total ops
@@ -38,6 +40,7 @@ struct Results {
   std::vector<int> worker_cpus;  // pinning actually used, per worker
   std::string pin;
   bool interrupted = false;
+  int signal = 0;  // the signal that interrupted the run
   std::string gbench_json;  // Google Benchmark's JSONReporter output for the same run
 
   bool all_valid() const;

@@ -35,23 +35,11 @@ class Collector final : public benchmark::BenchmarkReporter {
 struct Context {
   const Plan& plan;
   const RunOptions& opt;
-  Pool& pool;
+  WorkerProcess& worker;
   Results& results;
-  std::vector<std::unique_ptr<Cell>> live;  // the cell under measurement (built lazily)
+  std::vector<std::deque<JournalRecord>> replay;
   std::size_t windows_done = 0, windows_total = 0;
 };
-
-WindowOptions window_options(const CellPlan& c, const RunOptions& opt, std::chrono::nanoseconds d,
-                             std::uint32_t sample_every) {
-  WindowOptions w;
-  w.duration = d;
-  w.threads = c.threads;
-  w.batch = c.scenario->batch;
-  w.sample_every = sample_every;
-  w.blocking = c.primitive->traits.progress == prim::Progress::blocking;
-  w.wait = opt.wait;
-  return w;
-}
 
 void progress(Context& ctx, std::size_t i) {
   if (ctx.opt.progress)
@@ -59,64 +47,64 @@ void progress(Context& ctx, std::size_t i) {
                                  ctx.plan.cells[i].run_name()});
 }
 
-// Latency sampling rate: one op in 2^k, the smallest power of two at which timing (the timer
-// pair and the histogram update) costs at most 1% of an operation as the warm-up measured it.
-std::uint32_t sample_every_for(const WindowResult& warm, unsigned threads) {
-  constexpr double kHistogramNs = 3;
-  const double ops = static_cast<double>(std::max<std::uint64_t>(1, warm.total_ops()));
-  const double op_ns = warm.seconds * 1e9 * threads / ops;  // one thread's wall time per op
-  const double every = (tsc::calibrate().overhead_ns() + kHistogramNs) / (0.01 * std::max(op_ns, 0.1));
-  std::uint32_t n = 1;
-  while (n < every && n < (1u << 16)) n <<= 1;
-  return n;
-}
-
-// One measured window of a cell: a warm-up window first (its figures are not kept; it sets the
-// latency sampling rate), then the window. A warm-up whose verification failed is returned
-// instead: a failed oracle is a result wherever it happens.
-WindowResult measure_once(Context& ctx, const CellPlan& plan, Cell& cell) {
-  std::uint32_t every = plan.latency ? 1024 : 0;
-  if (plan.warmup.count() > 0) {
-    WindowResult warm = ctx.pool.run_window(cell, window_options(plan, ctx.opt, plan.warmup, 0));
-    if (warm.interrupted || !warm.verdict.ok) return warm;
-    if (plan.latency) every = sample_every_for(warm, plan.threads);
+// The next window of cell i: from the journal being resumed, else from the worker (and then
+// into the journal before anything else happens to it).
+Outcome next_window(Context& ctx, std::size_t i) {
+  Outcome o;
+  if (i < ctx.replay.size() && !ctx.replay[i].empty()) {
+    JournalRecord r = std::move(ctx.replay[i].front());
+    ctx.replay[i].pop_front();
+    o.kind = r.failure == "hung" ? Outcome::hung : r.failure.empty() ? Outcome::window : Outcome::crashed;
+    o.detail = r.detail;
+    o.result = std::move(r.window);
+    return o;
   }
-  return ctx.pool.run_window(cell, window_options(plan, ctx.opt, plan.duration, every));
+  const CellPlan& c = ctx.plan.cells[i];
+  WindowRequest req{i, c.scenario->id, c.primitive->id, c.params.items(), c.threads, c.duration, c.warmup, c.latency};
+  o = ctx.worker.run(req);
+  if (o.kind == Outcome::window && ctx.opt.journal) ctx.opt.journal(JournalRecord{i, "", "", o.result});
+  if ((o.kind == Outcome::hung || o.kind == Outcome::crashed) && ctx.opt.journal)
+    ctx.opt.journal(JournalRecord{i, o.kind == Outcome::hung ? "hung" : "crashed", o.detail, {}});
+  return o;
 }
 
-// One Google Benchmark repetition = one measured window of cell i. A disturbed window is
-// measured again (up to the cell's repetitions in extra windows in all) unless the user keeps
-// them; a window whose verification failed is never discarded.
+// One Google Benchmark repetition = one measured window of cell i, run by a worker. A
+// disturbed window is measured again (up to the cell's repetitions in extra windows in all)
+// unless the user keeps them; a window whose verification failed is never discarded. A worker
+// that hangs or dies fails the cell (recorded, not fatal): the next window gets a new worker.
 void measure(benchmark::State& st, Context& ctx, std::size_t i) {
   const CellPlan& plan = ctx.plan.cells[i];
   CellResult& out = ctx.results.cells[i];
-  if (ctx.results.interrupted) {
-    st.SkipWithError("interrupted before this cell");
+  if (ctx.results.interrupted || !out.failure.empty()) {
+    st.SkipWithError(ctx.results.interrupted ? "interrupted before this window" : "the cell failed");
     for (auto _ : st) {
     }
     return;
   }
-  auto& cell = ctx.live[i];
-  if (!cell) cell = plan.primitive->make(CellSpec{plan.params, plan.threads});
   for (auto _ : st) {
-    if (ctx.results.interrupted) {
-      st.SkipWithError("interrupted");
-      break;
-    }
-    WindowResult w = measure_once(ctx, plan, *cell);
-    while (!w.interrupted && w.judgement.disturbed && w.verdict.ok && !ctx.opt.keep_disturbed &&
-           out.discarded.size() < plan.repetitions) {
+    Outcome o = next_window(ctx, i);
+    while (o.kind == Outcome::window && o.result.judgement.disturbed && o.result.verdict.ok &&
+           !ctx.opt.keep_disturbed && out.discarded.size() < plan.repetitions) {
+      const WindowResult& w = o.result;
       out.discarded.push_back({w.judgement.reason, w.seconds * 1e9 / static_cast<double>(std::max<std::uint64_t>(1, w.total_ops()))});
       ++ctx.windows_total;
       ++ctx.windows_done;
       progress(ctx, i);
-      w = measure_once(ctx, plan, *cell);
+      o = next_window(ctx, i);
     }
-    if (w.interrupted) {
+    if (o.kind == Outcome::interrupted) {
       ctx.results.interrupted = true;
+      ctx.results.signal = o.signal;
       st.SkipWithError("interrupted");
       break;
     }
+    if (o.kind != Outcome::window) {
+      out.failure = o.kind == Outcome::hung ? "hung" : "crashed";
+      out.failure_detail = "window " + std::to_string(out.windows.size() + 1) + ": " + o.detail;
+      st.SkipWithError(out.failure.c_str());
+      break;
+    }
+    WindowResult& w = o.result;
     const double ops = static_cast<double>(std::max<std::uint64_t>(1, w.total_ops()));
     // Manual time = the window's ns per operation, so Google Benchmark's real_time is ns/op.
     st.SetIterationTime(w.seconds / ops);
@@ -131,26 +119,24 @@ void measure(benchmark::State& st, Context& ctx, std::size_t i) {
   }
   ++ctx.windows_done;
   progress(ctx, i);
-  if (out.windows.size() >= plan.repetitions || ctx.results.interrupted) {
-    out.complete = out.windows.size() == plan.repetitions;
-    cell.reset();  // frees the cell's state as soon as it is measured
-  }
+  out.complete = out.windows.size() == plan.repetitions;
 }
 
 }  // namespace
 
 Results run_plan(const Plan& plan, const RunOptions& opt) {
   Results results;
-  // Threads first: the pool exists before calibration and before any timed lock.
-  Pool pool(plan.max_threads(), opt.pin);
-  tsc::calibrate();  // settles the cycle counter before any window may read it
+  tsc::calibrate();
   if (opt.calibrate) results.calibration = calibrate(read_topology(), opt.pin);
-  results.worker_cpus = pool.cpus();
+  {
+    const auto order = read_topology().order(opt.pin);
+    for (unsigned i = 0; i < plan.max_threads(); ++i) results.worker_cpus.push_back(order.empty() ? -1 : order[i % order.size()]);
+  }
   results.pin = to_string(opt.pin);
 
   results.cells.resize(plan.cells.size());
-  Context ctx{plan, opt, pool, results, {}, 0, 0};
-  ctx.live.resize(plan.cells.size());
+  WorkerProcess worker(opt.worker_exe, plan.max_threads(), opt.pin, opt.signal_fd);
+  Context ctx{plan, opt, worker, results, opt.replay, 0, 0};
   for (std::size_t i = 0; i < plan.cells.size(); ++i) {
     results.cells[i].plan = plan.cells[i];
     results.cells[i].index = i;
@@ -186,8 +172,8 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
   results.gbench_json = collector.json();
 
   // A cell an interrupt cut short keeps the windows it measured (flagged incomplete); one
-  // that never ran a window is not a result.
-  std::erase_if(results.cells, [](const CellResult& c) { return c.windows.empty(); });
+  // that never ran a window is not a result, unless it failed (hung or crashed: a result).
+  std::erase_if(results.cells, [](const CellResult& c) { return c.windows.empty() && c.failure.empty(); });
   return results;
 }
 

@@ -4,9 +4,11 @@
 // results writer extends with lfbench's fields.
 #pragma once
 
+#include <deque>
 #include <functional>
 
 #include "results.hpp"
+#include "supervisor.hpp"
 
 namespace lfbench {
 
@@ -14,6 +16,14 @@ struct RunProgress {
   std::size_t cell = 0, cells = 0;   // current cell index (0-based) and count
   std::size_t windows_done = 0, windows_total = 0;
   std::string run_name;
+};
+
+// What the journal holds per event: a window a worker reported, or a cell that failed.
+struct JournalRecord {
+  std::size_t cell = 0;
+  std::string failure;  // "", "hung" or "crashed"
+  std::string detail;
+  WindowResult window;
 };
 
 struct RunOptions {
@@ -27,12 +37,17 @@ struct RunOptions {
   // A disturbed window (usage.hpp) is measured again, up to the cell's repetitions in extra
   // windows; true keeps disturbed windows (flagged) instead.
   bool keep_disturbed = false;
-  // See WindowOptions::wait. Returns false when interrupted: the current cell is dropped and
-  // no new cell starts.
-  std::function<bool(std::chrono::nanoseconds)> wait = {};
+  std::string worker_exe;  // the lfbench binary workers run (protocol.hpp)
+  int signal_fd = -1;      // a signalfd for SIGINT/SIGTERM/SIGHUP, watched while waiting
+  // Called with every window and every failure the moment it arrives, before anything else is
+  // done with it (the journal).
+  std::function<void(const JournalRecord&)> journal = {};
+  // Per cell, records of an earlier run of the same plan (--resume), used before measuring.
+  std::vector<std::deque<JournalRecord>> replay = {};
   std::function<void(const RunProgress&)> progress = {};  // called between windows
 };
 
+// Measures the plan through worker processes. REQUIRES: opt.worker_exe.
 Results run_plan(const Plan& plan, const RunOptions& opt);
 
 }  // namespace lfbench

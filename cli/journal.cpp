@@ -1,0 +1,154 @@
+#include "journal.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "../scenarios/harness/protocol.hpp"
+#include "input.hpp"
+#include "lfbench_config.h"
+#include "lfbench_version.h"
+
+namespace lfbench {
+
+using nlohmann::json;
+
+Journal::Journal(std::string path, const json& header) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    if (errno == EEXIST)
+      throw BadInput("journal " + path_ + " exists (a run in progress, or one interrupted: lfbench run --resume " + path_ +
+                     "); allowed: resume it, remove it, or pass --force to start over");
+    throw BadInput("cannot create the journal " + path_ + ": " + std::strerror(errno));
+  }
+  write_line(header);
+}
+
+std::unique_ptr<Journal> Journal::reopen(std::string path) {
+  std::unique_ptr<Journal> j(new Journal());
+  j->path_ = std::move(path);
+  j->fd_ = ::open(j->path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (j->fd_ < 0) throw BadInput("cannot append to the journal " + j->path_ + ": " + std::strerror(errno));
+  return j;
+}
+
+Journal::~Journal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Journal::write_line(const json& j) {
+  const std::string line = j.dump() + "\n";
+  const char* p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("cannot write the journal " + path_ + ": " + std::strerror(errno));
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  ::fdatasync(fd_);  // outside any window: the supervisor measures nothing itself
+}
+
+void Journal::append(const JournalRecord& r) {
+  if (r.failure.empty()) write_line({{"cell", r.cell}, {"window", to_json(r.window)}});
+  else write_line({{"cell", r.cell}, {"failure", r.failure}, {"detail", r.detail}});
+}
+
+void Journal::remove() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  ::unlink(path_.c_str());
+}
+
+LoadedJournal load_journal(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) throw BadInput("--resume: cannot read '" + path + "': " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw BadInput("--resume: '" + path + "' is not a regular file; allowed: a journal lfbench run wrote");
+  std::ifstream in(path);
+  LoadedJournal out;
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    const json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      if (in.peek() == EOF) break;  // a line torn by a crash mid-write: the last one only
+      throw BadInput("--resume: " + path + ":" + std::to_string(n) + ": not a journal line");
+    }
+    if (n == 1) {
+      if (j.value("lfbench_journal", 0) != kJournalVersion)
+        throw BadInput("--resume: " + path + " is not an lfbench journal (version " + std::to_string(kJournalVersion) + ")");
+      out.header = j;
+      continue;
+    }
+    try {
+      JournalRecord r;
+      r.cell = j.at("cell").get<std::size_t>();
+      if (j.contains("failure")) {
+        r.failure = j.at("failure").get<std::string>();
+        r.detail = j.at("detail").get<std::string>();
+      } else {
+        r.window = window_from_json(j.at("window"));
+      }
+      out.records.push_back(std::move(r));
+    } catch (const json::exception& e) {
+      throw BadInput("--resume: " + path + ":" + std::to_string(n) + ": " + e.what());
+    }
+  }
+  if (out.header.is_null()) throw BadInput("--resume: " + path + " is empty; allowed: a journal lfbench run wrote");
+  return out;
+}
+
+json plan_json(const Plan& plan) {
+  json cells = json::array();
+  for (const auto& c : plan.cells) {
+    json params = json::array();
+    for (const auto& [k, v] : c.params.items()) params.push_back({k, v});
+    cells.push_back({{"scenario", c.scenario->id}, {"primitive", c.primitive->id}, {"params", params},
+                     {"threads", c.threads}, {"duration_ns", c.duration.count()}, {"warmup_ns", c.warmup.count()},
+                     {"repetitions", c.repetitions}, {"latency", c.latency}});
+  }
+  return cells;
+}
+
+Plan plan_from_json(const json& j, const std::string& where) {
+  Plan plan;
+  try {
+    for (const auto& c : j) {
+      CellPlan p;
+      const std::string sc = c.at("scenario").get<std::string>(), pr = c.at("primitive").get<std::string>();
+      p.scenario = find_scenario(sc);
+      p.primitive = p.scenario ? p.scenario->primitive(pr) : nullptr;
+      if (!p.primitive) throw BadInput(where + ": its plan has " + sc + "/" + pr + ", which this lfbench does not");
+      for (const auto& kv : c.at("params")) p.params.set(kv.at(0).get<std::string>(), kv.at(1).get<std::string>());
+      p.threads = c.at("threads").get<unsigned>();
+      p.duration = std::chrono::nanoseconds(c.at("duration_ns").get<std::int64_t>());
+      p.warmup = std::chrono::nanoseconds(c.at("warmup_ns").get<std::int64_t>());
+      p.repetitions = c.at("repetitions").get<unsigned>();
+      p.latency = c.at("latency").get<bool>();
+      plan.cells.push_back(std::move(p));
+    }
+  } catch (const json::exception& e) {
+    throw BadInput(where + ": malformed plan: " + e.what());
+  }
+  return plan;
+}
+
+json binary_identity() {
+  json id = {{"version", LFBENCH_VERSION}, {"git_sha", LFBENCH_GIT_SHA}};
+  struct stat st{};
+  if (::stat("/proc/self/exe", &st) == 0) {
+    id["size"] = static_cast<std::uint64_t>(st.st_size);
+    id["mtime"] = static_cast<std::int64_t>(st.st_mtim.tv_sec);
+  }
+  return id;
+}
+
+}  // namespace lfbench

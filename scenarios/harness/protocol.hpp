@@ -1,0 +1,43 @@
+// The worker protocol: how `lfbench run` (the supervisor) and a worker process (the same
+// binary's hidden `__worker` subcommand, or another lfbench build) talk. Everything about it is
+// in this header.
+//
+// Transport: one JSON object per line (UTF-8, '\n'-terminated). Supervisor -> worker on the
+// worker's stdin; worker -> supervisor on the worker's file descriptor 3. The worker's stdout
+// and stderr are a log the supervisor keeps the tail of (primitives may print). A worker exits
+// when its stdin reaches end of file.
+//
+// Messages (every one carries "v": kProtocolVersion; a peer that sees another version stops):
+//   worker -> supervisor, once at start:
+//     {"v":1, "hello": {"pid": N, "threads": N, "pin": "compact", "cpus": [..], "version": "..."}}
+//   supervisor -> worker, one per window:
+//     {"v":1, "window": {"cell": I, "scenario": "...", "primitive": "...", "params": {"k": "v"},
+//                        "threads": N, "duration_ns": N, "warmup_ns": N, "latency": bool}}
+//   worker -> supervisor, for that window:
+//     {"v":1, "ready": I}                     the cell's state is built (the watchdog's setup
+//                                             bound ends, its window bound starts)
+//     {"v":1, "result": I, "window": {...}}   the window (to_json(WindowResult) below)
+//     {"v":1, "error": "..."}                 the request was not understood (a bug: the
+//                                             supervisor records the cell as crashed)
+// A worker keeps the state of the last cell it ran and frees it before building another, so
+// at most one cell's state is alive per worker.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pool.hpp"
+
+namespace lfbench {
+
+inline constexpr int kProtocolVersion = 1;
+inline constexpr int kResultFd = 3;
+
+nlohmann::json to_json(const WindowResult& w);
+WindowResult window_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
+
+// The worker's main loop (the hidden subcommand). Returns the process exit code.
+int worker_main(unsigned threads, Pin pin);
+
+}  // namespace lfbench

@@ -1,0 +1,234 @@
+#include "supervisor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "protocol.hpp"
+
+namespace lfbench {
+
+using nlohmann::json;
+using clock_type = std::chrono::steady_clock;
+
+WorkerProcess::WorkerProcess(std::string exe, unsigned threads, Pin pin, int signal_fd)
+    : exe_(std::move(exe)), threads_(threads), pin_(pin), signal_fd_(signal_fd) {}
+
+WorkerProcess::~WorkerProcess() { stop(false); }
+
+void WorkerProcess::start() {
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string("cannot create a pipe for a worker: ") + std::strerror(errno));
+  // The worker's stdout and stderr: an anonymous file whose tail names what went wrong.
+  log_fd_ = ::memfd_create("lfbench-worker-log", MFD_CLOEXEC);
+  const std::string threads = std::to_string(threads_), pin = to_string(pin_);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(std::string("cannot start a worker: ") + std::strerror(errno));
+  if (pid == 0) {
+    // Child: stdin = requests, fd 3 = results, stdout/stderr = the log; the supervisor's
+    // blocked signals unblocked; dies with the supervisor.
+    ::dup2(in[0], 0);
+    ::dup2(out[1], kResultFd);
+    if (log_fd_ >= 0) {
+      ::dup2(log_fd_, 1);
+      ::dup2(log_fd_, 2);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const char* argv[] = {exe_.c_str(), "__worker", "--threads", threads.c_str(), "--pin", pin.c_str(), nullptr};
+    ::execv(exe_.c_str(), const_cast<char* const*>(argv));
+    ::dprintf(2, "cannot run %s: %s\n", exe_.c_str(), std::strerror(errno));
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  pid_ = pid;
+  to_worker_ = in[1];
+  from_worker_ = out[0];
+  buffer_.clear();
+}
+
+void WorkerProcess::stop(bool kill_now) {
+  if (pid_ <= 0) return;
+  if (to_worker_ >= 0) ::close(to_worker_);
+  to_worker_ = -1;
+  if (!kill_now) {
+    // A healthy worker exits at end of input; give it a moment, then make sure.
+    for (int i = 0; i < 100; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  if (from_worker_ >= 0) ::close(from_worker_);
+  if (log_fd_ >= 0) ::close(log_fd_);
+  from_worker_ = log_fd_ = -1;
+}
+
+std::optional<std::string> WorkerProcess::next_line(clock_type::time_point deadline) {
+  for (;;) {
+    if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
+      std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return line;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()).count();
+    if (left <= 0) {
+      why_ = Why::timeout;
+      return std::nullopt;
+    }
+    pollfd fds[2] = {{from_worker_, POLLIN, 0}, {signal_fd_, POLLIN, 0}};
+    const int n = ::poll(fds, signal_fd_ >= 0 ? 2 : 1, static_cast<int>(std::min<long long>(left, 1000)));
+    if (n < 0 && errno == EINTR) continue;
+    if (signal_fd_ >= 0 && (fds[1].revents & POLLIN)) {
+      signalfd_siginfo si{};
+      if (::read(signal_fd_, &si, sizeof si) == sizeof si) {
+        caught_ = static_cast<int>(si.ssi_signo);
+        why_ = Why::signal;
+        return std::nullopt;
+      }
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      char buf[65536];
+      const ssize_t got = ::read(from_worker_, buf, sizeof buf);
+      if (got > 0) {
+        buffer_.append(buf, static_cast<std::size_t>(got));
+      } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+        why_ = Why::eof;
+        return std::nullopt;
+      }
+    }
+  }
+}
+
+std::string WorkerProcess::log_tail() const {
+  if (log_fd_ < 0) return "";
+  struct stat st{};
+  if (::fstat(log_fd_, &st) != 0 || st.st_size == 0) return "";
+  const off_t want = std::min<off_t>(st.st_size, 4096);
+  std::string s(static_cast<std::size_t>(want), '\0');
+  const ssize_t n = ::pread(log_fd_, s.data(), s.size(), st.st_size - want);
+  s.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  // The last few lines, on one line each separated by " | ".
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    auto end = s.find('\n', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) lines.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  std::string out;
+  for (std::size_t i = lines.size() > 5 ? lines.size() - 5 : 0; i < lines.size(); ++i)
+    out += (out.empty() ? "" : " | ") + lines[i];
+  return out;
+}
+
+std::string WorkerProcess::reap_detail() {
+  int status = 0;
+  std::string how = "the worker ended";
+  if (::waitpid(pid_, &status, 0) == pid_) {
+    if (WIFSIGNALED(status)) {
+      const int sig = WTERMSIG(status);
+      const char* abbrev = sigabbrev_np(sig);
+      how = std::string("killed by SIG") + (abbrev ? abbrev : std::to_string(sig).c_str()) + " (" + strsignal(sig) + ")";
+    } else if (WIFEXITED(status)) {
+      how = "exited with status " + std::to_string(WEXITSTATUS(status));
+    }
+    pid_ = -1;
+  }
+  const std::string tail = log_tail();
+  stop(true);
+  return how + (tail.empty() ? "" : "; its last output: " + tail);
+}
+
+Outcome WorkerProcess::run(const WindowRequest& r) {
+  Outcome o;
+  if (pid_ <= 0) start();
+  json params = json::object();
+  for (const auto& [k, v] : r.params) params[k] = v;
+  const json req = {{"v", kProtocolVersion},
+                    {"window", {{"cell", r.cell}, {"scenario", r.scenario}, {"primitive", r.primitive}, {"params", params},
+                                {"threads", r.threads}, {"duration_ns", r.duration.count()},
+                                {"warmup_ns", r.warmup.count()}, {"latency", r.latency}}}};
+  const std::string line = req.dump() + "\n";
+  const auto sigpipe = ::signal(SIGPIPE, SIG_IGN);
+  const bool sent = ::write(to_worker_, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::signal(SIGPIPE, sigpipe);
+  auto deadline = clock_type::now() + kSetupBound;
+  const auto window_bound = kWindowSlack + 3 * (r.duration + r.warmup);
+  why_ = sent ? Why::none : Why::eof;
+  bool ready = false;
+  while (why_ == Why::none) {
+    const auto got = next_line(deadline);
+    if (!got) break;
+    const json m = json::parse(*got, nullptr, false);
+    if (m.is_discarded() || m.value("v", 0) != kProtocolVersion) {
+      o.kind = Outcome::crashed;
+      o.detail = "the worker spoke another protocol: " + got->substr(0, 200);
+      stop(true);
+      return o;
+    }
+    if (m.contains("error")) {
+      o.kind = Outcome::crashed;
+      o.detail = "the worker refused the window: " + m["error"].get<std::string>();
+      stop(true);
+      return o;
+    }
+    if (m.contains("ready")) {
+      ready = true;
+      deadline = clock_type::now() + window_bound;
+    }
+    if (m.contains("result")) {
+      try {
+        o.result = window_from_json(m.at("window"));
+        return o;
+      } catch (const json::exception& e) {
+        o.kind = Outcome::crashed;
+        o.detail = std::string("the worker sent a malformed window: ") + e.what();
+        stop(true);
+        return o;
+      }
+    }
+  }
+  if (why_ == Why::signal) {
+    o.kind = Outcome::interrupted;
+    o.signal = caught_;
+    stop(true);
+    return o;
+  }
+  if (why_ == Why::timeout) {
+    o.kind = Outcome::hung;
+    const double secs = std::chrono::duration<double>(ready ? window_bound : std::chrono::nanoseconds(kSetupBound)).count();
+    o.detail = ready ? "no result within " + std::to_string(static_cast<int>(secs + 0.5)) + " s of the window's start (killed)"
+                     : "the cell's state was not built within " + std::to_string(static_cast<int>(secs + 0.5)) + " s (killed)";
+    stop(true);
+    return o;
+  }
+  o.kind = Outcome::crashed;
+  o.detail = reap_detail();
+  return o;
+}
+
+}  // namespace lfbench

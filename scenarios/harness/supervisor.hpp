@@ -1,0 +1,77 @@
+// The supervisor's side of a worker process (protocol.hpp): start it, ask it for a window,
+// and turn whatever happens into an outcome — a window, or the cell `hung` (the watchdog ran
+// out: the worker is killed), or `crashed` (it died by a signal or exited: its signal's name
+// and its last log lines are kept), or `interrupted` (a signal came for the supervisor: the
+// worker is killed at once, whatever it was doing).
+//
+// Watchdog: a worker has kSetupBound to build a cell's state and say "ready", then
+// kWindowSlack + 3 x (warm-up + window) to report the window; a window's threads stop within
+// a batch of operations after the stop flag, so only a primitive that does not return (or a
+// machine so overloaded that nothing would be measured anyway) exceeds that.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pool.hpp"
+
+namespace lfbench {
+
+inline constexpr auto kSetupBound = std::chrono::seconds(120);
+inline constexpr auto kWindowSlack = std::chrono::seconds(5);
+
+struct WindowRequest {
+  std::size_t cell = 0;
+  std::string scenario, primitive;
+  std::vector<std::pair<std::string, std::string>> params;
+  unsigned threads = 1;
+  std::chrono::nanoseconds duration{}, warmup{};
+  bool latency = false;
+};
+
+struct Outcome {
+  enum Kind { window, hung, crashed, interrupted } kind = window;
+  WindowResult result;  // kind == window
+  std::string detail;   // hung / crashed: what happened, for the results and the terminal
+  int signal = 0;       // interrupted: which signal
+};
+
+class WorkerProcess {
+ public:
+  // exe: the lfbench binary to run as `exe __worker --threads N --pin P`. signal_fd: a
+  // signalfd the supervisor watches while it waits (-1: none).
+  WorkerProcess(std::string exe, unsigned threads, Pin pin, int signal_fd);
+  ~WorkerProcess();  // closes its stdin (the worker exits), then kills it if it lingers
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  // Starts the worker (if not running) and runs one window.
+  Outcome run(const WindowRequest& r);
+  bool alive() const { return pid_ > 0; }
+
+ private:
+  void start();
+  void stop(bool kill_now);
+  // Reads until a line is complete, the deadline passes, the worker's output ends or a signal
+  // arrives. Returns the line, or nullopt with why_ set.
+  std::optional<std::string> next_line(std::chrono::steady_clock::time_point deadline);
+  std::string reap_detail();  // after the worker ended: how, and its last log lines
+  std::string log_tail() const;
+
+  std::string exe_;
+  unsigned threads_;
+  Pin pin_;
+  int signal_fd_;
+  pid_t pid_ = -1;
+  int to_worker_ = -1, from_worker_ = -1, log_fd_ = -1;
+  std::string buffer_;
+  enum class Why { none, timeout, eof, signal } why_ = Why::none;
+  int caught_ = 0;
+};
+
+}  // namespace lfbench
