@@ -2,13 +2,16 @@
 //
 // The report is Python + matplotlib (reports/lfbench_report.py); this command finds a Python that
 // has matplotlib and the installed script, runs it, and passes its exit code through. Input
-// checks (missing file, not a results file, non-empty DIR) live in the script, so running it by
-// hand behaves the same.
+// checks (the results-file contract, the output directory) live in the script, so running it by
+// hand behaves the same; the script writes into a temporary directory and renames it into place,
+// and this command makes sure the script never outlives it.
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -33,15 +36,37 @@ struct ReportOptions {
   bool force = false;
 };
 
+// The child being waited for, for the signal handler.
+volatile sig_atomic_t g_child = 0;
+
+// SIGINT, SIGTERM, SIGHUP to lfbench report go on to the report process, which cleans up its
+// temporary directory and exits; lfbench report waits for it and passes its exit code through.
+extern "C" void forward_signal(int sig) {
+  if (g_child > 0) kill(static_cast<pid_t>(g_child), sig);
+}
+
 // Runs argv (PATH lookup for a bare name) and returns its exit code; 127 if it cannot be started.
-// `quiet` sends its stdout and stderr to /dev/null.
+// `quiet` sends its stdout and stderr to /dev/null. The child dies with lfbench: it gets SIGTERM
+// when lfbench ends for any reason, SIGKILL included (PR_SET_PDEATHSIG), so no report process
+// outlives the command and writes after the caller has moved on.
 int spawn(const std::vector<std::string>& argv, bool quiet) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Signals held from before the fork until the handlers know the child: none is lost.
+  sigset_t forwarded, old;
+  sigemptyset(&forwarded);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&forwarded, sig);
+  sigprocmask(SIG_BLOCK, &forwarded, &old);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
-  if (pid < 0) return 127;
+  if (pid < 0) {
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    return 127;
+  }
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(128 + SIGTERM);  // lfbench died before prctl took effect
     if (quiet) {
       const int null = open("/dev/null", O_WRONLY);
       if (null >= 0) {
@@ -49,12 +74,24 @@ int spawn(const std::vector<std::string>& argv, bool quiet) {
         dup2(null, STDERR_FILENO);
       }
     }
+    sigprocmask(SIG_SETMASK, &old, nullptr);
     execvp(args[0], args.data());
     _exit(127);
   }
+  g_child = pid;
+  struct sigaction sa {}, saved[3];
+  sa.sa_handler = forward_signal;
+  sigemptyset(&sa.sa_mask);
+  const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (int i = 0; i < 3; ++i) sigaction(sigs[i], &sa, &saved[i]);
+  sigprocmask(SIG_SETMASK, &old, nullptr);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return 127;
+  pid_t got;
+  while ((got = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+  }
+  g_child = 0;
+  for (int i = 0; i < 3; ++i) sigaction(sigs[i], &saved[i], nullptr);
+  if (got < 0) return 127;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 127;
 }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "input.hpp"
+#include "json_schema.hpp"
 
 namespace lfbench::compare {
 
@@ -20,9 +21,6 @@ using nlohmann::json;
 
 // A time per operation above this is not a measurement but a corrupt file (1000 s per op).
 constexpr double kAbsurdNs = 1e12;
-// Deeper nesting than any results file has; refusing it keeps hostile input from exhausting
-// the stack of the recursive json destructor and of our own walk.
-constexpr int kMaxDepth = 32;
 // Up to this pooled size the exact permutation distribution is cheap (C(40,20) fits a double exactly).
 constexpr std::size_t kExactMaxN = 40;
 
@@ -76,31 +74,38 @@ double spread(std::span<const double> xs) {
 }  // namespace
 
 ResultsFile parse_results(std::string_view text, const std::string& name) {
+  // The contract shared with the Python report (reports/results.schema.json and its limits),
+  // checked in full before any field is used.
+  const ResultsLimits& limits = results_limits();
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
     bad(name, "empty file; expected lfbench or Google Benchmark results JSON");
+  if (text.size() > limits.max_file_bytes)
+    bad(name, std::to_string(text.size()) + " bytes is too big; allowed: at most " + std::to_string(limits.max_file_bytes));
+  check_json_limits(text, name, limits.json);
   json doc;
   try {
-    const json::parser_callback_t depth_guard = [&name](int depth, json::parse_event_t, json&) {
-      if (depth > kMaxDepth) bad(name, "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels; not a results file");
-      return true;
-    };
-    doc = json::parse(text, depth_guard);
+    doc = json::parse(text);
   } catch (const json::exception& e) {
     bad(name, std::string("not valid JSON (truncated?): ") + e.what());
   }
   if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array())
     bad(name, "not a results file: expected an object with a \"benchmarks\" array (Google Benchmark JSON)");
+  if (const std::string why = check_numbers(doc, limits); !why.empty()) bad(name, why);
+  bool is_lfbench = false;
+  if (const auto ctx = doc.find("context"); ctx != doc.end() && ctx->is_object())
+    if (const auto v = ctx->find("lfbench_schema_version"); v != ctx->end()) {
+      if (!v->is_number() || v->get<double>() != 1)
+        bad(name, "lfbench_schema_version " + v->dump() + " is not supported; allowed: 1");
+      is_lfbench = true;
+    }
+  if (const std::string why = results_schema().validate(doc, is_lfbench ? "#" : "#/$defs/gbench_file"); !why.empty())
+    bad(name, why + (is_lfbench ? " (reports/results.schema.json)" : " (Google Benchmark JSON)"));
 
   ResultsFile f;
   f.name = name;
   f.env = json::object();
+  f.lfbench = is_lfbench;
   if (const auto ctx = doc.find("context"); ctx != doc.end()) {
-    if (!ctx->is_object()) bad(name, "\"context\" is not an object");
-    if (const auto v = ctx->find("lfbench_schema_version"); v != ctx->end()) {
-      if (!v->is_number_integer() || v->get<std::int64_t>() != 1)
-        bad(name, "lfbench_schema_version " + v->dump() + " is not supported; allowed: 1");
-      f.lfbench = true;
-    }
     for (const char* key : kEnvKeys)
       if (const auto v = ctx->find(key); v != ctx->end()) f.env[key] = *v;
   }
@@ -133,9 +138,8 @@ ResultsFile parse_results(std::string_view text, const std::string& name) {
     }
     std::int64_t rep = -1;
     if (const auto r = e.find("repetition_index"); r != e.end()) {
-      if (!r->is_number_integer() || r->get<std::int64_t>() < 0)
-        bad(name, where + ".repetition_index " + r->dump() + " is not a non-negative integer");
-      rep = r->get<std::int64_t>();
+      // An integer >= 0 by the schema (possibly written 2.0).
+      rep = static_cast<std::int64_t>(r->get<double>());
     }
     if (!seen.emplace(*id, rep).second)
       bad(name, "duplicate cell '" + *id + "' repetition " + std::to_string(rep) + " (" + where + ")");
@@ -160,11 +164,13 @@ ResultsFile parse_results(std::string_view text, const std::string& name) {
     Cell& c = f.cells[pos->second];
     c.ns.push_back(ns_of(e, name, i));
     if (lf) {
-      if (const auto v = lf->find("verification"); v != lf->end() && v->is_object()) {
-        if (const auto ok = v->find("ok"); ok != v->end() && ok->is_boolean() && !ok->get<bool>()) {
-          c.verified = false;
+      // Verified only by a literal "ok": true (the schema requires it to be a boolean).
+      const auto v = lf->find("verification");
+      const bool ok = v != lf->end() && v->is_object() && v->contains("ok") && v->at("ok") == true;
+      if (!ok && c.verified) {
+        c.verified = false;
+        if (v != lf->end() && v->is_object())
           if (const std::string* d = string_at(*v, "detail")) c.verification_detail = *d;
-        }
       }
       if (const auto fl = lf->find("flags"); fl != lf->end() && fl->is_array())
         for (const auto& flag : *fl) c.noisy |= flag.is_string() && (flag.get_ref<const std::string&>() == "noisy" ||
@@ -188,13 +194,7 @@ ResultsFile parse_results(std::string_view text, const std::string& name) {
 }
 
 ResultsFile read_results(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) bad(path, "no such results file");
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (!in) bad(path, "cannot read");
-  return parse_results(ss.str(), path);
+  return parse_results(read_input_file(path, results_limits().max_file_bytes, path, "results file"), path);
 }
 
 double min_p(std::size_t n1, std::size_t n2) {

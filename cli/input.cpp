@@ -1,11 +1,124 @@
 #include "input.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace lfbench {
+
+std::string one_line(std::string_view text) {
+  // Long enough for any message lfbench writes about a sane value; a hostile value is cut.
+  constexpr std::size_t kMax = 1000;
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (out.size() >= kMax) return out + "...";
+    const auto u = static_cast<unsigned char>(text[i]);
+    // A well-formed UTF-8 sequence is kept whole; a stray byte is escaped like a control one.
+    const std::size_t len = u >= 0xF0 && u < 0xF5 ? 4 : u >= 0xE0 && u < 0xF0 ? 3 : u >= 0xC2 && u < 0xE0 ? 2 : 1;
+    if (u >= 0x80) {
+      bool ok = len > 1 && i + len <= text.size();
+      for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+      if (ok) {
+        out.append(text.substr(i, len));
+        i += len - 1;
+        continue;
+      }
+    }
+    if (text[i] == '\n') out += "\\n";
+    else if (text[i] == '\t') out += "\\t";
+    else if (u < 0x20 || u == 0x7f || u >= 0x80) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::string read_input_file(const std::string& path, std::size_t max_bytes, const std::string& label,
+                            const std::string& kind) {
+  const std::string allowed = "; allowed: a regular " + kind + " of at most " + std::to_string(max_bytes) + " bytes";
+  // O_NONBLOCK: opening a FIFO with no writer must not wait for one.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ENOENT) throw BadInput(label + ": no such " + kind);
+    throw BadInput(label + ": cannot open: " + std::strerror(errno));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw BadInput(label + ": cannot stat: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) {
+    const char* what = S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket" : "a device";
+    throw BadInput(label + ": is " + std::string(what) + ", not a regular file" + allowed);
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes)
+    throw BadInput(label + ": " + std::to_string(st.st_size) + " bytes is too big" + allowed);
+  // Read at most one byte past the limit: a file that grows, or reports no size (procfs), is
+  // still bounded.
+  std::string text;
+  text.resize(max_bytes + 1);
+  std::size_t got = 0;
+  while (got < text.size()) {
+    const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw BadInput(label + ": cannot read: " + std::strerror(errno));
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got > max_bytes) throw BadInput(label + ": more than " + std::to_string(max_bytes) + " bytes is too big" + allowed);
+  text.resize(got);
+  return text;
+}
+
+std::string text_position(std::string_view text, std::size_t offset, const std::string& file) {
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i, ++col)
+    if (text[i] == '\n') {
+      ++line;
+      col = 0;
+    }
+  return file + ":" + std::to_string(line) + ":" + std::to_string(col);
+}
+
+void check_json_limits(std::string_view text, const std::string& file, const JsonLimits& limits) {
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (ch == '[' || ch == '{') {
+      if (++depth > limits.max_depth)
+        throw BadInput(text_position(text, i, file) + ": JSON nested deeper than " + std::to_string(limits.max_depth) +
+                       " levels; allowed: at most " + std::to_string(limits.max_depth));
+    } else if (ch == ']' || ch == '}') {
+      --depth;  // unbalanced text is the parser's to report
+    } else if (ch == '"') {
+      const std::size_t start = i;
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\') ++i;
+      if (i - start - 1 > limits.max_string_bytes)
+        throw BadInput(text_position(text, start, file) + ": a string of " + std::to_string(i - start - 1) +
+                       " bytes; allowed: at most " + std::to_string(limits.max_string_bytes));
+    } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+      const std::size_t start = i;
+      while (i + 1 < text.size() && std::strchr("0123456789+-.eE", text[i + 1]) && text[i + 1] != '\0') ++i;
+      if (i - start + 1 > limits.max_number_chars)
+        throw BadInput(text_position(text, start, file) + ": a number of " + std::to_string(i - start + 1) +
+                       " characters ('" + std::string(text.substr(start, 20)) + "...'); allowed: at most " +
+                       std::to_string(limits.max_number_chars));
+    }
+  }
+}
 
 std::vector<std::string> split(std::string_view text, char sep) {
   std::vector<std::string> out;

@@ -12,8 +12,12 @@
 
 namespace lfbench {
 
+// The message is made one line whatever it quotes: control characters (a newline inside a
+// quoted value or file name) are escaped and an overlong message is cut.
+std::string one_line(std::string_view text);
+
 struct BadInput : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit BadInput(const std::string& what) : std::runtime_error(one_line(what)) {}
 };
 
 inline constexpr unsigned kMaxThreads = 1024;
@@ -29,5 +33,23 @@ std::vector<std::string> split(std::string_view text, char sep);
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 std::string join(const std::vector<std::string>& xs, std::string_view sep = ", ");
 std::string format_duration(std::chrono::nanoseconds d);  // "1m05s", "200ms"
+
+// The whole of a file the user named, refusing what cannot be sized or is too big before
+// reading it: FIFOs, devices and directories (which would block or never end), and files over
+// max_bytes. Errors are "<label>: no such <kind>", "<label>: not a regular file ...", etc.
+std::string read_input_file(const std::string& path, std::size_t max_bytes, const std::string& label,
+                            const std::string& kind);
+
+// Limits a JSON text must keep before it is parsed at all: nesting depth, the length of any one
+// string and any one number token. Checked by an iterative scan (no recursion, so no depth can
+// overflow the stack) that reports the line: "<file>:<line>:<col>: ...".
+struct JsonLimits {
+  int max_depth = 32;
+  std::size_t max_string_bytes = 65536;
+  std::size_t max_number_chars = 32;
+};
+void check_json_limits(std::string_view text, const std::string& file, const JsonLimits& limits);
+// "<file>:<line>:<col>" of a byte offset into text.
+std::string text_position(std::string_view text, std::size_t offset, const std::string& file);
 
 }  // namespace lfbench

@@ -28,6 +28,9 @@ inline constexpr auto kDefaultWarmup = std::chrono::milliseconds(50);  // before
 inline constexpr unsigned kDefaultRepetitions = 5;
 inline const std::vector<unsigned> kDefaultThreads = {1, 2, 4};
 inline constexpr unsigned kMaxRepetitions = 1000;
+// More cells than anyone measures (at the smallest window it would take hours); bounds the
+// memory a sweep over every value of several parameters could take.
+inline constexpr std::size_t kMaxCells = 100000;
 
 // `runs` from a suite (or one built from flags); `flags` holds what the command line set,
 // which overrides every run (its primitives act as a filter on suite runs).

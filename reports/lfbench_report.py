@@ -19,6 +19,12 @@ import html
 import io
 import json
 import math
+import os
+import shutil
+import tempfile
+import re
+import signal
+import stat
 import statistics
 import sys
 import zlib
@@ -27,6 +33,12 @@ from pathlib import Path
 ALPHA = 0.05
 NEAR = 1.05  # leads smaller than 5% are not called crossovers
 CAPTION = "lfbench report"
+# Bounds on what one report draws, so that a file with thousands of parameter sets, thread
+# counts or scenarios renders in seconds: the matrix still lists every cell.
+MAX_CHARTED_SCENARIOS = 16
+MAX_PANEL_ROWS = 8
+MAX_HEATMAPS = 6
+MAX_LABELLED_HEATMAP_CELLS = 400
 
 
 class BadInput(Exception):
@@ -35,26 +47,152 @@ class BadInput(Exception):
 
 # --------------------------------------------------------------------------- loading
 
-def load_results(path):
-    """The results dict of an lfbench results file, or BadInput naming what is wrong."""
-    p = Path(path)
-    if not p.is_file():
-        raise BadInput(f"{path}: no such file")
+def _find_schema():
+    """reports/results.schema.json: beside this script in the source tree, one level up when
+    installed (<prefix>/share/lfbench/reports/lfbench_report.py)."""
+    here = Path(__file__).resolve().parent
+    for p in (here / "results.schema.json", here.parent / "results.schema.json"):
+        if p.is_file():
+            return json.loads(p.read_text())
+    raise BadInput(f"results.schema.json not found beside {here}; reinstall lfbench")
+
+
+_SCHEMA = {}
+
+
+def schema():
+    """The results-file contract shared with lfbench compare: the JSON Schema and its limits."""
+    if not _SCHEMA:
+        _SCHEMA.update(_find_schema())
+    return _SCHEMA
+
+
+def _read_bounded(path, max_bytes):
+    """The bytes of a regular file of at most max_bytes; FIFOs, devices and directories are
+    refused before anything is read (O_NONBLOCK: opening a FIFO must not wait for a writer)."""
+    allowed = f"; allowed: a regular results file of at most {max_bytes} bytes"
     try:
-        doc = json.loads(p.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BadInput(f"{path}: not a results file (not JSON: {e.msg if hasattr(e, 'msg') else e})")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except OSError as e:
+        raise BadInput(f"{path}: cannot open: {e.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode)
+                    else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device")
+            raise BadInput(f"{path}: is {kind}, not a regular file{allowed}")
+        if st.st_size > max_bytes:
+            raise BadInput(f"{path}: {st.st_size} bytes is too big{allowed}")
+        chunks, got = [], 0
+        while got <= max_bytes:  # one byte past the limit at most: procfs files report no size
+            b = os.read(fd, min(1 << 20, max_bytes + 1 - got))
+            if not b:
+                break
+            chunks.append(b)
+            got += len(b)
+        if got > max_bytes:
+            raise BadInput(f"{path}: more than {max_bytes} bytes is too big{allowed}")
+        return b"".join(chunks)
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read: {e.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+# A JSON string token as written (escapes included), for the length limit; only applied to
+# text the parser accepted, where every quote outside a string opens one.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _json_path(parts):
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "the top level"
+
+
+def load_results(path):
+    """The results dict of an lfbench results file, or BadInput naming what is wrong. The file
+    must keep the limits (x-lfbench-limits) and validate against results.schema.json before any
+    field is used: the same contract lfbench compare checks."""
+    sch = schema()
+    lim = sch["x-lfbench-limits"]
+    data = _read_bounded(path, lim["max_file_bytes"])
+    if not data.strip():
+        raise BadInput(f"{path}: empty file; not a results file (write one with `lfbench run -o FILE`)")
+
+    def number(tok, convert):
+        if len(tok) > lim["max_number_chars"]:
+            raise BadInput(f"{path}: a number of {len(tok)} characters ('{tok[:20]}...'); "
+                           f"allowed: at most {lim['max_number_chars']}")
+        x = convert(tok)
+        if not math.isfinite(x) or abs(x) > lim["max_abs_number"]:
+            raise BadInput(f"{path}: number {tok} is out of range; allowed: finite numbers of magnitude at most "
+                           f"{lim['max_abs_number']:g}")
+        return x
+
+    def constant(tok):
+        raise BadInput(f"{path}: not a results file (not JSON: {tok} is not a JSON value)")
+
+    try:
+        doc = json.loads(data.decode("utf-8"), parse_int=lambda t: number(t, int),
+                         parse_float=lambda t: number(t, float), parse_constant=constant)
+    except UnicodeDecodeError as e:
+        raise BadInput(f"{path}: not a results file (not UTF-8 text at byte {e.start})") from None
+    except json.JSONDecodeError as e:
+        raise BadInput(f"{path}: not a results file (not JSON: {e.msg} at line {e.lineno} column {e.colno})") from None
+    except RecursionError:
+        raise BadInput(f"{path}: JSON nested deeper than {lim['max_depth']} levels; "
+                       f"allowed: at most {lim['max_depth']}") from None
+    longest = max((len(m) - 2 for m in _STRING.findall(data)), default=0)
+    if longest > lim["max_string_bytes"]:
+        raise BadInput(f"{path}: a string of {longest} bytes; allowed: at most {lim['max_string_bytes']}")
+    stack = [(doc, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, (dict, list)):
+            if depth > lim["max_depth"]:
+                raise BadInput(f"{path}: JSON nested deeper than {lim['max_depth']} levels; "
+                               f"allowed: at most {lim['max_depth']}")
+            stack.extend((x, depth + 1) for x in (v.values() if isinstance(v, dict) else v))
     if not isinstance(doc, dict) or not isinstance(doc.get("context"), dict) \
             or "lfbench_schema_version" not in doc["context"] or not isinstance(doc.get("benchmarks"), list):
         raise BadInput(f"{path}: not an lfbench results file (expected 'context' with lfbench_schema_version "
                        "and 'benchmarks'; write one with `lfbench run -o FILE`)")
-    if not any(isinstance(b, dict) and "lfbench" in b for b in doc["benchmarks"]):
+    if len(doc["benchmarks"]) > lim["max_entries"]:
+        raise BadInput(f"{path}: benchmarks has {len(doc['benchmarks'])} entries; "
+                       f"allowed: at most {lim['max_entries']}")
+    import jsonschema
+    err = next(iter(jsonschema.Draft202012Validator(sch).iter_errors(doc)), None)
+    if err is not None:
+        raise BadInput(f"{path}: {_json_path(err.absolute_path)}: {err.message} (reports/results.schema.json)")
+    # The rules lfbench compare adds to the schema, so both readers accept the same files: a
+    # per-repetition entry has a time per operation in (0, 1000 s] and one repetition index.
+    seen = set()
+    for i, e in enumerate(doc["benchmarks"]):
+        if e["run_type"] == "aggregate":
+            continue
+        if not 0 < e["real_time"] <= 1e12:
+            raise BadInput(f"{path}: benchmarks[{i}].real_time is {e['real_time']}; "
+                           "allowed: a positive time per op below 1000 s")
+        key = (e["lfbench"]["id"], e.get("repetition_index", -1))
+        if key in seen:
+            raise BadInput(f"{path}: duplicate cell '{key[0]}' repetition {key[1]} (benchmarks[{i}])")
+        seen.add(key)
+    if not seen:
         raise BadInput(f"{path}: empty results (no benchmarks in the file)")
     return doc
 
 
 def params_key(params):
     return tuple(sorted((params or {}).items()))
+
+
+def pk_order(key):
+    """A sort key for params keys whose values mix integers and strings (which do not compare)."""
+    return tuple((k, isinstance(v, str), v) for k, v in key)
 
 
 def params_label(key):
@@ -136,10 +274,11 @@ def matrix(doc):
     """The recommendation matrix of one results dict: {"rows": [...], "excluded": [...]}.
 
     One row per workload cell (scenario + params + threads) with at least one valid primitive:
-    winner (highest median ops/s), runner-up, margin (ratio of medians), p-value, verdict
+    winner (highest median ops/s), runner-up, margin (ratio of medians; None when the runner-up
+    measured no operations), p-value, verdict
     ("significant" when p < ALPHA, else "tie"; "only" with a single primitive), noisy."""
     rows, excluded = [], []
-    for (scenario, pk, threads), prims in sorted(cells(doc).items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+    for (scenario, pk, threads), prims in sorted(cells(doc).items(), key=lambda kv: (kv[0][0], pk_order(kv[0][1]), kv[0][2])):
         valid = {}
         for prim, s in sorted(prims.items()):
             if s["ok"]:
@@ -161,11 +300,23 @@ def matrix(doc):
             r = ranked[1]
             p = significance(valid[w]["ops"], valid[r]["ops"])
             row.update(runner_up=r, runner_up_ops_per_sec=valid[r]["median"],
-                       margin=valid[w]["median"] / valid[r]["median"] if valid[r]["median"] > 0 else math.inf,
+                       margin=valid[w]["median"] / valid[r]["median"] if valid[r]["median"] > 0 else None,
                        p_value=p, verdict="significant" if p is not None and p < ALPHA else "tie",
                        noisy=row["noisy"] or "noisy" in valid[r]["flags"])
         rows.append(row)
     return {"rows": rows, "excluded": excluded}
+
+
+def finite(x):
+    """x with every float that is not finite replaced by None: JSON has no NaN or Infinity, so
+    recommendations.json states such a figure as null."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [finite(v) for v in x]
+    return x
 
 
 def fmt_ratio(x):
@@ -261,7 +412,7 @@ def crossovers(mat):
     by_params = {}
     for r in rows:
         by_params.setdefault((r["scenario"], params_key(r["params"])), []).append((r["threads"], r))
-    for (scenario, pk), series in sorted(by_params.items()):
+    for (scenario, pk), series in sorted(by_params.items(), key=lambda kv: (kv[0][0], pk_order(kv[0][1]))):
         walk(series, "threads", lambda t: f"{t} thread{'s' if t > 1 else ''}",
              f" ({params_label(pk)})" if pk else "")
     for scenario in sorted({r["scenario"] for r in rows}):
@@ -271,20 +422,22 @@ def crossovers(mat):
                 if r["scenario"] == scenario:
                     rest = tuple((k, v) for k, v in params_key(r["params"]) if k != name)
                     groups.setdefault((rest, r["threads"]), []).append((r["params"][name], r))
-            for (rest, threads), series in sorted(groups.items()):
+            for (rest, threads), series in sorted(groups.items(), key=lambda kv: (pk_order(kv[0][0]), kv[0][1])):
                 ctx = f" at {threads} thread{'s' if threads > 1 else ''}" + (f", {params_label(rest)}" if rest else "")
                 walk(series, name, lambda v, n=name: f"{n}={v}", ctx)
     return out
 
 
 def ratio_params(rows):
-    """Numeric parameters with more than one value among these matrix rows."""
-    values = {}
+    """Parameters numeric in every row that has them, with more than one value among these rows."""
+    values, mixed = {}, set()
     for r in rows:
         for k, v in r["params"].items():
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 values.setdefault(k, set()).add(v)
-    return sorted(k for k, vs in values.items() if len(vs) > 1)
+            else:
+                mixed.add(k)
+    return sorted(k for k, vs in values.items() if len(vs) > 1 and k not in mixed)
 
 
 # --------------------------------------------------------------------------- charts
@@ -342,12 +495,13 @@ def throughput_figure(docs, scenario, cmap):
     """Throughput vs threads per primitive (median, min–max bars), dashed ideal linear scaling
     from each primitive's 1-thread point. Rows: parameter sets; columns: input files."""
     all_cells = [cells(d) for d in docs]
-    pks = sorted({pk for c in all_cells for (s, pk, _) in c if s == scenario})
-    plt, fig, axes = _grid(len(pks), len(docs))
+    pks = sorted({pk for c in all_cells for (s, pk, _) in c if s == scenario}, key=pk_order)
+    shown = pks[:MAX_PANEL_ROWS]
+    plt, fig, axes = _grid(len(shown), len(docs))
     from matplotlib.ticker import EngFormatter
     for col, (doc, cs) in enumerate(zip(docs, all_cells)):
         cpus = logical_cpus(doc) or 10 ** 6
-        for row, pk in enumerate(pks):
+        for row, pk in enumerate(shown):
             ax = axes[row][col]
             series = {}
             for (s, k, t), prims in cs.items():
@@ -376,7 +530,9 @@ def throughput_figure(docs, scenario, cmap):
             ax.grid(True, alpha=0.3)
             if series:
                 ax.legend(fontsize=7, loc="best")
-    fig.suptitle(f"{scenario}: throughput vs threads\n(dashed: ideal linear scaling from 1 thread, up to the logical CPUs)", fontsize=10)
+    more = f"; first {len(shown)} of {len(pks)} parameter sets" if len(pks) > len(shown) else ""
+    fig.suptitle(f"{scenario}: throughput vs threads\n(dashed: ideal linear scaling from 1 thread, up to the logical CPUs{more})",
+                 fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -386,6 +542,7 @@ def heatmap_figures(docs, scenario, cmap):
     annotated with the margin over the runner-up; '≈' marks a tie. Columns: input files."""
     mats = [matrix(d) for d in docs]
     names = sorted({n for m in mats for n in ratio_params([r for r in m["rows"] if r["scenario"] == scenario])})
+    names = names[:MAX_HEATMAPS]
     figs = {}
     for name in names:
         plt, fig, axes = _grid(1, len(docs), w=5.8, h=4.2)
@@ -414,6 +571,8 @@ def heatmap_figures(docs, scenario, cmap):
                 if r["verdict"] != "significant":
                     rgb = tuple(0.55 * c + 0.45 for c in rgb)  # paler: not significant
                 img[i][j] = rgb
+                if len(xs) * len(ts) > MAX_LABELLED_HEATMAP_CELLS:
+                    continue  # too many cells to read a label in; the colours still show the winner
                 label = f"{r['winner']}\n{'≈' if r['verdict'] == 'tie' else ''}{fmt_ratio(r['margin'])}"
                 ax.text(j, i, label, ha="center", va="center", fontsize=7)
             ax.imshow(img, aspect="auto", origin="lower")
@@ -435,13 +594,13 @@ def latency_figure(docs, scenario, cmap):
     all_cells = [cells(d) for d in docs]
     picked = {}
     for cs in all_cells:
-        for (s, pk, t), prims in sorted(cs.items()):
+        for (s, pk, t), prims in sorted(cs.items(), key=lambda kv: (kv[0][0], pk_order(kv[0][1]), kv[0][2])):
             if s == scenario and any(v["latency_ns"] for v in prims.values()):
                 picked.setdefault(pk, set()).add(t)
     if not picked:
         return None
-    pk = sorted(picked)[0]
-    ts = sorted(picked[pk])
+    pk = sorted(picked, key=pk_order)[0]
+    ts = sorted(picked[pk])[:MAX_PANEL_ROWS]
     pcts = ["p50", "p90", "p99", "p999", "max"]
     plt, fig, axes = _grid(len(ts), len(docs), w=5.8, h=3.4)
     for col, (doc, cs) in enumerate(zip(docs, all_cells)):
@@ -670,25 +829,77 @@ def parse_args(argv):
     return ap.parse_args(argv)
 
 
-def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+# What a report directory holds: --force replaces only a directory holding nothing else.
+REPORT_SUFFIXES = {".png", ".svg", ".html", ".md", ".json"}
+
+
+class _Interrupted(Exception):
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, _frame):
+    # Once: a second signal (Ctrl-C reaches both lfbench report and this process, which lfbench
+    # then forwards) must not interrupt the clean-up of the first.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    raise _Interrupted(signum)
+
+
+def _check_target(out, force):
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"{out}: exists and is not a directory")
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise BadInput(f"{out}: directory '{parent}' does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise BadInput(f"{out}: directory '{parent}' is not writable")
+    if out.is_dir():
+        entries = list(out.iterdir())
+        if entries and not force:
+            raise BadInput(f"{out}: directory is not empty (use --force to replace a previous report)")
+        foreign = [e.name for e in entries if not e.is_file() or e.suffix not in REPORT_SUFFIXES]
+        if foreign:
+            raise BadInput(f"{out}: holds {', '.join(sorted(foreign)[:3])}, which a report does not write; "
+                           "--force replaces only a previous report: choose another directory")
+
+
+def _exchange(a, b):
+    """Atomically swaps two directory entries (renameat2 RENAME_EXCHANGE); False if the kernel or
+    the file system cannot."""
     try:
-        docs = [load_results(p) for p in args.results]
-        out = Path(args.output)
-        if out.exists() and not out.is_dir():
-            raise BadInput(f"{out}: exists and is not a directory")
-        if out.is_dir() and any(out.iterdir()) and not args.force:
-            raise BadInput(f"{out}: directory is not empty (use --force to write into it)")
-        out.mkdir(parents=True, exist_ok=True)
-    except BadInput as e:
-        print(f"lfbench report: {e}", file=sys.stderr)
-        return 2
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, rename_exchange = -100, 2
+        return libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _replace(tmp, out):
+    """Puts the finished tmp directory at out. out either does not exist (a rename), or holds a
+    previous report or nothing: swapped atomically, so a reader sees the old report or the new,
+    never a mix, and the old one is removed after."""
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    if not _exchange(tmp, out):
+        old = tmp.with_name(tmp.name + "-old")
+        os.rename(out, old)
+        os.rename(tmp, out)
+        tmp = old
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_report(docs, paths, out):
+    """Every file of the report, into out (an empty directory)."""
     plt = _plt()
-    recs = recommendations(docs, args.results)
+    recs = recommendations(docs, paths)
     scenarios = sorted({s for d in docs for (s, _, _) in cells(d)})
     cmap = colours({p for d in docs for prims in cells(d).values() for p in prims})
     charts = []
-    for scenario in scenarios:
+    for scenario in scenarios[:MAX_CHARTED_SCENARIOS]:
         imgs = []
         for stem, fig in figures(docs, scenario, cmap).items():
             buf = io.BytesIO()
@@ -698,12 +909,58 @@ def main(argv=None):
             plt.close(fig)
             imgs.append((stem, buf.getvalue()))
         charts.append((scenario, imgs))
-    blocks = _sections(docs, args.results, recs)
-    envs = [(f"{p} ({file_label(d)})", environment(d)) for d, p in zip(docs, args.results)]
+    blocks = _sections(docs, paths, recs)
+    if len(scenarios) > MAX_CHARTED_SCENARIOS:
+        blocks.append(("p", f"Charts are drawn for the first {MAX_CHARTED_SCENARIOS} of {len(scenarios)} scenarios; "
+                            "the matrix above covers all of them."))
+    envs = [(f"{p} ({file_label(d)})", environment(d)) for d, p in zip(docs, paths)]
     (out / "index.html").write_text(to_html(blocks, charts, envs))
     (out / "report.md").write_text(to_markdown(blocks, charts, envs))
-    (out / "recommendations.json").write_text(json.dumps({"schema_version": 1, "files": recs}, indent=2) + "\n")
-    print(f"wrote {out}/index.html, report.md, recommendations.json and {sum(len(i) for _, i in charts)} charts")
+    # Strict JSON: a figure that is not finite is written as null (see finite()).
+    (out / "recommendations.json").write_text(
+        json.dumps(finite({"schema_version": 1, "files": recs}), indent=2, allow_nan=False) + "\n")
+    return sum(len(i) for _, i in charts)
+
+
+def one_line(text, limit=1000):
+    """A message as one line: control characters escaped, cut at limit characters."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def main(argv=None):
+    # Everything is written into a temporary directory beside the target and moved into place at
+    # the end: interrupted (SIGINT, SIGTERM, SIGHUP, or the parent's death via lfbench report's
+    # PR_SET_PDEATHSIG), the report leaves nothing behind and a previous report untouched.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    out = Path(args.output)
+    tmp = None
+    try:
+        try:
+            docs = [load_results(p) for p in args.results]
+            _check_target(out, args.force)
+        except BadInput as e:
+            print(f"lfbench report: {one_line(e)}", file=sys.stderr)
+            return 2
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.lfbench-tmp-", dir=out.absolute().parent))
+        n = write_report(docs, args.results, tmp)
+        # No interruption between the swap and the removal of the old report.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+        _replace(tmp, out)
+        tmp = None
+    except _Interrupted as e:
+        print(f"lfbench report: interrupted ({signal.Signals(e.signum).name}); nothing written", file=sys.stderr)
+        return 128 + e.signum
+    except Exception as e:  # noqa: BLE001  a bug, not bad input: one line, not a traceback
+        print(f"lfbench report: internal error: {one_line(f'{type(e).__name__}: {e}')} "
+              "(please report it with the input file)", file=sys.stderr)
+        return 3
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"wrote {out}/index.html, report.md, recommendations.json and {n} charts")
     return 0
 
 

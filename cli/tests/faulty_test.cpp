@@ -72,6 +72,14 @@ namespace {
 using test::Sandbox;
 using nlohmann::json;
 
+// Under a sanitizer the worker's segfault is caught and reported by the sanitizer, which then
+// exits with a status instead of dying by the signal: the cell is still `crashed`.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 bool no_workers_left() {
   // Workers die with their supervisor (PR_SET_PDEATHSIG) or are reaped by it; give the kernel
   // a moment to deliver the death signal.
@@ -112,8 +120,10 @@ TEST(Faulty, HungAndCrashedCellsAreResultsAndTheSweepGoesOn) {
     };
     EXPECT_TRUE(has_flag(cells["hang"], "hung")) << cells["hang"]["flags"];
     for (const char* p : {"segfault", "abort", "throw"}) EXPECT_TRUE(has_flag(cells[p], "crashed")) << p;
-    EXPECT_NE(cells["segfault"]["verification"]["detail"].get<std::string>().find("SIGSEGV"), std::string::npos);
-    EXPECT_NE(cells["abort"]["verification"]["detail"].get<std::string>().find("SIGABRT"), std::string::npos);
+    if (!kSanitized) {
+      EXPECT_NE(cells["segfault"]["verification"]["detail"].get<std::string>().find("SIGSEGV"), std::string::npos);
+      EXPECT_NE(cells["abort"]["verification"]["detail"].get<std::string>().find("SIGABRT"), std::string::npos);
+    }
     EXPECT_NE(cells["throw"]["verification"]["detail"].get<std::string>().find("terminate called"), std::string::npos)
         << "the worker's last output is kept";
     EXPECT_FALSE(cells["hang"]["verification"]["ok"].get<bool>());
@@ -141,7 +151,8 @@ TEST(Faulty, SigintWhileAWorkerHangsExitsAtOnce) {
 
 TEST(Faulty, KilledSupervisorThenResumeGivesTheWholeFile) {
   Sandbox sb;
-  const auto args = sweep("healthy", {"--threads", "1,2", "--param", "after=0", "--repetitions", "6", "-o", "out.json"});
+  const auto args = sweep("healthy", {"--threads", "1,2", "--param", "after=0", "--repetitions", "6", "--duration",
+                                      "100ms", "-o", "out.json"});
   const auto killed = sb.run(args, std::chrono::milliseconds(700), SIGKILL);
   EXPECT_EQ(killed.code, 128 + SIGKILL);
   ASSERT_TRUE(std::filesystem::exists(sb / "out.json.journal"));

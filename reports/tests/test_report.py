@@ -155,9 +155,21 @@ def test_non_empty_output_dir_needs_force(tmp_path):
     (tmp_path / "keep.txt").write_text("x")
     p = run_report(FIX / "synthetic.json", "-o", tmp_path)
     assert p.returncode == 2 and "--force" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    # --force replaces a previous report only: a directory holding anything else is kept.
     p = run_report(FIX / "synthetic.json", "-o", tmp_path, "--force")
+    assert p.returncode == 2 and "keep.txt" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_force_replaces_a_previous_report_whole(tmp_path):
+    out = tmp_path / "out"
+    assert run_report(FIX / "synthetic.json", "-o", out).returncode == 0
+    (out / "stale-chart.png").write_bytes(b"old")
+    p = run_report(FIX / "real_counter_latency.json", "-o", out, "--force")
     assert p.returncode == 0, p.stderr
-    assert (tmp_path / "index.html").exists() and (tmp_path / "keep.txt").exists()
+    assert not (out / "stale-chart.png").exists()  # no mix of old and new
+    assert [f["host"] for f in json.loads((out / "recommendations.json").read_text())["files"]] == ["vm"]
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["out"]  # no temporary directory left
 
 
 def test_generic_over_parameters():

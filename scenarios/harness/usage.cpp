@@ -93,8 +93,8 @@ WindowJudgement judge_window(double wall, unsigned cpus, bool blocking, std::spa
   const bool oversubscribed = n > capacity;
   const bool know_runqueue =
       std::all_of(threads.begin(), threads.end(), [](const ThreadUsage& u) { return u.runqueue_seconds >= 0; });
-  const auto flag = [&](std::string why) {
-    if (!j.disturbed) j.reason = std::move(why);
+  const auto flag = [&](const std::string& why) {
+    j.reason += (j.disturbed ? "; " : "") + why;
     j.disturbed = true;
   };
 
