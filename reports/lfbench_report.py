@@ -295,6 +295,8 @@ def matrix(doc):
                "runner_up_ops_per_sec": None, "margin": None, "p_value": None, "verdict": "only",
                "samples": len(valid[w]["ops"]), "noisy": "noisy" in valid[w]["flags"],
                "oversubscribed": "oversubscribed" in valid[w]["flags"],
+               # measured while other processes had its CPUs: shown, never taken for the primitive
+               "disturbed": "disturbed" in valid[w]["flags"],
                "ranking": [{"primitive": p, "ops_per_sec": valid[p]["median"]} for p in ranked]}
         if len(ranked) > 1:
             r = ranked[1]
@@ -302,7 +304,8 @@ def matrix(doc):
             row.update(runner_up=r, runner_up_ops_per_sec=valid[r]["median"],
                        margin=valid[w]["median"] / valid[r]["median"] if valid[r]["median"] > 0 else None,
                        p_value=p, verdict="significant" if p is not None and p < ALPHA else "tie",
-                       noisy=row["noisy"] or "noisy" in valid[r]["flags"])
+                       noisy=row["noisy"] or "noisy" in valid[r]["flags"],
+                       disturbed=row["disturbed"] or "disturbed" in valid[r]["flags"])
         rows.append(row)
     return {"rows": rows, "excluded": excluded}
 
@@ -382,6 +385,9 @@ def summary(mat, cpus):
         noisy = sum(r["noisy"] for r in rows)
         if noisy:
             parts.append(f"{noisy} noisy cell{'s' if noisy > 1 else ''}")
+        disturbed = sum(r.get("disturbed", False) for r in rows)
+        if disturbed:
+            parts.append(f"{disturbed} cell{'s' if disturbed > 1 else ''} measured while other processes had the CPUs (disturbed)")
         lines.append({"scenario": scenario, "threads": threads, "contention": contention(threads, cpus),
                       "best": best, "significant": sig > 0,
                       "text": f"{scenario}, {t} ({contention(threads, cpus)}): " + parts[0] + "; " + "; ".join(parts[1:])})
@@ -616,9 +622,14 @@ def latency_figure(docs, scenario, cmap):
             _log_if_decades(ax, values)
             ax.set_xlabel("percentile")
             ax.set_ylabel("latency per op (ns)")
-            timer = (doc["context"].get("lfbench_calibration") or {}).get("timer_ns")
-            ax.set_title(f"{t} thread{'s' if t > 1 else ''}, {params_label(pk)}"
-                         + (f"; includes timer cost {timer} ns" if timer else "") + f"\n{file_label(doc)}", fontsize=9)
+            cal = doc["context"].get("lfbench_calibration") or {}
+            # Files since the cycle-counter timer subtract its cost; older ones include steady_clock's.
+            if cal.get("latency_timer_overhead_ns") is not None:
+                timer_note = f"; timer cost {cal['latency_timer_overhead_ns']} ns subtracted"
+            else:
+                timer_note = f"; includes timer cost {cal['timer_ns']} ns" if cal.get("timer_ns") else ""
+            ax.set_title(f"{t} thread{'s' if t > 1 else ''}, {params_label(pk)}" + timer_note
+                         + f"\n{file_label(doc)}", fontsize=9)
             ax.grid(True, alpha=0.3)
             if prims:
                 ax.legend(fontsize=7)
@@ -687,7 +698,8 @@ def matrix_table(mat, c2c_ns=None):
     for r in mat["rows"]:
         cost = r["threads"] * 1e9 / r["winner_ops_per_sec"] if r["winner_ops_per_sec"] > 0 else math.inf
         cost_text = f"{cost:.3g}" + (f" ({cost / c2c_ns:.2g}×)" if c2c_ns else "")
-        verdict = r["verdict"] + (" · noisy" if r["noisy"] else "") + (" · oversubscribed" if r["oversubscribed"] else "")
+        verdict = (r["verdict"] + (" · noisy" if r["noisy"] else "") + (" · disturbed" if r.get("disturbed") else "")
+                   + (" · oversubscribed" if r["oversubscribed"] else ""))
         rows.append([r["scenario"], params_label(params_key(r["params"])), str(r["threads"]),
                      f"{r['winner']} ({fmt_ops(r['winner_ops_per_sec'])})", r["runner_up"] or "—",
                      fmt_ratio(r["margin"]), "—" if r["p_value"] is None else f"{r['p_value']:.3f}", verdict, cost_text])
