@@ -161,6 +161,13 @@ class MetricsCell final : public Cell {
       missed += st.missed;
       inconsistent += st.inconsistent;
     }
+    base_count_ = expected_.count;  // the next window starts from every record made so far
+    // What snapshots saw during the window first: it names the misbehaviour most precisely.
+    if (backwards != 0) return {false, std::to_string(backwards) + " snapshots saw the count go backwards"};
+    if (missed != 0)
+      return {false, std::to_string(missed) + " snapshots missed records that happened before them"};
+    if (inconsistent != 0)
+      return {false, std::to_string(inconsistent) + " snapshots of a consistent recorder had buckets not adding up to their count"};
     const prim::Recorded r = rec_->snapshot();
     const auto num = [](double v) { return std::to_string(v); };
     if (r.count != expected_.count)
@@ -181,12 +188,6 @@ class MetricsCell final : public Cell {
           return {false, "bucket " + std::to_string(b) + " holds " + std::to_string(r.buckets[b]) + " but " +
                              std::to_string(expected_.buckets[b]) + " records fell in it"};
     }
-    if (backwards != 0) return {false, std::to_string(backwards) + " snapshots saw the count go backwards"};
-    if (missed != 0)
-      return {false, std::to_string(missed) + " snapshots missed records that happened before them"};
-    if (inconsistent != 0)
-      return {false, std::to_string(inconsistent) + " snapshots of a consistent recorder had buckets not adding up to their count"};
-    base_count_ = expected_.count;
     return {true, "count = records (" + std::to_string(records) + " this window), sum" +
                       (prim::has_extremes(F) ? ", min, max" : "") + (prim::has_buckets(F) ? ", buckets" : "") +
                       " exact; snapshots monotonic and not missing earlier records"};
