@@ -80,6 +80,7 @@ json machine_context(const Topology& topo) {
       {"liburcu", version_or_null(LFBENCH_HAVE_URCU, LFBENCH_URCU_VERSION)},
       {"atomic_queue", version_or_null(LFBENCH_HAVE_ATOMIC_QUEUE, "")},
       {"moodycamel", version_or_null(LFBENCH_HAVE_MOODYCAMEL, "")},
+      {"prometheus-cpp", version_or_null(LFBENCH_HAVE_PROMETHEUS, LFBENCH_PROMETHEUS_VERSION)},
   };
   double load[3] = {0, 0, 0};
   const int n = getloadavg(load, 3);

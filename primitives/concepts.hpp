@@ -104,6 +104,96 @@ struct MapConfig {
   std::size_t capacity = 0;
 };
 
+// ---- Recorder (metric recording: case 001, case 000's request metrics) --------------------
+// A self-contained block (its own includes) so that other kinds can be added beside it.
+}  // namespace lfbench::prim
+
+#include <array>
+#include <bit>
+#include <limits>
+
+namespace lfbench::prim {
+
+// A Recorder takes values from any number of threads, record(v), and keeps a count, a sum, a
+// min, a max and a fixed log-bucket histogram of them; snapshot() returns those, from any
+// thread, while recording goes on. What a recorder keeps is fixed at compile time by
+// `T::fields` (counter: count and sum, the way case 000 counts requests and bytes; stats: and
+// min and max; histogram: and the buckets); fields it does not keep read as in an empty
+// Recorded. Recorders are templates over Fields: kinds.hpp's Recorders<F> lists them.
+//
+// Contract:
+//   - record(v): REQUIRES 0 <= v, finite. Every record is counted exactly once.
+//   - While records go on, a snapshot's count is never below the count of an earlier
+//     snapshot taken by the same thread (counts do not go backwards), and it includes every
+//     record that happened-before the snapshot call. The fields of one snapshot need not agree
+//     with each other (a record may be in the count and not yet in the sum) unless the
+//     recorder declares `static constexpr bool consistent = true` (recorder_consistent<T>()):
+//     then every snapshot's buckets add up to its count.
+//   - Once recording has stopped and the snapshotting thread has synchronised with every
+//     recording thread (join, barrier): count = records made, sum = their sum (exact whenever
+//     every partial sum is exact in a double; a fixed-point recorder states its granularity),
+//     min and max exact, and each value in bucket recorder_bucket(v), so the buckets add up
+//     to the count.
+enum class Fields { counter, stats, histogram };
+
+constexpr std::string_view to_string(Fields f) {
+  switch (f) {
+    case Fields::counter: return "counter";
+    case Fields::stats: return "stats";
+    case Fields::histogram: return "histogram";
+  }
+  return "?";
+}
+constexpr bool has_extremes(Fields f) { return f != Fields::counter; }
+constexpr bool has_buckets(Fields f) { return f == Fields::histogram; }
+
+// Bucket 0 holds [0, 1); bucket i holds [2^(i-1), 2^i); the last bucket also everything above.
+inline constexpr unsigned kRecorderBuckets = 64;
+
+constexpr unsigned recorder_bucket(double v) noexcept {
+  if (!(v >= 1.0)) return 0;
+  if (v >= 0x1p62) return kRecorderBuckets - 1;
+  return static_cast<unsigned>(std::bit_width(static_cast<std::uint64_t>(v)));
+}
+// Bounds of bucket i: low <= v < high (high = +inf for the last).
+constexpr double recorder_bucket_low(unsigned i) noexcept {
+  return i == 0 ? 0.0 : static_cast<double>(std::uint64_t{1} << (i - 1));
+}
+constexpr double recorder_bucket_high(unsigned i) noexcept {
+  return i + 1 >= kRecorderBuckets ? std::numeric_limits<double>::infinity()
+                                   : static_cast<double>(std::uint64_t{1} << i);
+}
+
+// What snapshot() returns. Empty: all zero, min = +inf, max = -inf (the identities of min and
+// max, so that merging cells or buffers is plain min/max).
+struct Recorded {
+  std::uint64_t count = 0;
+  double sum = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  std::array<std::uint64_t, kRecorderBuckets> buckets{};
+};
+
+template <class T>
+concept Recorder = Named<T> && requires(T& t, double v) {
+  { T::fields } -> std::convertible_to<Fields>;
+  t.record(v);
+  { t.snapshot() } -> std::same_as<Recorded>;
+};
+
+template <class T>
+constexpr bool recorder_consistent() {
+  if constexpr (requires { T::consistent; }) return T::consistent; else return false;
+}
+
+// Optional memory_bytes(): what the recorder occupies now (per-thread designs grow with the
+// threads that recorded); sizeof otherwise.
+template <class T>
+std::size_t recorder_memory(const T& t) {
+  if constexpr (requires { t.memory_bytes(); }) return t.memory_bytes(); else return sizeof(T);
+}
+// ---- end Recorder --------------------------------------------------------------------------
+
 // A published value: read(fn) calls fn with a consistent view (the value as some complete
 // update left it) and returns what fn returns; update(fn) publishes fn's modification of the
 // current value as the next one (updates are serialised: none is lost). value_type starts

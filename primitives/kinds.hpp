@@ -52,6 +52,31 @@ using OptimisticLocks = TypeList<Seqlock>;
 
 using Counters = TypeList<AtomicRelaxed, AtomicSeqCst, CasLoop, StripedCounter>;
 
+// ---- Recorders (a self-contained block: its own includes) ----------------------------------
+}  // namespace lfbench::prim
+
+#include "atomic_recorder.hpp"
+#include "fixed_point_recorder.hpp"
+#include "hot_cold_recorder.hpp"
+#include "lib/prometheus_counter.hpp"
+#include "lib/prometheus_gauge.hpp"
+#include "lib/prometheus_histogram.hpp"
+#include "mutex_recorder.hpp"
+#include "striped_recorder.hpp"
+
+namespace lfbench::prim {
+
+// Recorders are templates over the fields they keep (concepts.hpp, Fields): Recorders<F>.
+template <Fields F>
+using Recorders = typename Concat<
+    TypeList<MutexRecorder<F>, AtomicRecorder<F>, FixedPointRecorder<F>, StripedRecorder<F>, HotColdRecorder<F>>
+#if LFBENCH_HAVE_PROMETHEUS
+    ,
+    TypeList<PrometheusCounterRecorder<F>, PrometheusGaugeRecorder<F>, PrometheusHistogramRecorder<F>>
+#endif
+    >::type;
+// ---- end Recorders -------------------------------------------------------------------------
+
 // Snapshots are templates over the value they publish: Snapshots<V> lists them for value V.
 template <class V>
 using Snapshots = typename Concat<TypeList<MutexSnapshot<V>, SharedMutexSnapshot<V>, AtomicSharedPtrSnapshot<V>, HazardPointerSnapshot<V>>

@@ -101,6 +101,7 @@ constexpr std::string_view kind_of() {
   else if constexpr (prim::Map<P>) return "Map";
   else if constexpr (prim::Snapshot<P>) return "Snapshot";
   else if constexpr (prim::Queue<P>) return "Queue";
+  else if constexpr (prim::Recorder<P>) return "Recorder";
   else return "none";  // a stand-in (the empty scenario measures no primitive)
 }
 
