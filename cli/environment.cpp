@@ -80,6 +80,9 @@ json machine_context(const Topology& topo) {
       {"liburcu", version_or_null(LFBENCH_HAVE_URCU, LFBENCH_URCU_VERSION)},
       {"atomic_queue", version_or_null(LFBENCH_HAVE_ATOMIC_QUEUE, "")},
       {"moodycamel", version_or_null(LFBENCH_HAVE_MOODYCAMEL, "")},
+      {"readerwriterqueue", version_or_null(LFBENCH_HAVE_READERWRITERQUEUE, "")},
+      {"boost_lockfree", version_or_null(LFBENCH_HAVE_BOOST_LOCKFREE, "")},
+      {"libcds", version_or_null(LFBENCH_HAVE_CDS, "")},
   };
   double load[3] = {0, 0, 0};
   const int n = getloadavg(load, 3);
