@@ -17,7 +17,12 @@
 // (which is the consumer reading the message it received).
 #pragma once
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <thread>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -25,7 +30,9 @@
 
 #include "../primitives/concepts.hpp"
 #include "../primitives/mix_hash.hpp"
+#include "../primitives/spin.hpp"
 #include "harness/scenario.hpp"
+#include "harness/worker.hpp"
 
 namespace lfbench::msg {
 
@@ -170,5 +177,85 @@ struct Ledger {
     return {true, detail};
   }
 };
+
+// Waiting on a queue that is full (producer) or empty (consumer): pause, and let another
+// thread run now and then (threads may outnumber cores).
+inline void wait_a_little(std::uint64_t& misses) {
+  if (++misses % 64 == 0) std::this_thread::yield();
+  else prim::detail::cpu_relax();
+}
+
+// The calling thread's voluntary context switches so far (a blocking queue's consumers sleep).
+inline std::uint64_t voluntary_switches() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  return static_cast<std::uint64_t>(u.ru_nvcsw);
+}
+
+// Flow control for unbounded queues: producers pause while more than `limit` messages are in
+// flight, so a fast producer cannot fill memory. Counted in slices of kSlice messages per
+// thread (a shared counter touched once per slice, not per message); a receiver that finds
+// nothing reports its slice at once, so producers never wait on messages already received.
+class FlowWindow {
+ public:
+  static constexpr std::uint64_t kSlice = 256;
+  explicit FlowWindow(std::uint64_t limit) : limit_(limit) {}
+  void reset() {
+    // relaxed: no worker runs now; the window's start synchronises them with this.
+    in_.value.store(0, std::memory_order_relaxed);
+    out_.value.store(0, std::memory_order_relaxed);
+  }
+  // A producer sent n more; returns how many times it had to wait.
+  std::uint64_t sent(Worker& w, std::uint64_t n, std::uint64_t& unreported) {
+    unreported += n;
+    if (unreported < kSlice) return 0;
+    // relaxed: an approximate in-flight count; no data is published through it.
+    in_.value.fetch_add(unreported, std::memory_order_relaxed);
+    unreported = 0;
+    std::uint64_t waits = 0;
+    while (in_.value.load(std::memory_order_relaxed) - out_.value.load(std::memory_order_relaxed) > limit_ &&
+           !w.stopping()) {
+      ++waits;
+      std::this_thread::yield();
+    }
+    return waits;
+  }
+  void received(std::uint64_t n, std::uint64_t& unreported) {
+    unreported += n;
+    if (unreported >= kSlice) flush_out(unreported);
+  }
+  void flush_out(std::uint64_t& unreported) {
+    if (unreported == 0) return;
+    out_.value.fetch_add(unreported, std::memory_order_relaxed);  // relaxed: as above
+    unreported = 0;
+  }
+  void flush_in(std::uint64_t& unreported) {
+    in_.value.fetch_add(unreported, std::memory_order_relaxed);  // relaxed: as above
+    unreported = 0;
+  }
+
+ private:
+  const std::uint64_t limit_;
+  prim::Padded<std::atomic<std::uint64_t>> in_, out_;
+};
+
+// Jain's fairness index of per-thread counts (1 = all equal; 1/n = one did everything).
+inline double jain(const std::vector<double>& v) {
+  double sum = 0, squares = 0;
+  for (double x : v) {
+    sum += x;
+    squares += x * x;
+  }
+  return squares > 0 ? sum * sum / (static_cast<double>(v.size()) * squares) : 1.0;
+}
+
+// A cell per payload size class: make<Cell>(spec) for Cell<S>, <Md> or <L> by payload_bytes.
+template <template <class> class CellT, class S, class Md, class L>
+std::unique_ptr<Cell> make_sized(const CellSpec& s) {
+  const std::uint32_t words = words_for(s.params.integer("payload_bytes"));
+  if (words <= kSmall) return std::make_unique<CellT<S>>(s);
+  if (words <= kMedium) return std::make_unique<CellT<Md>>(s);
+  return std::make_unique<CellT<L>>(s);
+}
 
 }  // namespace lfbench::msg

@@ -8,8 +8,8 @@
 // are messages delivered (popped by a consumer); a failed try_push/try_pop is never counted as
 // a message: attempts and failures are metrics of their own. For an unbounded queue,
 // `capacity` is also the producers' flow-control window (they pause while more than capacity
-// messages are in flight, counted in slices of kFlowSlice), so a fast producer cannot fill
-// memory; a bounded queue is its own window.
+// messages are in flight: msg::FlowWindow), so a fast producer cannot fill memory; a bounded
+// queue is its own window.
 // mode=ping-pong: threads pair up (T/2 pingers, T/2 pongers) over two queues: a pinger sends
 // one message and waits for it to come back through the second queue; ops are round trips.
 //
@@ -28,8 +28,6 @@
 // messages left in the queue at the window's end, out-of-order arrivals, voluntary context
 // switches per message (blocking queues sleep), Jain's fairness over the receiving threads
 // (consumers; pingers in ping-pong), mean round trip (ping-pong).
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -39,7 +37,6 @@
 #include <vector>
 
 #include "../primitives/kinds.hpp"
-#include "../primitives/spin.hpp"
 #include "harness/scenario.hpp"
 #include "harness/tsc.hpp"
 #include "message.hpp"
@@ -48,6 +45,8 @@ namespace lfbench {
 namespace {
 
 using msg::Message;
+using msg::voluntary_switches;
+using msg::wait_a_little;
 
 enum class Split { one_one, one_n, n_one, n_n };
 enum class Mode { throughput, pingpong };
@@ -92,20 +91,6 @@ std::string unsupported(const CellSpec& s) {
   return "";
 }
 
-// Waiting on a queue that is full (producer) or empty (consumer): pause, and let another
-// thread run now and then (threads may outnumber cores).
-inline void wait_a_little(std::uint64_t& misses) {
-  if (++misses % 64 == 0) std::this_thread::yield();
-  else prim::detail::cpu_relax();
-}
-
-inline std::uint64_t voluntary_switches() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return static_cast<std::uint64_t>(u.ru_nvcsw);
-}
-
-inline constexpr std::uint64_t kFlowSlice = 256;  // messages between flow-control counter updates
 inline constexpr std::uint64_t kStampEvery = 16;  // with --latency: one message in this many is timed
 
 template <class Q>
@@ -135,9 +120,7 @@ class QueueCell final : public Cell {
       st.receipts.reset(roles_.producers);
     }
     drained_.reset(roles_.producers);
-    // relaxed: no worker runs now; the window's start synchronises them with this.
-    in_.value.store(0, std::memory_order_relaxed);
-    out_.value.store(0, std::memory_order_relaxed);
+    flow_.reset();
   }
 
   void run(Worker& w) override {
@@ -207,17 +190,12 @@ class QueueCell final : public Cell {
     const double secs = std::max(1e-9, static_cast<double>(tsc::interval_ns(t0, t1, cal_)) * 1e-9);
     const double per = static_cast<double>(std::max<std::uint64_t>(1, delivered));
     // Jain's index over the receiving threads only (producers deliver nothing by design).
-    double sum = 0, squares = 0;
-    unsigned receivers = 0;
+    std::vector<double> received;
     for (unsigned t = 0; t < threads_; ++t) {
       const bool receives = roles_.solo                ? true
                             : mode_ == Mode::pingpong ? t < roles_.producers
                                                       : t >= roles_.producers && t < roles_.producers + roles_.consumers;
-      if (!receives) continue;
-      const auto d = static_cast<double>(per_thread_[t].value.delivered);
-      sum += d;
-      squares += d * d;
-      ++receivers;
+      if (receives) received.push_back(static_cast<double>(per_thread_[t].value.delivered));
     }
     Metrics m{{"delivered_msgs_per_sec", static_cast<double>(delivered) / secs},
               {"pushed_msgs_per_sec", static_cast<double>(pushed) / secs},
@@ -231,7 +209,7 @@ class QueueCell final : public Cell {
               {"out_of_order", static_cast<double>(out_of_order_)},
               {"max_out_of_order_distance", static_cast<double>(max_back_)},
               {"voluntary_switches_per_msg", static_cast<double>(switches) / per},
-              {"receiver_fairness", squares > 0 ? sum * sum / (receivers * squares) : 1.0}};
+              {"receiver_fairness", msg::jain(received)}};
     if (mode_ == Mode::pingpong)
       // Each pinger has one message in flight: its mean round trip is its share of the window.
       m.emplace_back("round_trip_mean_ns", delivered ? secs * 1e9 * roles_.producers / per : 0.0);
@@ -254,27 +232,6 @@ class QueueCell final : public Cell {
   }
   void record(Worker& w, const M& m) const {
     if (m.stamp != 0 && w.sampling()) w.record_latency(0, tsc::interval_ns(m.stamp, tsc::now(), cal_));
-  }
-
-  // Unbounded queues: wait while more than capacity messages are in flight.
-  void flow_control(Worker& w, State& st, std::uint64_t& unreported) {
-    if constexpr (!Q::traits.bounded) {
-      if (unreported < kFlowSlice) return;
-      // relaxed: an approximate in-flight count; nothing is published through it.
-      in_.value.fetch_add(unreported, std::memory_order_relaxed);
-      unreported = 0;
-      while (in_.value.load(std::memory_order_relaxed) - out_.value.load(std::memory_order_relaxed) > capacity_ &&
-             !w.stopping()) {
-        ++st.flow_waits;
-        std::this_thread::yield();
-      }
-    }
-  }
-  void report_out(std::uint64_t& unreported) {
-    if constexpr (!Q::traits.bounded) {
-      out_.value.fetch_add(unreported, std::memory_order_relaxed);  // relaxed: as above
-      unreported = 0;
-    }
   }
 
   void produce(Worker& w, State& st) {
@@ -300,11 +257,10 @@ class QueueCell final : public Cell {
         done += n;
       }
       seq += done;  // only what went in counts; the rest of the batch is discarded
-      unreported += done;
-      flow_control(w, st, unreported);
+      if constexpr (!Q::traits.bounded) st.flow_waits += flow_.sent(w, done, unreported);
     }
     st.pushed = seq;
-    if constexpr (!Q::traits.bounded) in_.value.fetch_add(unreported, std::memory_order_relaxed);  // relaxed: a tally
+    if constexpr (!Q::traits.bounded) flow_.flush_in(unreported);
   }
 
   void consume(Worker& w, State& st) {
@@ -316,7 +272,7 @@ class QueueCell final : public Cell {
       const std::size_t n = prim::pop_bulk(h, buf, batch_);
       if (n == 0) {
         ++st.pop_fails;
-        if (unreported) report_out(unreported);  // an empty queue: let producers know at once
+        if constexpr (!Q::traits.bounded) flow_.flush_out(unreported);  // empty: tell producers at once
         wait_a_little(misses);
         continue;
       }
@@ -326,8 +282,7 @@ class QueueCell final : public Cell {
       }
       delivered += n;
       w.count(0, n);
-      unreported += n;
-      if (unreported >= kFlowSlice) report_out(unreported);
+      if constexpr (!Q::traits.bounded) flow_.received(n, unreported);
     }
     st.delivered = delivered;
   }
@@ -449,7 +404,7 @@ class QueueCell final : public Cell {
   const tsc::Calibration& cal_;
   std::unique_ptr<Q> q_, back_;
   const unsigned threads_;
-  prim::Padded<std::atomic<std::uint64_t>> in_, out_;  // flow control of unbounded queues
+  msg::FlowWindow flow_{capacity_};  // unbounded queues only
   msg::Receipts drained_;
   std::uint64_t left_ = 0, out_of_order_ = 0, max_back_ = 0;
   std::vector<prim::Padded<State>> per_thread_ = std::vector<prim::Padded<State>>(threads_);
@@ -459,12 +414,7 @@ class QueueCell final : public Cell {
 template <class Small, class Medium, class Large>
 PrimitiveEntry queue_entry() {
   PrimitiveEntry e = entry<Small, QueueCell<Small>>();
-  e.make = [](const CellSpec& s) -> std::unique_ptr<Cell> {
-    const std::uint32_t words = msg::words_for(s.params.integer("payload_bytes"));
-    if (words <= msg::kSmall) return std::make_unique<QueueCell<Small>>(s);
-    if (words <= msg::kMedium) return std::make_unique<QueueCell<Medium>>(s);
-    return std::make_unique<QueueCell<Large>>(s);
-  };
+  e.make = &msg::make_sized<QueueCell, Small, Medium, Large>;
   e.unsupported = &unsupported<Small>;
   return e;
 }
