@@ -6,7 +6,7 @@
 //                             (Order::relaxed, by up to kQuasiFactor positions);
 //   cds_vyukov_mpmc_cycle_queue — Vyukov's bounded ring (the algorithm of lfbench's mpmc_ring);
 //   cds_fc_queue            — a std::queue under flat combining (one thread applies everyone's
-//                             published operations).
+//                             published operations); FC queues are pooled, never freed (FcPool).
 // Thin adapter: calls forwarded, nothing re-implemented. libcds needs cds::Initialize() and a
 // hazard-pointer GC once per process (Runtime, built on first use and kept to the end), and
 // every thread that touches a GC-based queue attached to it: the Handle attaches its thread if
@@ -33,8 +33,10 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <type_traits>
+#include <vector>
 
 #include "../concepts.hpp"
 
@@ -72,6 +74,37 @@ class CdsAttach {
 };
 
 inline constexpr std::size_t kQuasiFactor = 16;
+
+// libcds's flat-combining kernel keeps each thread's publication record in a
+// boost::thread_specific_ptr, which boost keys by the pointer's address, and frees the records
+// when the queue is destroyed without clearing other threads' slots: a later queue at the same
+// address hands a thread its freed record (heap corruption, seen here). So FC queues are never
+// destroyed: an empty one goes back to this pool and is reused, and its threads' records with it.
+template <class Q>
+struct FcPool {
+  static Q* take() {
+    std::scoped_lock g(mutex());
+    auto& f = free();
+    if (f.empty()) return new Q();
+    Q* q = f.back();
+    f.pop_back();
+    return q;
+  }
+  static void give(Q* q) {
+    std::scoped_lock g(mutex());
+    free().push_back(q);
+  }
+
+ private:
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::vector<Q*>& free() {
+    static auto* v = new std::vector<Q*>;  // never destroyed, like the queues it holds
+    return *v;
+  }
+};
 
 template <class V, Cds K>
 struct CdsQueueOf;
@@ -119,13 +152,20 @@ class CdsQueueAdapter {
 
   explicit CdsQueueAdapter(QueueConfig c = {}) {
     CdsAttach a;
-    if constexpr (K == Cds::segmented) q_.emplace(kQuasiFactor);
-    else if constexpr (K == Cds::vyukov) q_.emplace(std::bit_ceil(c.capacity < 2 ? std::size_t{2} : c.capacity));
-    else q_.emplace();
+    if constexpr (K == Cds::segmented) q_ = &own_.emplace(kQuasiFactor);
+    else if constexpr (K == Cds::vyukov) q_ = &own_.emplace(std::bit_ceil(c.capacity < 2 ? std::size_t{2} : c.capacity));
+    else if constexpr (K == Cds::fc) q_ = FcPool<Q>::take();
+    else q_ = &own_.emplace();
   }
   ~CdsQueueAdapter() {
     CdsAttach a;
-    q_.reset();
+    if constexpr (K == Cds::fc) {
+      V v;
+      while (q_->dequeue(v)) {
+      }
+      FcPool<Q>::give(q_);
+    }
+    own_.reset();
   }
   CdsQueueAdapter(const CdsQueueAdapter&) = delete;
   CdsQueueAdapter& operator=(const CdsQueueAdapter&) = delete;
@@ -146,7 +186,8 @@ class CdsQueueAdapter {
   };
 
  private:
-  std::optional<Q> q_;
+  Q* q_ = nullptr;
+  std::optional<Q> own_;  // all but the flat-combining queue, which comes from FcPool
 };
 
 }  // namespace detail
