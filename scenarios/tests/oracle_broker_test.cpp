@@ -26,15 +26,16 @@ std::vector<Verdict> windows(unsigned threads, int n, const char* delivery, std:
 }
 
 TEST(BrokerOracle, CatchesADrainThatDropsWhenABufferIsFull) {
-  // One drain, a producer, two consumers with two-message buffers: buffers are often full.
-  const auto [failed, detail] = test::failures(windows<prim::MpmcRing<Small>, Fault::drop_when_full>(4, 3, "push", 2));
-  EXPECT_EQ(failed, 3) << "a push delivery that drops messages passed";
+  // One drain, a producer, two consumers with one-message buffers: buffers are often full
+  // (though a window on a busy machine may not find them so).
+  const auto [failed, detail] = test::failures(windows<prim::MpmcRing<Small>, Fault::drop_when_full>(4, 5, "push", 1));
+  EXPECT_GT(failed, 0) << "a push delivery that drops messages passed";
   EXPECT_NE(detail.find("lost"), std::string::npos) << detail;
 }
 
 TEST(BrokerOracle, CatchesACursorThatRedelivers) {
   const auto [failed, detail] = test::failures(windows<CursorRing<Small>, Fault::reread_last>(4, 3, "cursor", 8));
-  EXPECT_EQ(failed, 3) << "a cursor that delivers messages twice passed";
+  EXPECT_GT(failed, 0) << "a cursor that delivers messages twice passed";
   EXPECT_NE(detail.find("twice"), std::string::npos) << detail;
 }
 
