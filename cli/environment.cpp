@@ -81,6 +81,9 @@ json machine_context(const Topology& topo) {
       {"atomic_queue", version_or_null(LFBENCH_HAVE_ATOMIC_QUEUE, "")},
       {"moodycamel", version_or_null(LFBENCH_HAVE_MOODYCAMEL, "")},
       {"prometheus-cpp", version_or_null(LFBENCH_HAVE_PROMETHEUS, LFBENCH_PROMETHEUS_VERSION)},
+      {"readerwriterqueue", version_or_null(LFBENCH_HAVE_READERWRITERQUEUE, "")},
+      {"boost_lockfree", version_or_null(LFBENCH_HAVE_BOOST_LOCKFREE, "")},
+      {"libcds", version_or_null(LFBENCH_HAVE_CDS, "")},
   };
   double load[3] = {0, 0, 0};
   const int n = getloadavg(load, 3);
@@ -88,7 +91,10 @@ json machine_context(const Topology& topo) {
   for (int i = 0; i < n; ++i) la.push_back(std::round(load[i] * 100) / 100);
   c["lfbench_load_avg"] = la;
   // A hypervisor sets the CPUID "hypervisor" bit; DMI names which one where it is exposed.
-  const std::string flags = " " + cpuinfo("flags") + " ";
+  // Appended, not " " + ... + " ": GCC 12 reports a false -Wrestrict in the inlined insert.
+  std::string flags = " ";
+  flags += cpuinfo("flags");
+  flags += ' ';
   const std::string vendor = read_file("/sys/class/dmi/id/sys_vendor");
   const std::string product = read_file("/sys/class/dmi/id/product_name");
   c["lfbench_virtualized"] = flags.find(" hypervisor ") != std::string::npos;

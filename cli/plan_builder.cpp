@@ -109,6 +109,7 @@ Plan build_plan(const std::vector<RunRequest>& runs, const RunRequest& flags, bo
 
   Plan plan;
   std::set<std::string> seen;
+  std::string unsupported;  // the first cell left out because its primitive cannot run it
   for (const auto& r : runs) {
     const std::string where = r.origin.empty() ? "" : r.origin + ": ";
     const Scenario& s = scenario_or_throw(r.scenario, where);
@@ -165,6 +166,12 @@ Plan build_plan(const std::vector<RunRequest>& runs, const RunRequest& flags, bo
             if (std::find(p->ignores.begin(), p->ignores.end(), name) == p->ignores.end())
               c.params.set(name, sweeps[i].second[idx[i]]);
           }
+          if (p->unsupported) {
+            if (auto why = p->unsupported(CellSpec{c.params, t}); !why.empty()) {
+              if (unsupported.empty()) unsupported = p->id + " at threads=" + std::to_string(t) + ": " + why;
+              continue;
+            }
+          }
           if (seen.insert(c.run_name()).second) plan.cells.push_back(std::move(c));
           if (plan.cells.size() > kMaxCells)
             throw BadInput(where + "the plan has more than " + std::to_string(kMaxCells) +
@@ -180,6 +187,8 @@ Plan build_plan(const std::vector<RunRequest>& runs, const RunRequest& flags, bo
       }
     }
   }
+  if (plan.cells.empty() && !unsupported.empty())
+    throw BadInput("nothing to run: every cell left out as unsupported (" + unsupported + ")");
   if (plan.cells.empty()) throw BadInput("nothing to run: no primitive matches --primitive in any run");
   return plan;
 }

@@ -10,8 +10,10 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <string_view>
+#include <type_traits>
 
 namespace lfbench::prim {
 
@@ -27,14 +29,43 @@ inline constexpr std::size_t cacheline = 64;
 #endif
 
 enum class Progress { blocking, lock_free, wait_free };
-enum class Producers { none, single, multi };  // queues only
+enum class Producers { none, single, multi };  // queues only: how many threads may push / pop
+// Queues only: the order a consumer sees one producer's items in. fifo: the order they were
+// pushed in; relaxed: out of order by at most `relaxation` of that producer's items (a
+// segmented queue), or by any number when relaxation is 0 (no bound promised).
+enum class Order { none, fifo, relaxed };
 
 struct Traits {
   Progress progress = Progress::blocking;
   Producers producers = Producers::none;
   Producers consumers = Producers::none;
   std::string_view library = {};  // "" for lfbench's own and the standard library
+  // Queues only:
+  bool bounded = false;           // try_push fails when `capacity` items are in it
+  Order order = Order::none;
+  std::size_t relaxation = 0;     // Order::relaxed: how far out of order an item may come
+  // A primitive kept to show that an oracle catches it (a case study's bug transcribed):
+  // measured on request, never ranked or recommended.
+  bool known_broken = false;
 };
+
+constexpr std::string_view to_string(Producers p) {
+  switch (p) {
+    case Producers::none: return "none";
+    case Producers::single: return "single";
+    case Producers::multi: return "multi";
+  }
+  return "?";
+}
+
+constexpr std::string_view to_string(Order o) {
+  switch (o) {
+    case Order::none: return "none";
+    case Order::fifo: return "fifo";
+    case Order::relaxed: return "relaxed";
+  }
+  return "?";
+}
 
 constexpr std::string_view to_string(Progress p) {
   switch (p) {
@@ -225,11 +256,90 @@ void snapshot_reclaim(T& t) {
   if constexpr (requires { t.reclaim(); }) t.reclaim();
 }
 
+// A queue of value_type items (queues are templates over it, like snapshots): try_push copies
+// an item in and returns false, changing nothing, when it cannot take it now (bounded and
+// full); try_pop moves the oldest available item out and returns false when it has none. Its
+// contract is in its traits: producers/consumers (single: at most one thread pushes / pops at
+// a time), bounded, order. A queue is constructible from a QueueConfig (capacity: the bound
+// of a bounded queue, a sizing hint for the others) or default-constructible.
+//
+// Optional, detected by the helpers below:
+//  - Handle: a per-thread view, `typename T::Handle h(q);` made on the thread that uses it and
+//    destroyed on it, with the same try_push/try_pop (producer/consumer tokens, a garbage
+//    collector's thread registration). queue_handle(q) gives it, or a plain forwarder.
+//  - try_push_bulk(const value_type*, n) / try_pop_bulk(value_type*, n) -> how many were
+//    pushed / popped (a prefix, in order). push_bulk()/pop_bulk() fall back to a loop.
 template <class T>
-concept Queue = Named<T> && requires(T& t, std::uint64_t v, std::uint64_t& out) {
+concept Queue = Named<T> && requires(T& t, const typename T::value_type& v, typename T::value_type& out) {
+  typename T::value_type;
   { t.try_push(v) } -> std::convertible_to<bool>;
   { t.try_pop(out) } -> std::convertible_to<bool>;
 };
+
+struct QueueConfig {
+  std::size_t capacity = 1024;
+};
+
+template <Queue Q>
+std::unique_ptr<Q> make_queue(QueueConfig c) {
+  if constexpr (std::is_constructible_v<Q, QueueConfig>) return std::make_unique<Q>(c);
+  else return std::make_unique<Q>();
+}
+
+namespace detail {
+template <class Q>
+class Forward {
+ public:
+  explicit Forward(Q& q) noexcept : q_(q) {}
+  bool try_push(const typename Q::value_type& v) { return q_.try_push(v); }
+  bool try_pop(typename Q::value_type& v) { return q_.try_pop(v); }
+  std::size_t try_push_bulk(const typename Q::value_type* v, std::size_t n)
+    requires requires(Q& q, const typename Q::value_type* p, std::size_t k) { q.try_push_bulk(p, k); }
+  {
+    return q_.try_push_bulk(v, n);
+  }
+  std::size_t try_pop_bulk(typename Q::value_type* v, std::size_t n)
+    requires requires(Q& q, typename Q::value_type* p, std::size_t k) { q.try_pop_bulk(p, k); }
+  {
+    return q_.try_pop_bulk(v, n);
+  }
+
+ private:
+  Q& q_;
+};
+}  // namespace detail
+
+// The handle a thread pushes and pops through (see Queue). Guaranteed copy elision: the
+// handle is built in place, so handles that cannot move (a GC registration) work.
+template <Queue Q>
+auto queue_handle(Q& q) {
+  if constexpr (requires { typename Q::Handle; }) return typename Q::Handle(q);
+  else return detail::Forward<Q>(q);
+}
+
+// Pushes items [0, n) in order until one does not fit; returns how many went in.
+template <class H, class V>
+std::size_t push_bulk(H& h, const V* v, std::size_t n) {
+  if constexpr (requires { h.try_push_bulk(v, n); }) {
+    return h.try_push_bulk(v, n);
+  } else {
+    std::size_t i = 0;
+    while (i < n && h.try_push(v[i])) ++i;
+    return i;
+  }
+}
+
+// Pops up to n items into v[0..); returns how many.
+template <class H, class V>
+std::size_t pop_bulk(H& h, V* v, std::size_t n) {
+  if constexpr (requires { h.try_pop_bulk(v, n); }) {
+    return h.try_pop_bulk(v, n);
+  } else {
+    std::size_t i = 0;
+    while (i < n && h.try_pop(v[i])) ++i;
+    return i;
+  }
+}
 
 // Compile-time lists of primitive types, one per kind (see kinds.hpp).
 template <class... Ts>

@@ -11,23 +11,34 @@
 #include "concepts.hpp"
 #include "distributed_rwlock.hpp"
 #include "hazard_pointer_snapshot.hpp"
+#include "lib/atomic_queue.hpp"
+#include "lib/boost_lockfree_queue.hpp"
+#include "lib/boost_spsc_queue.hpp"
+#include "lib/cds_queue.hpp"
 #include "lib/ck_brlock.hpp"
 #include "lib/ck_rwlock.hpp"
+#include "lib/moodycamel_queue.hpp"
+#include "lib/readerwriterqueue.hpp"
 #include "lib/tbb_concurrent_hash_map.hpp"
+#include "lib/tbb_concurrent_queue.hpp"
 #include "lib/tbb_concurrent_unordered_map.hpp"
 #include "lib/tbb_queuing_rw_mutex.hpp"
 #include "lib/tbb_spin_rw_mutex.hpp"
 #include "lib/urcu_memb_snapshot.hpp"
 #include "lib/urcu_qsbr_snapshot.hpp"
+#include "mpmc_ring.hpp"
+#include "mutex_deque.hpp"
 #include "mutex_map.hpp"
 #include "mutex_snapshot.hpp"
 #include "pthread_rwlock.hpp"
 #include "pthread_rwlock_prefer_writer.hpp"
 #include "pthread_spinlock.hpp"
+#include "seed_ring.hpp"
 #include "seqlock.hpp"
 #include "shared_mutex_map.hpp"
 #include "shared_mutex_snapshot.hpp"
 #include "sharded_mutex_map.hpp"
+#include "spsc_ring.hpp"
 #include "sharded_shared_mutex_map.hpp"
 #include "std_mutex.hpp"
 #include "std_shared_mutex.hpp"
@@ -91,5 +102,31 @@ using Maps = Concat<TypeList<MutexMap, SharedMutexMap, ShardedMutexMap, ShardedS
                     TypeList<TbbConcurrentHashMap, TbbConcurrentUnorderedMap>,
 #endif
                     TypeList<>>::type;
+
+// Queues are templates over the item they carry: Queues<V> lists them for item V. seed_ring
+// (case 000's broken ring) is listed so that the queue scenario can show its oracle catching
+// it; its traits say known_broken.
+template <class V>
+using Queues = typename Concat<TypeList<MutexDeque<V>, MpmcRing<V>, SpscRing<V>, SeedRing<V>>,
+#if LFBENCH_HAVE_ATOMIC_QUEUE
+                               TypeList<AtomicQueueMpmc<V>, AtomicQueueSpsc<V>>,
+#endif
+#if LFBENCH_HAVE_MOODYCAMEL
+                               TypeList<MoodycamelQueue<V>, MoodycamelQueueTokens<V>, MoodycamelBlockingQueue<V>>,
+#endif
+#if LFBENCH_HAVE_READERWRITERQUEUE
+                               TypeList<Readerwriterqueue<V>>,
+#endif
+#if LFBENCH_HAVE_BOOST_LOCKFREE
+                               TypeList<BoostLockfreeQueue<V>, BoostSpscQueue<V>>,
+#endif
+#if LFBENCH_HAVE_TBB
+                               TypeList<TbbConcurrentQueue<V>, TbbConcurrentBoundedQueue<V>>,
+#endif
+#if LFBENCH_HAVE_CDS
+                               TypeList<CdsMsqueue<V>, CdsBasketQueue<V>, CdsSegmentedQueue<V>, CdsVyukovMpmcCycleQueue<V>,
+                                        CdsFcQueue<V>>,
+#endif
+                               TypeList<>>::type;
 
 }  // namespace lfbench::prim

@@ -238,6 +238,10 @@ def cells(doc):
         for s in prims.values():
             if "invalid" in s["flags"]:
                 s["ok"] = False
+            if "known_broken" in s["flags"]:  # kept to show an oracle catching it: never ranked
+                s["ok"] = False
+                s["detail"] = "known broken (measured only to show its scenario's oracle catching it)" + (
+                    ": " + s["detail"] if s["detail"] else "")
             st = s["stats"].get("ops_per_sec", {})
             if not s["ops"] and "median" in st:  # a file with aggregates only
                 s["ops"] = [st["median"]]
@@ -763,7 +767,7 @@ def _sections(docs, paths, recs):
         blocks.append(("h3", "Crossovers"))
         blocks.append(("ul", [c["text"] for c in rec["crossovers"]] or ["none: the leader is the same in every cell"]))
         if rec["excluded"]:
-            blocks.append(("h3", "Excluded (verification failed)"))
+            blocks.append(("h3", "Excluded (verification failed, or known broken)"))
             blocks.append(("ul", [f"{e['scenario']}/{e['primitive']} {params_label(params_key(e['params']))}, "
                                   f"{e['threads']} threads: {e['detail']}" for e in rec["excluded"]]))
         blocks.append(("h3", "All cells"))

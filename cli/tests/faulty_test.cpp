@@ -47,8 +47,9 @@ TEST(Disturbed, ASleepingPrimitiveIsMeasuredAgainThenFlagged) {
   const auto flags = l["flags"].get<std::vector<std::string>>();
   EXPECT_NE(std::find(flags.begin(), flags.end(), "disturbed"), flags.end());
   EXPECT_EQ(std::find(flags.begin(), flags.end(), "noisy"), flags.end()) << "disturbed, not blamed on the primitive";
-  for (const auto& w : doc["benchmarks"])
+  for (const auto& w : doc["benchmarks"]) {
     if (w["run_type"] == "iteration") EXPECT_TRUE(w["lfbench"]["disturbed"].get<bool>());
+  }
 }
 
 TEST(Disturbed, KeepDisturbedKeepsThemFlaggedWithoutMeasuringAgain) {

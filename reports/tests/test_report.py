@@ -53,6 +53,19 @@ def test_invalid_cell_is_excluded_and_listed(synthetic):
     assert "total 41 != increments 42" in mat["excluded"][0]["detail"]
 
 
+def test_known_broken_primitive_is_never_ranked(synthetic):
+    # A known-broken primitive (case 000's seed_ring) may pass a window's oracle by luck: its
+    # flag alone keeps it out of every ranking.
+    doc = json.loads(json.dumps(synthetic))
+    for b in doc["benchmarks"]:
+        if b.get("lfbench", {}).get("primitive") == "fast":
+            b["lfbench"]["flags"] = sorted(set(b["lfbench"].get("flags", [])) | {"known_broken"})
+    mat = rep.matrix(doc)
+    assert all("fast" not in [x["primitive"] for x in r["ranking"]] for r in mat["rows"])
+    assert {e["primitive"] for e in mat["excluded"]} >= {"fast"}
+    assert all("known broken" in e["detail"] for e in mat["excluded"] if e["primitive"] == "fast")
+
+
 def test_summary_and_crossover_in_words(synthetic):
     mat = rep.matrix(synthetic)
     texts = [c["text"] for c in rep.crossovers(mat)]

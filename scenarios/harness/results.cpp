@@ -31,6 +31,8 @@ std::vector<std::string> CellResult::flags(unsigned logical_cpus) const {
   if (!failure.empty()) f.push_back(failure);
   if (!valid()) f.push_back("invalid");
   if (!complete && failure.empty()) f.push_back("incomplete");  // interrupted: fewer windows than planned
+  // Measured only to show its oracle catching it: reports never rank it.
+  if (plan.primitive != nullptr && plan.primitive->traits.known_broken) f.push_back("known_broken");
   return f;
 }
 

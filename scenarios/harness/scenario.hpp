@@ -70,6 +70,9 @@ struct PrimitiveEntry {
   prim::Traits traits;
   std::function<std::unique_ptr<Cell>(const CellSpec&)> make;
   std::vector<std::string> ignores = {};  // parameters that do not apply to this primitive
+  // Optional: why this primitive cannot run a cell ("" = it can), e.g. a single-producer
+  // queue in a cell with several producers. The plan leaves such cells out.
+  std::function<std::string(const CellSpec&)> unsupported = {};
 };
 
 struct Scenario {
