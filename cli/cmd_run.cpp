@@ -37,10 +37,6 @@ struct RunArgs {
   bool latency = false, force = false, plan_only = false, quiet = false, no_interleave = false, keep_disturbed = false;
 };
 
-// The shortest window worth measuring: it must span several scheduler ticks (4 ms at the
-// common HZ=250) and thousands of operations, or one preemption is the whole figure.
-inline constexpr auto kMinWindow = std::chrono::milliseconds(10);
-
 std::string too_short(const std::string& what, const std::string& given) {
   return what + ": '" + given + "' is too short to measure; allowed: " + format_duration(kMinWindow) +
          " or more (a window must span several scheduler ticks)";
@@ -242,22 +238,16 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   nlohmann::json header;
   if (!a.resume.empty()) {
     // Everything comes from the journal: the plan, the options, the output.
-    LoadedJournal lj = load_journal(a.resume);
-    header = lj.header;
-    if (header.value("binary", nlohmann::json()) != binary_identity())
-      throw BadInput("--resume: " + a.resume + " was written by another lfbench build (" +
-                     header.value("binary", nlohmann::json()).dump() + "); allowed: resume with the build that wrote it");
-    plan = plan_from_json(header.at("plan"), "--resume " + a.resume);
-    const auto& o = header.at("options");
-    path = o.at("output").get<std::string>();
-    pin_name = o.at("pin").get<std::string>();
-    format_name = o.at("format").get<std::string>();
-    interleave = o.at("interleave").get<bool>();
-    keep_disturbed = o.at("keep_disturbed").get<bool>();
-    force = force || o.at("force").get<bool>();
-    for (auto& r : lj.records)
-      if (r.cell >= plan.cells.size()) throw BadInput("--resume: " + a.resume + " has a window of a cell not in its plan");
-    replayed = std::move(lj.records);
+    Resume r = load_resume(a.resume);
+    header = std::move(r.header);
+    plan = std::move(r.plan);
+    path = r.output;
+    pin_name = r.pin;
+    format_name = r.format;
+    interleave = r.interleave;
+    keep_disturbed = r.keep_disturbed;
+    force = force || r.force;
+    replayed = std::move(r.records);
   } else {
     plan = checked_plan(a);
     if (a.plan_only) return print_plan(plan);

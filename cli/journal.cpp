@@ -10,6 +10,7 @@
 
 #include "../scenarios/harness/protocol.hpp"
 #include "input.hpp"
+#include "plan_builder.hpp"
 #include "lfbench_config.h"
 #include "lfbench_version.h"
 
@@ -83,7 +84,7 @@ LoadedJournal load_journal(const std::string& path) {
       throw BadInput("--resume: " + path + ":" + std::to_string(n) + ": not a journal line");
     }
     if (n == 1) {
-      if (j.value("lfbench_journal", 0) != kJournalVersion)
+      if (!j.contains("lfbench_journal") || j["lfbench_journal"] != kJournalVersion)
         throw BadInput("--resume: " + path + " is not an lfbench journal (version " + std::to_string(kJournalVersion) + ")");
       out.header = j;
       continue;
@@ -104,6 +105,43 @@ LoadedJournal load_journal(const std::string& path) {
   }
   if (out.header.is_null()) throw BadInput("--resume: " + path + " is empty; allowed: a journal lfbench run wrote");
   return out;
+}
+
+Resume load_resume(const std::string& path) {
+  LoadedJournal lj = load_journal(path);
+  Resume r;
+  r.header = std::move(lj.header);
+  const json& h = r.header;
+  const std::string where = "--resume " + path;
+  if (h.value("binary", json()) != binary_identity())
+    throw BadInput(where + " was written by another lfbench build (" + h.value("binary", json()).dump() +
+                   "); allowed: resume with the build that wrote it");
+  try {
+    r.plan = plan_from_json(h.at("plan"), where);
+    const json& o = h.at("options");
+    r.output = o.at("output").get<std::string>();
+    r.pin = o.at("pin").get<std::string>();
+    r.format = o.at("format").get<std::string>();
+    r.interleave = o.at("interleave").get<bool>();
+    r.keep_disturbed = o.at("keep_disturbed").get<bool>();
+    r.force = o.at("force").get<bool>();
+    (void)h.at("argv").get<std::vector<std::string>>();
+  } catch (const json::exception& e) {
+    throw BadInput(where + ": a malformed header: " + e.what());
+  }
+  if (r.output.empty()) throw BadInput(where + ": the header names no output file");
+  std::vector<std::size_t> windows(r.plan.cells.size(), 0);
+  for (const auto& rec : lj.records) {
+    if (rec.cell >= r.plan.cells.size()) throw BadInput(where + " has a window of a cell not in its plan");
+    const CellPlan& c = r.plan.cells[rec.cell];
+    if (!rec.failure.empty()) continue;
+    if (++windows[rec.cell] > c.repetitions)
+      throw BadInput(where + " has more windows of " + c.run_name() + " than its " + std::to_string(c.repetitions) + " repetitions");
+    if (const auto problem = window_problem(rec.window, c.threads); !problem.empty())
+      throw BadInput(where + ": a window of " + c.run_name() + " has " + problem);
+  }
+  r.records = std::move(lj.records);
+  return r;
 }
 
 json plan_json(const Plan& plan) {
@@ -133,11 +171,14 @@ Plan plan_from_json(const json& j, const std::string& where) {
       p.warmup = std::chrono::nanoseconds(c.at("warmup_ns").get<std::int64_t>());
       p.repetitions = c.at("repetitions").get<unsigned>();
       p.latency = c.at("latency").get<bool>();
+      check_cell(p, where);
       plan.cells.push_back(std::move(p));
+      if (plan.cells.size() > kMaxCells) throw BadInput(where + ": its plan has more than " + std::to_string(kMaxCells) + " cells");
     }
   } catch (const json::exception& e) {
     throw BadInput(where + ": malformed plan: " + e.what());
   }
+  if (plan.cells.empty()) throw BadInput(where + ": its plan has no cells");
   return plan;
 }
 

@@ -44,6 +44,17 @@ struct LoadedJournal {
 };
 LoadedJournal load_journal(const std::string& path);  // throws BadInput
 
+// What `run --resume` needs from a journal, every part checked as if the user had typed it
+// (a journal is outside input: it may be edited, truncated or not lfbench's at all).
+struct Resume {
+  nlohmann::json header;
+  Plan plan;
+  std::string output, pin, format;
+  bool interleave = true, keep_disturbed = false, force = false;
+  std::vector<JournalRecord> records;
+};
+Resume load_resume(const std::string& path);  // throws BadInput
+
 // The plan as the header keeps it, and back (throws BadInput if this binary lacks a scenario,
 // primitive or parameter of it).
 nlohmann::json plan_json(const Plan& plan);

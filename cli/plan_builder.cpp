@@ -241,4 +241,29 @@ std::vector<RunRequest> load_suite(const std::string& name_or_path) {
   return parse_suite(text, by_name ? name_or_path + ".json" : path.string());
 }
 
+void check_cell(const CellPlan& c, const std::string& where) {
+  const auto in = [](auto v, auto lo, auto hi) { return v >= lo && v <= hi; };
+  if (!in(c.threads, 1u, kMaxThreads))
+    throw BadInput(where + ": " + std::to_string(c.threads) + " threads; allowed: 1.." + std::to_string(kMaxThreads));
+  if (!in(c.duration, std::chrono::nanoseconds(kMinWindow), std::chrono::nanoseconds(kMaxWindow)) ||
+      !in(c.warmup, std::chrono::nanoseconds(0), std::chrono::nanoseconds(kMaxWindow)))
+    throw BadInput(where + ": a window of " + format_duration(c.duration) + " after a warm-up of " + format_duration(c.warmup) +
+                   "; allowed: windows of " + format_duration(kMinWindow) + "..1h, warm-ups of 0..1h");
+  if (!in(c.repetitions, 1u, kMaxRepetitions))
+    throw BadInput(where + ": " + std::to_string(c.repetitions) + " repetitions; allowed: 1.." + std::to_string(kMaxRepetitions));
+  const Scenario& s = *c.scenario;
+  if (c.params.items().size() != s.params.size())
+    throw BadInput(where + ": " + s.id + " takes " + std::to_string(s.params.size()) + " parameters, the cell has " +
+                   std::to_string(c.params.items().size()));
+  for (const auto& p : s.params) {
+    if (!c.params.has(p.name)) throw BadInput(where + ": " + s.id + " parameter " + p.name + " is missing");
+    const std::string& v = c.params.text(p.name);
+    if (check_value(s, p, v, where + ": ") != v)
+      throw BadInput(where + ": " + s.id + " --param " + p.name + ": '" + v + "' is not written as lfbench writes it");
+  }
+  if (c.primitive->unsupported)
+    if (auto why = c.primitive->unsupported(CellSpec{c.params, c.threads}); !why.empty())
+      throw BadInput(where + ": " + c.primitive->id + " cannot run " + c.run_name() + ": " + why);
+}
+
 }  // namespace lfbench

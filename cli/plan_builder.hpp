@@ -31,6 +31,10 @@ inline constexpr unsigned kMaxRepetitions = 1000;
 // More cells than anyone measures (at the smallest window it would take hours); bounds the
 // memory a sweep over every value of several parameters could take.
 inline constexpr std::size_t kMaxCells = 100000;
+// The shortest window worth measuring: it must span several scheduler ticks (4 ms at the
+// common HZ=250) and thousands of operations, or one preemption is the whole figure.
+inline constexpr auto kMinWindow = std::chrono::milliseconds(10);
+inline constexpr auto kMaxWindow = std::chrono::hours(1);  // parse_duration's bound
 
 // `runs` from a suite (or one built from flags); `flags` holds what the command line set,
 // which overrides every run (its primitives act as a filter on suite runs).
@@ -39,6 +43,10 @@ Plan build_plan(const std::vector<RunRequest>& runs, const RunRequest& flags, bo
 // A suite by name (scenarios/suites/NAME.json, installed beside the binary) or by path.
 std::vector<RunRequest> load_suite(const std::string& name_or_path);
 std::vector<std::string> suite_names();
+
+// A cell that did not come from build_plan (a journal's plan): every value checked as the
+// flags would be; throws BadInput naming `where`.
+void check_cell(const CellPlan& c, const std::string& where);
 
 // Suite parsing from text (exposed for tests); `file` names it in errors.
 std::vector<RunRequest> parse_suite(const std::string& text, const std::string& file);

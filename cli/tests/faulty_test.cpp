@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "cli/tests/run_lfbench.hpp"
@@ -172,6 +173,59 @@ TEST(Faulty, KilledSupervisorThenResumeGivesTheWholeFile) {
   const auto gone = sb.run({"run", "--resume", "out.json.journal"});
   EXPECT_EQ(gone.code, 2);
   EXPECT_EQ(gone.err_lines(), 1) << gone.err;
+}
+
+// A journal is outside input (cli/tests/fuzz_journal.py fuzzes it): values the flags would
+// refuse, windows that do not fit their cell, and a malformed header are refused with one
+// line and exit 2, before anything runs or is written; the journal itself is left as it was.
+TEST(Faulty, AJournalIsCheckedLikeTheFlags) {
+  Sandbox sb;
+  const auto args = sweep("healthy", {"--threads", "1,2", "--param", "after=0", "--repetitions", "6", "--duration",
+                                      "100ms", "-o", "out.json"});
+  std::vector<json> lines;
+  // Killed once a window is journaled: later on a busy machine, where windows are re-measured.
+  for (int ms = 700; lines.size() < 2 && ms < 20000; ms *= 2) {
+    std::filesystem::remove(sb / "out.json.journal");
+    std::filesystem::remove(sb / "out.json");
+    (void)sb.run(args, std::chrono::milliseconds(ms), SIGKILL);
+    lines.clear();
+    std::istringstream in(test::slurp(sb / "out.json.journal"));
+    for (std::string l; std::getline(in, l);)
+      if (!l.empty()) lines.push_back(json::parse(l, nullptr, false));
+  }
+  ASSERT_GE(lines.size(), 2u) << "the killed run journaled a window";
+  ASSERT_FALSE(std::filesystem::exists(sb / "out.json"));
+  const auto refused = [&](const std::string& what, const std::vector<json>& edited) {
+    std::string text;
+    for (const auto& j : edited) text += j.dump() + "\n";
+    test::spit(sb / "edited.journal", text);
+    const auto r = sb.run({"run", "--resume", "edited.journal"});
+    EXPECT_EQ(r.code, 2) << what << ": " << r.err;
+    EXPECT_EQ(r.err_lines(), 1) << what << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(sb / "out.json")) << what;
+    EXPECT_EQ(r.err.find("another lfbench build"), std::string::npos) << what << ": refused for its content, not its build";
+    if (::testing::Test::HasFailure()) std::cerr << what << ": " << r.err;
+  };
+  auto e = lines;
+  e[0]["plan"][0]["threads"] = 100000;
+  refused("threads beyond the flags' range", e);
+  e = lines;
+  e[0]["plan"][0]["duration_ns"] = 1;
+  refused("a window too short to measure", e);
+  e = lines;
+  e[0]["plan"][0]["params"] = json::array({json::array({"after", "-5"})});
+  refused("a parameter out of its range", e);
+  e = lines;
+  e[0]["options"] = "x";
+  refused("options that are not an object", e);
+  e = lines;
+  e[1]["window"]["per_thread_ops"] = json::array();
+  refused("a window of no threads", e);
+  e = lines;
+  for (int i = 0; i < 7; ++i) e.push_back(lines[1]);
+  refused("more windows than repetitions", e);
+  const auto r = sb.run({"run", "--resume", "out.json.journal", "--quiet"});
+  EXPECT_EQ(r.code, 0) << "the journal itself still resumes: " << r.err;
 }
 
 TEST(Faulty, InterruptNeverReplacesAFileWithMoreCells) {

@@ -35,6 +35,11 @@ inline std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
+inline void spit(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
 class Sandbox {
  public:
   Sandbox() {

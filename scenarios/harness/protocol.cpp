@@ -4,6 +4,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -77,6 +78,21 @@ WindowResult window_from_json(const json& j) {
   w.verdict = {j.at("ok").get<bool>(), j.at("detail").get<std::string>()};
   for (const auto& m : j.at("metrics")) w.metrics.emplace_back(m.at(0).get<std::string>(), m.at(1).get<double>());
   return w;
+}
+
+std::string window_problem(const WindowResult& w, unsigned threads) {
+  const auto bad_time = [](double t) { return !std::isfinite(t) || t < 0 || t > 1e7; };
+  if (bad_time(w.seconds) || bad_time(w.cpu_seconds) || bad_time(w.steal_seconds)) return "a time out of range";
+  if (w.per_thread_ops.size() != threads) return "per_thread_ops for " + std::to_string(w.per_thread_ops.size()) + " threads, not " + std::to_string(threads);
+  if (w.usage.size() != threads) return "usage for " + std::to_string(w.usage.size()) + " threads, not " + std::to_string(threads);
+  for (const auto& u : w.usage)
+    if (bad_time(u.cpu_seconds) || bad_time(u.runqueue_seconds)) return "a thread's time out of range";
+  std::uint64_t sum = 0;
+  for (auto n : w.per_thread_ops)
+    if (__builtin_add_overflow(sum, n, &sum)) return "an operation count out of range";
+  for (const auto& [k, v] : w.metrics)
+    if (!std::isfinite(v)) return "metric " + k + " is not a number";
+  return "";
 }
 
 namespace {

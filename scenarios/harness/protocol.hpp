@@ -36,6 +36,9 @@ inline constexpr int kResultFd = 3;
 
 nlohmann::json to_json(const WindowResult& w);
 WindowResult window_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
+// What is wrong with a window that came from outside (a worker, a journal) for a cell of
+// `threads` threads, or "" if nothing: everything after it indexes by thread and divides by time.
+std::string window_problem(const WindowResult& w, unsigned threads);
 
 // The worker's main loop (the hidden subcommand). Returns the process exit code.
 int worker_main(unsigned threads, Pin pin);

@@ -203,6 +203,8 @@ Outcome WorkerProcess::run(const WindowRequest& r) {
     if (m.contains("result")) {
       try {
         o.result = window_from_json(m.at("window"));
+        if (const auto problem = window_problem(o.result, r.threads); !problem.empty())
+          throw json::other_error::create(501, problem, nullptr);
         return o;
       } catch (const json::exception& e) {
         o.kind = Outcome::crashed;

@@ -1,0 +1,204 @@
+"""Fuzzing `lfbench run --resume JOURNAL`, the reader of the one file lfbench writes for itself
+and reads back (a journal may be edited, truncated, or not lfbench's at all).
+
+A mutated journal must end in exit 2 with one line naming what is wrong, or in a resumed run
+(exit 0, or 1 when a replayed window had failed verification) that writes a results file;
+never a crash, a sanitizer report, an uncaught exception (exit 3 "error:"), or a hang.
+
+  /usr/bin/python3 cli/tests/fuzz_journal.py SECONDS   (ci/fuzz-all; LFBENCH_BIN = the binary,
+                                                        best the AddressSanitizer build)
+
+Seeds are made fresh (a journal names the build that wrote it): a run killed with SIGKILL once
+its journal holds a few windows. Inputs that failed are kept in
+cli/tests/fuzz_regressions/journal/ and replayed first, with the header's build identity
+replaced by this build's. Prints "fuzz journal: N inputs in S s, K crashes".
+"""
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REGRESSIONS = HERE / "fuzz_regressions" / "journal"
+LFBENCH = os.environ.get("LFBENCH_BIN", str(HERE.parents[1] / "build" / "cli" / "lfbench"))
+POOL = [0, -1, 1, 2, 3, 1.5, -0.0, 1e18, 1e19, 2 ** 63, 2 ** 64, 1e-300, 1e308, "", "x", "a\nb", "\u00e9",
+        "counter", "atomic_relaxed", "std_mutex", "queue", "spsc_ring", "1:1", "4:4", "read_pct", "0", "100",
+        "1000", None, True, False, [], {}, [1, "a"], {"k": 1}, "s" * 300, [0.0], [[0, 1]], ["read_pct", "10"]]
+TIMEOUT = 60  # a resumed cell of the seed plan takes well under a second
+
+
+def make_seed(tmp):
+    """A journal of a killed run: four cells, three windows each, some of them finished."""
+    # A relative output: each resumed case writes its own file in its own directory.
+    cmd = [LFBENCH, "run", "counter", "-t", "1,2", "--primitive", "atomic_relaxed,std_mutex", "--param", "read_pct=0",
+           "-d", "10ms", "--warmup", "0ms", "-r", "3", "-o", "seed.json", "--pin", "none"]
+    p = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = tmp / "seed.json.journal"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and p.poll() is None:
+        if journal.exists() and journal.read_bytes().count(b"\n") >= 4:
+            break
+        time.sleep(0.005)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    lines = journal.read_text().splitlines()
+    assert len(lines) >= 2, f"no seed journal: {cmd}"
+    return lines
+
+
+def nodes(v, path=()):
+    yield path, v
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield from nodes(x, path + (k,))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            yield from nodes(x, path + (i,))
+
+
+def set_at(doc, path, value):
+    if not path:
+        return value
+    parent = doc
+    for p in path[:-1]:
+        parent = parent[p]
+    parent[path[-1]] = value
+    return doc
+
+
+def mutate_line(rng, line):
+    try:
+        doc = json.loads(line)
+    except ValueError:
+        return line
+    for _ in range(rng.randint(1, 3)):
+        # The build identity is left alone most of the time: a changed one is refused at once.
+        choices = [n for n in nodes(doc) if n[0][:1] != ("binary",) or rng.random() < 0.05]
+        path, v = rng.choice(choices)
+        op = rng.random()
+        if op < 0.45:
+            doc = set_at(doc, path, json.loads(json.dumps(rng.choice(POOL))))
+        elif op < 0.6 and isinstance(v, dict) and v:
+            v.pop(rng.choice(sorted(v)))
+        elif op < 0.7 and isinstance(v, list) and v:
+            v.append(json.loads(json.dumps(rng.choice(v))))
+        elif op < 0.8 and isinstance(v, list) and v:
+            del v[rng.randrange(len(v))]
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            doc = set_at(doc, path, v * rng.choice([-1, 0, 2, 1e6, 1e-6, 10 ** 20]))
+    return json.dumps(doc)
+
+
+def mutate(rng, lines):
+    lines = list(lines)
+    for _ in range(rng.randint(1, 3)):
+        op = rng.random()
+        i = rng.randrange(len(lines))
+        if op < 0.6:
+            lines[i] = mutate_line(rng, lines[i])
+        elif op < 0.7:
+            lines.insert(i, lines[rng.randrange(len(lines))])
+        elif op < 0.8 and len(lines) > 1:
+            del lines[i]
+        elif op < 0.9:
+            j = rng.randrange(len(lines))
+            lines[i], lines[j] = lines[j], lines[i]
+    data = ("\n".join(lines) + "\n").encode()
+    if rng.random() < 0.15:
+        data = bytearray(data)
+        for _ in range(rng.randint(1, 6)):
+            k = rng.randrange(len(data) + 1)
+            c = rng.random()
+            if c < 0.4 and data:
+                data[min(k, len(data) - 1)] = rng.randrange(256)
+            elif c < 0.8:
+                data[k:k] = rng.choice([b"[", b"{", b'"', b"\n", b"-", b"9" * 40, b"\\u0000", b"\xff"])
+            else:
+                del data[k:k + rng.randint(1, 64)]
+        data = bytes(data)
+    if rng.random() < 0.05:
+        data = data[:rng.randrange(len(data) + 1)]  # a crash mid-write
+    return data
+
+
+OUTCOMES = {"resumed": 0, "refused": 0}
+
+
+def problem(data, tmp):
+    """None if lfbench handled the journal as it must, else what went wrong."""
+    run = tmp / "case"
+    run.mkdir()
+    journal = run / "t.json.journal"
+    journal.write_bytes(data)
+    try:
+        p = subprocess.run([LFBENCH, "run", "--resume", str(journal)], cwd=run, capture_output=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return f"no answer within {TIMEOUT} s"
+    err = p.stderr.decode(errors="replace")
+    if any(s in err for s in ("Sanitizer", "runtime error", "terminate called", "Assertion")):
+        return "sanitizer or abort: " + err[-600:]
+    OUTCOMES["refused" if p.returncode == 2 else "resumed"] += 1
+    if p.returncode == 2:
+        bad = [l for l in err.splitlines() if not l.startswith("lfbench: ")]
+        refusals = [l for l in err.splitlines() if l.startswith("lfbench: ")]
+        if bad or len(refusals) != 1:
+            return "exit 2 without exactly one 'lfbench: ' line: " + err[-600:]
+    elif p.returncode in (0, 1):
+        pass  # a resumed run; where it wrote is the header's business (a path it may name)
+    else:
+        return f"exit {p.returncode}: " + err[-600:]
+    return None
+
+
+def with_identity(data, binary):
+    """A kept input, made to name this build (else it is refused before anything is read)."""
+    lines = data.split(b"\n")
+    try:
+        h = json.loads(lines[0])
+        if isinstance(h, dict) and "binary" in h:
+            h["binary"] = binary
+            lines[0] = json.dumps(h).encode()
+    except ValueError:
+        pass
+    return b"\n".join(lines)
+
+
+def main():
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60
+    start = time.monotonic()
+    rng = random.Random(int(os.environ.get("LFBENCH_FUZZ_SEED", time.time_ns())))
+    runs = crashes = 0
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        seed = make_seed(tmp)
+        binary = json.loads(seed[0])["binary"]
+        inputs = [with_identity(f.read_bytes(), binary) for f in sorted(REGRESSIONS.glob("*"))] if REGRESSIONS.exists() else []
+        inputs.append(("\n".join(seed) + "\n").encode())  # the seed itself must resume
+        n = 0
+        while inputs or time.monotonic() - start < seconds:
+            data = inputs.pop(0) if inputs else mutate(rng, seed)
+            case = tmp / f"c{n}"
+            case.mkdir()
+            n += 1
+            why = problem(data, case)
+            runs += 1
+            if why:
+                crashes += 1
+                REGRESSIONS.mkdir(parents=True, exist_ok=True)
+                f = REGRESSIONS / f"crash-{hashlib.sha1(data).hexdigest()[:16]}.journal"
+                f.write_bytes(data)
+                print(f"fuzz journal: {why.splitlines()[0] if why else ''} (kept in {f})", file=sys.stderr)
+            subprocess.run(["rm", "-rf", str(case)])
+    print(f"fuzz journal: {runs} inputs in {time.monotonic() - start:.0f} s, {crashes} crashes "
+          f"({OUTCOMES['resumed']} resumed, {OUTCOMES['refused']} refused)")
+    return 1 if crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
