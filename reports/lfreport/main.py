@@ -1,0 +1,155 @@
+"""The entry point: arguments, the output directory (written in a temporary directory and swapped
+into place), signals."""
+import argparse
+import io
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from .charts import MAX_CHARTED_SCENARIOS, _plt, colours, figures
+from .load import BadInput, cells, file_label, finite, load_results, one_line, environment
+from .pages import _sections, to_html, to_markdown
+from .stats import recommendations
+
+# --------------------------------------------------------------------------- main
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="lfbench report", description="charts and the recommendation matrix from lfbench results files")
+    ap.add_argument("results", nargs="+", help="lfbench results files (several: side-by-side panels)")
+    ap.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
+    ap.add_argument("--force", action="store_true", help="write into a non-empty DIR")
+    return ap.parse_args(argv)
+
+
+# What a report directory holds: --force replaces only a directory holding nothing else.
+REPORT_SUFFIXES = {".png", ".svg", ".html", ".md", ".json"}
+
+
+class _Interrupted(Exception):
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, _frame):
+    # Once: a second signal (Ctrl-C reaches both lfbench report and this process, which lfbench
+    # then forwards) must not interrupt the clean-up of the first.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    raise _Interrupted(signum)
+
+
+def _check_target(out, force):
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"{out}: exists and is not a directory")
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise BadInput(f"{out}: directory '{parent}' does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise BadInput(f"{out}: directory '{parent}' is not writable")
+    if out.is_dir():
+        entries = list(out.iterdir())
+        if entries and not force:
+            raise BadInput(f"{out}: directory is not empty (use --force to replace a previous report)")
+        foreign = [e.name for e in entries if not e.is_file() or e.suffix not in REPORT_SUFFIXES]
+        if foreign:
+            raise BadInput(f"{out}: holds {', '.join(sorted(foreign)[:3])}, which a report does not write; "
+                           "--force replaces only a previous report: choose another directory")
+
+
+def _exchange(a, b):
+    """Atomically swaps two directory entries (renameat2 RENAME_EXCHANGE); False if the kernel or
+    the file system cannot."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, rename_exchange = -100, 2
+        return libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _replace(tmp, out):
+    """Puts the finished tmp directory at out. out either does not exist (a rename), or holds a
+    previous report or nothing: swapped atomically, so a reader sees the old report or the new,
+    never a mix, and the old one is removed after."""
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    if not _exchange(tmp, out):
+        old = tmp.with_name(tmp.name + "-old")
+        os.rename(out, old)
+        os.rename(tmp, out)
+        tmp = old
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_report(docs, paths, out):
+    """Every file of the report, into out (an empty directory)."""
+    plt = _plt()
+    recs = recommendations(docs, paths)
+    scenarios = sorted({s for d in docs for (s, _, _) in cells(d)})
+    cmap = colours({p for d in docs for prims in cells(d).values() for p in prims})
+    charts = []
+    for scenario in scenarios[:MAX_CHARTED_SCENARIOS]:
+        imgs = []
+        for stem, fig in figures(docs, scenario, cmap).items():
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=100)
+            (out / f"{stem}.png").write_bytes(buf.getvalue())
+            fig.savefig(out / f"{stem}.svg")
+            plt.close(fig)
+            imgs.append((stem, buf.getvalue()))
+        charts.append((scenario, imgs))
+    blocks = _sections(docs, paths, recs)
+    if len(scenarios) > MAX_CHARTED_SCENARIOS:
+        blocks.append(("p", f"Charts are drawn for the first {MAX_CHARTED_SCENARIOS} of {len(scenarios)} scenarios; "
+                            "the matrix above covers all of them."))
+    envs = [(f"{p} ({file_label(d)})", environment(d)) for d, p in zip(docs, paths)]
+    (out / "index.html").write_text(to_html(blocks, charts, envs))
+    (out / "report.md").write_text(to_markdown(blocks, charts, envs))
+    # Strict JSON: a figure that is not finite is written as null (see finite()).
+    (out / "recommendations.json").write_text(
+        json.dumps(finite({"schema_version": 1, "files": recs}), indent=2, allow_nan=False) + "\n")
+    return sum(len(i) for _, i in charts)
+
+
+
+def main(argv=None):
+    # Everything is written into a temporary directory beside the target and moved into place at
+    # the end: interrupted (SIGINT, SIGTERM, SIGHUP, or the parent's death via lfbench report's
+    # PR_SET_PDEATHSIG), the report leaves nothing behind and a previous report untouched.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    out = Path(args.output)
+    tmp = None
+    try:
+        try:
+            docs = [load_results(p) for p in args.results]
+            _check_target(out, args.force)
+        except BadInput as e:
+            print(f"lfbench report: {one_line(e)}", file=sys.stderr)
+            return 2
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.lfbench-tmp-", dir=out.absolute().parent))
+        n = write_report(docs, args.results, tmp)
+        # No interruption between the swap and the removal of the old report.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+        _replace(tmp, out)
+        tmp = None
+    except _Interrupted as e:
+        print(f"lfbench report: interrupted ({signal.Signals(e.signum).name}); nothing written", file=sys.stderr)
+        return 128 + e.signum
+    except Exception as e:  # noqa: BLE001  a bug, not bad input: one line, not a traceback
+        print(f"lfbench report: internal error: {one_line(f'{type(e).__name__}: {e}')} "
+              "(please report it with the input file)", file=sys.stderr)
+        return 3
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"wrote {out}/index.html, report.md, recommendations.json and {n} charts")
+    return 0

@@ -1,0 +1,114 @@
+"""The report as blocks (headings, paragraphs, lists, tables), rendered as HTML and Markdown."""
+import base64
+import html
+import math
+
+from .load import file_label, params_key, params_label
+from .stats import ALPHA, fmt_ops, fmt_ratio, small_n_note
+
+CAPTION = "lfbench report"
+
+
+# --------------------------------------------------------------------------- documents
+
+def matrix_table(mat, c2c_ns=None):
+    """The matrix as rows of strings (header first), shared by HTML and Markdown. The winner's
+    cost is per operation per thread, also in core-to-core round trips (the contended floor)."""
+    head = ["scenario", "params", "threads", "winner", "runner-up", "margin", "p", "verdict",
+            "winner ns/op/thread" + (" (× c2c)" if c2c_ns else "")]
+    rows = [head]
+    for r in mat["rows"]:
+        cost = r["threads"] * 1e9 / r["winner_ops_per_sec"] if r["winner_ops_per_sec"] > 0 else math.inf
+        cost_text = f"{cost:.3g}" + (f" ({cost / c2c_ns:.2g}×)" if c2c_ns else "")
+        verdict = (r["verdict"] + (" · noisy" if r["noisy"] else "") + (" · disturbed" if r.get("disturbed") else "")
+                   + (" · oversubscribed" if r["oversubscribed"] else ""))
+        rows.append([r["scenario"], params_label(params_key(r["params"])), str(r["threads"]),
+                     f"{r['winner']} ({fmt_ops(r['winner_ops_per_sec'])})", r["runner_up"] or "—",
+                     fmt_ratio(r["margin"]), "—" if r["p_value"] is None else f"{r['p_value']:.3f}", verdict, cost_text])
+    return rows
+
+
+
+def _sections(docs, paths, recs):
+    """The report as a list of (kind, payload) blocks, rendered by to_html and to_markdown."""
+    blocks = [("h1", CAPTION), ("p", "Inputs: " + "; ".join(f"{p} ({file_label(d)})" for d, p in zip(docs, paths)))]
+    note = small_n_note(recs)
+    for rec, doc in zip(recs, docs):
+        suffix = f" — {file_label(doc)}" if len(docs) > 1 else ""
+        blocks.append(("h2", "Recommendation matrix" + suffix))
+        blocks.append(("p", f"Per workload cell: the fastest primitive by median throughput, the runner-up, the "
+                            f"margin (ratio of medians) and a two-sided Mann-Whitney U test over repetitions "
+                            f"(significant if p < {ALPHA}; otherwise a tie)."))
+        if note:
+            blocks.append(("p", note))
+        blocks.append(("h3", "Summary"))
+        blocks.append(("ul", [s["text"] for s in rec["summary"]] or ["(no cell with two or more primitives)"]))
+        blocks.append(("h3", "Crossovers"))
+        blocks.append(("ul", [c["text"] for c in rec["crossovers"]] or ["none: the leader is the same in every cell"]))
+        if rec["excluded"]:
+            blocks.append(("h3", "Excluded (verification failed, or known broken)"))
+            blocks.append(("ul", [f"{e['scenario']}/{e['primitive']} {params_label(params_key(e['params']))}, "
+                                  f"{e['threads']} threads: {e['detail']}" for e in rec["excluded"]]))
+        blocks.append(("h3", "All cells"))
+        c2c = (doc["context"].get("lfbench_calibration") or {}).get("c2c_round_trip_ns")
+        blocks.append(("table", matrix_table({"rows": rec["cells"]}, c2c)))
+    return blocks
+
+
+def to_html(blocks, charts, envs):
+    """One self-contained page. charts: [(scenario, [(stem, png bytes)])]; envs: [(label, items)]."""
+    e = html.escape
+    out = ["<!doctype html><html lang='en'><head><meta charset='utf-8'><title>lfbench report</title><style>",
+           "body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}"
+           "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
+           "th{background:#f0f0f0}img{max-width:100%;border:1px solid #eee;margin:.5em 0}"
+           "code{background:#f4f4f4}</style></head><body>"]
+    for kind, payload in blocks:
+        if kind in ("h1", "h2", "h3", "p"):
+            out.append(f"<{kind}>{e(payload)}</{kind}>")
+        elif kind == "ul":
+            out.append("<ul>" + "".join(f"<li>{e(x)}</li>" for x in payload) + "</ul>")
+        elif kind == "table":
+            out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in payload[0]) + "</tr>"
+                       + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in payload[1:])
+                       + "</table>")
+    for scenario, imgs in charts:
+        out.append(f"<h2>Scenario: {e(scenario)}</h2>")
+        for stem, png in imgs:
+            out.append(f"<p><img alt='{e(stem)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'></p>")
+    out.append("<h2>Environment and calibration</h2>")
+    for label, items in envs:
+        out.append(f"<h3>{e(label)}</h3><table>" + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in items) + "</table>")
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def to_markdown(blocks, charts, envs):
+    def cell(x):
+        return str(x).replace("|", "\\|")
+    out = []
+    for kind, payload in blocks:
+        if kind == "h1":
+            out.append(f"# {payload}\n")
+        elif kind == "h2":
+            out.append(f"## {payload}\n")
+        elif kind == "h3":
+            out.append(f"### {payload}\n")
+        elif kind == "p":
+            out.append(f"{payload}\n")
+        elif kind == "ul":
+            out.append("\n".join(f"- {x}" for x in payload) + "\n")
+        elif kind == "table":
+            out.append("| " + " | ".join(map(cell, payload[0])) + " |")
+            out.append("|" + "---|" * len(payload[0]))
+            out += ["| " + " | ".join(map(cell, r)) + " |" for r in payload[1:]]
+            out.append("")
+    for scenario, imgs in charts:
+        out.append(f"## Scenario: {scenario}\n")
+        out += [f"![{stem}]({stem}.png)\n" for stem, _ in imgs]
+    out.append("## Environment and calibration\n")
+    for label, items in envs:
+        out.append(f"### {label}\n\n| | |\n|---|---|")
+        out += [f"| {cell(k)} | {cell(v)} |" for k, v in items]
+        out.append("")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,206 @@
+"""Statistics and the recommendation matrix: per workload cell the winner, the runner-up, the
+margin and whether it is both significant and large enough to matter; summaries and crossovers."""
+import math
+import statistics
+
+from .load import cells, contention, logical_cpus, params_key, params_label, pk_order
+
+ALPHA = 0.05
+NEAR = 1.05  # leads smaller than 5% are not called crossovers
+
+
+# --------------------------------------------------------------------------- the matrix
+
+def significance(a, b):
+    """Two-sided Mann-Whitney U p-value for samples a vs b, or None when it cannot be computed."""
+    if len(a) < 2 or len(b) < 2:
+        return None
+    if len(set(a) | set(b)) == 1:
+        return 1.0
+    from scipy.stats import mannwhitneyu
+    return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
+def matrix(doc):
+    """The recommendation matrix of one results dict: {"rows": [...], "excluded": [...]}.
+
+    One row per workload cell (scenario + params + threads) with at least one valid primitive:
+    winner (highest median ops/s), runner-up, margin (ratio of medians; None when the runner-up
+    measured no operations), p-value, verdict
+    ("significant" when p < ALPHA, else "tie"; "only" with a single primitive), noisy."""
+    rows, excluded = [], []
+    for (scenario, pk, threads), prims in sorted(cells(doc).items(), key=lambda kv: (kv[0][0], pk_order(kv[0][1]), kv[0][2])):
+        valid = {}
+        for prim, s in sorted(prims.items()):
+            if s["ok"]:
+                valid[prim] = s
+            else:
+                excluded.append({"scenario": scenario, "params": dict(pk), "threads": threads,
+                                 "primitive": prim, "detail": s["detail"] or "flagged invalid"})
+        if not valid:
+            continue
+        ranked = sorted(valid, key=lambda p: (-valid[p]["median"], p))
+        w = ranked[0]
+        row = {"scenario": scenario, "params": dict(pk), "threads": threads,
+               "winner": w, "winner_ops_per_sec": valid[w]["median"], "runner_up": None,
+               "runner_up_ops_per_sec": None, "margin": None, "p_value": None, "verdict": "only",
+               "samples": len(valid[w]["ops"]), "noisy": "noisy" in valid[w]["flags"],
+               "oversubscribed": "oversubscribed" in valid[w]["flags"],
+               # measured while other processes had its CPUs: shown, never taken for the primitive
+               "disturbed": "disturbed" in valid[w]["flags"],
+               "ranking": [{"primitive": p, "ops_per_sec": valid[p]["median"]} for p in ranked]}
+        if len(ranked) > 1:
+            r = ranked[1]
+            p = significance(valid[w]["ops"], valid[r]["ops"])
+            row.update(runner_up=r, runner_up_ops_per_sec=valid[r]["median"],
+                       margin=valid[w]["median"] / valid[r]["median"] if valid[r]["median"] > 0 else None,
+                       p_value=p, verdict="significant" if p is not None and p < ALPHA else "tie",
+                       noisy=row["noisy"] or "noisy" in valid[r]["flags"],
+                       disturbed=row["disturbed"] or "disturbed" in valid[r]["flags"])
+        rows.append(row)
+    return {"rows": rows, "excluded": excluded}
+
+
+
+def fmt_ratio(x):
+    if x is None:
+        return "—"
+    if math.isinf(x):
+        return "∞×"
+    return f"{x:.2f}×" if x < 10 else f"{x:.0f}×"
+
+
+def fmt_ops(x):
+    for unit, f in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if x >= f:
+            return f"{x / f:.3g} {unit}ops/s"
+    return f"{x:.3g} ops/s"
+
+
+def summary(mat, cpus):
+    """Per scenario and thread count (contention level): the best choice and the measured reason.
+
+    Best = the highest geometric mean, over the group's parameter cells, of its throughput
+    relative to each cell's leader: the choice that is right across the sweep, not in one cell.
+    The reason quotes its margins over the runner-up and the slowest primitive where it leads
+    most, and how close it stays to the leader where it does not lead."""
+    groups = {}
+    for r in mat["rows"]:
+        if r["verdict"] != "only":
+            groups.setdefault((r["scenario"], r["threads"]), []).append(r)
+    lines = []
+    for (scenario, threads), rows in sorted(groups.items()):
+        rel = {}
+        for r in rows:
+            top = r["winner_ops_per_sec"]
+            for x in r["ranking"]:
+                rel.setdefault(x["primitive"], []).append(x["ops_per_sec"] / top if top > 0 else 0.0)
+        complete = {p: v for p, v in rel.items() if len(v) == len(rows)} or rel
+        best = max(sorted(complete), key=lambda p: statistics.geometric_mean([max(v, 1e-12) for v in complete[p]]))
+        led = [r for r in rows if r["winner"] == best]
+        sig = sum(r["verdict"] == "significant" for r in led)
+        t = f"{threads} thread{'s' if threads > 1 else ''}"
+        parts = []
+        if led:
+            cell = max(led, key=lambda r: r["margin"] or 0)
+            slowest = cell["ranking"][-1]
+            reason = f"{fmt_ratio(cell['margin'])} {cell['runner_up']}"
+            if slowest["primitive"] != cell["runner_up"] and slowest["ops_per_sec"] > 0:
+                reason += f", {fmt_ratio(cell['winner_ops_per_sec'] / slowest['ops_per_sec'])} {slowest['primitive']}"
+            where = f" ({params_label(params_key(cell['params']))})" if cell["params"] else ""
+            parts.append(f"{best} {reason} at {t}{where}")
+            parts.append(f"leads {len(led)}/{len(rows)} cells, " +
+                         ("all significant" if sig == len(led) else f"{sig} significant" if sig else "none significant (tie)"))
+        else:
+            parts.append(f"{best} leads no cell but is closest to the leader across them")
+        others = [r for r in rows if r["winner"] != best]
+        if others:
+            worst = min(others, key=lambda r: next(x["ops_per_sec"] for x in r["ranking"] if x["primitive"] == best)
+                        / r["winner_ops_per_sec"] if best in [x["primitive"] for x in r["ranking"]] else 0)
+            mine = next((x["ops_per_sec"] for x in worst["ranking"] if x["primitive"] == best), None)
+            if mine:
+                where = f" at {params_label(params_key(worst['params']))}" if worst["params"] else ""
+                parts.append(f"{'elsewhere' if led else 'everywhere'} ≥ {mine / worst['winner_ops_per_sec']:.2f}× "
+                             f"the leader (worst: {worst['winner']}{where})")
+        noisy = sum(r["noisy"] for r in rows)
+        if noisy:
+            parts.append(f"{noisy} noisy cell{'s' if noisy > 1 else ''}")
+        disturbed = sum(r.get("disturbed", False) for r in rows)
+        if disturbed:
+            parts.append(f"{disturbed} cell{'s' if disturbed > 1 else ''} measured while other processes had the CPUs (disturbed)")
+        lines.append({"scenario": scenario, "threads": threads, "contention": contention(threads, cpus),
+                      "best": best, "significant": sig > 0,
+                      "text": f"{scenario}, {t} ({contention(threads, cpus)}): " + parts[0] + "; " + "; ".join(parts[1:])})
+    return lines
+
+
+def crossovers(mat):
+    """Where the leader changes along threads (and along each numeric parameter), in words:
+    "striped_counter overtakes atomic_relaxed from 2 threads (read_pct=0)"."""
+    rows = [r for r in mat["rows"] if r["verdict"] != "only"]
+    out = []
+
+    def walk(series, axis_name, unit, context):
+        series = sorted(series, key=lambda t: t[0])
+        for (x0, r0), (x1, r1) in zip(series, series[1:]):
+            # A real overtaking: the old leader was ahead of the new one by NEAR at x0, and behind at x1.
+            before = {p["primitive"]: p["ops_per_sec"] for p in r0["ranking"]}
+            after = {p["primitive"]: p["ops_per_sec"] for p in r1["ranking"]}
+            w0, w1 = r0["winner"], r1["winner"]
+            if w1 != w0 and w1 in before and w0 in after and before[w0] >= NEAR * before[w1] \
+                    and after[w1] >= NEAR * after[w0]:
+                sure = "" if r1["verdict"] == "significant" else " (not significant)"
+                out.append({"scenario": r1["scenario"], "axis": axis_name, "at": x1, "new": r1["winner"],
+                            "old": r0["winner"], "significant": r1["verdict"] == "significant",
+                            "text": f"{r1['scenario']}: {r1['winner']} overtakes {r0['winner']} from "
+                                    f"{unit(x1)}{context}{sure}"})
+
+    by_params = {}
+    for r in rows:
+        by_params.setdefault((r["scenario"], params_key(r["params"])), []).append((r["threads"], r))
+    for (scenario, pk), series in sorted(by_params.items(), key=lambda kv: (kv[0][0], pk_order(kv[0][1]))):
+        walk(series, "threads", lambda t: f"{t} thread{'s' if t > 1 else ''}",
+             f" ({params_label(pk)})" if pk else "")
+    for scenario in sorted({r["scenario"] for r in rows}):
+        for name in ratio_params([r for r in rows if r["scenario"] == scenario]):
+            groups = {}
+            for r in rows:
+                if r["scenario"] == scenario:
+                    rest = tuple((k, v) for k, v in params_key(r["params"]) if k != name)
+                    groups.setdefault((rest, r["threads"]), []).append((r["params"][name], r))
+            for (rest, threads), series in sorted(groups.items(), key=lambda kv: (pk_order(kv[0][0]), kv[0][1])):
+                ctx = f" at {threads} thread{'s' if threads > 1 else ''}" + (f", {params_label(rest)}" if rest else "")
+                walk(series, name, lambda v, n=name: f"{n}={v}", ctx)
+    return out
+
+
+def ratio_params(rows):
+    """Parameters numeric in every row that has them, with more than one value among these rows."""
+    values, mixed = {}, set()
+    for r in rows:
+        for k, v in r["params"].items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                values.setdefault(k, set()).add(v)
+            else:
+                mixed.add(k)
+    return sorted(k for k, vs in values.items() if len(vs) > 1 and k not in mixed)
+
+
+
+def recommendations(docs, paths):
+    out = []
+    for doc, path in zip(docs, paths):
+        m = matrix(doc)
+        cpus = logical_cpus(doc)
+        out.append({"file": str(path), "host": doc["context"].get("lfbench_host") or doc["context"].get("host_name"),
+                    "date": doc["context"].get("date"), "alpha": ALPHA, "cells": m["rows"], "excluded": m["excluded"],
+                    "summary": summary(m, cpus), "crossovers": crossovers(m)})
+    return out
+
+
+def small_n_note(recs):
+    n = min((c["samples"] for r in recs for c in r["cells"] if c["verdict"] != "only"), default=0)
+    if 0 < n < 4:
+        return (f"Only {n} repetitions per cell: a two-sided Mann-Whitney test cannot reach p < {ALPHA} "
+                "with fewer than 4 per side, so every cell is a tie. Run with --repetitions 5 or more to separate them.")
+    return ""
