@@ -167,18 +167,39 @@ def params_label(key):
     return ", ".join(f"{k}={v}" for k, v in key) if key else "defaults"
 
 
+# Parameters that configure a primitive rather than the workload, whatever else a file holds:
+# always part of the primitive's label, so that the same run reads the same in every file.
+PRIMITIVE_PARAMS = {"shards"}
+
+
+def split_label(label):
+    """(primitive id, {own param: value text}) of a label such as sharded_mutex_map[shards=64]."""
+    if not label.endswith("]") or "[" not in label:
+        return label, {}
+    base, own = label[:-1].split("[", 1)
+    return base, dict(kv.split("=", 1) for kv in own.split(",") if "=" in kv)
+
+
+_CELLS = {}
+
+
 def cells(doc):
-    """{(scenario, params_key, threads): {primitive: sample}} from one results dict.
+    """{(scenario, params_key, threads): {primitive label: sample}} from one results dict
+    (computed once per dict: every view of the report reads it).
 
     A sample: ops (per-repetition ops/s), median/min/max ops/s, flags, ok, detail, latency_ns,
-    fairness (from the median aggregate or, lacking it, the first repetition)."""
+    fairness, fairness_cpu, metrics, op_kinds (from the median aggregate or, lacking it, the
+    first repetition), base (the primitive id) and own (its configuring parameters)."""
+    hit = _CELLS.get(id(doc))
+    if hit is not None and hit[0] is doc:
+        return hit[1]
     # A parameter that some primitives of a scenario ignore (the map's shards) configures the
     # primitives that take it rather than the workload: it goes into their label, so that
     # sharded_mutex_map[shards=64] competes in the same workload cell as mutex_map.
     entries = [b["lfbench"] for b in doc["benchmarks"] if isinstance(b.get("lfbench"), dict)]
     common = {}
     for lf in entries:
-        names = set((lf.get("params") or {}).keys())
+        names = set((lf.get("params") or {}).keys()) - PRIMITIVE_PARAMS
         common[lf["scenario"]] = common.get(lf["scenario"], names) & names
     out = {}
     for b in doc["benchmarks"]:
@@ -187,11 +208,12 @@ def cells(doc):
             continue
         params = lf.get("params") or {}
         shared = {k: v for k, v in params.items() if k in common[lf["scenario"]]}
-        own = ",".join(f"{k}={v}" for k, v in sorted(params.items()) if k not in shared)
-        label = f"{lf['primitive']}[{own}]" if own else lf["primitive"]
+        own = {k: v for k, v in sorted(params.items()) if k not in shared}
+        label = lf["primitive"] + ("[" + ",".join(f"{k}={v}" for k, v in own.items()) + "]" if own else "")
         key = (lf["scenario"], params_key(shared), int(lf["threads"]))
         s = out.setdefault(key, {}).setdefault(label, {
-            "ops": [], "flags": set(), "ok": True, "detail": "", "entry": None, "stats": lf.get("stats", {})})
+            "ops": [], "flags": set(), "ok": True, "detail": "", "entry": None, "stats": lf.get("stats", {}),
+            "base": lf["primitive"], "own": own})
         s["flags"].update(lf.get("flags", []))
         ver = lf.get("verification", {})
         if not ver.get("ok", True):
@@ -206,7 +228,8 @@ def cells(doc):
         for s in prims.values():
             if "invalid" in s["flags"]:
                 s["ok"] = False
-            if "known_broken" in s["flags"]:  # kept to show an oracle catching it: never ranked
+            s["known_broken"] = "known_broken" in s["flags"]
+            if s["known_broken"]:  # kept to show an oracle catching it: never ranked
                 s["ok"] = False
                 s["detail"] = "known broken (measured only to show its scenario's oracle catching it)" + (
                     ": " + s["detail"] if s["detail"] else "")
@@ -217,10 +240,13 @@ def cells(doc):
             s["median"] = statistics.median(ops)
             s["min"], s["max"] = min(ops), max(ops)
             e = s.pop("median_entry", None) or s["entry"] or {}
-            s["latency_ns"] = e.get("latency_ns")
-            s["fairness"] = e.get("fairness")
+            for k in ("latency_ns", "fairness", "fairness_cpu", "metrics", "op_kinds"):
+                s[k] = e.get(k)
             s.pop("entry")
             s["flags"] = sorted(s["flags"])
+    if len(_CELLS) > 8:  # a few files per report; the fuzzer loads thousands
+        _CELLS.clear()
+    _CELLS[id(doc)] = (doc, out)
     return out
 
 

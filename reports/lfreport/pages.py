@@ -4,7 +4,7 @@ import html
 import math
 
 from .load import file_label, params_key, params_label
-from .stats import ALPHA, fmt_ops, fmt_ratio, small_n_note
+from .stats import ALPHA, MIN_EFFECT, fmt_ops, fmt_ratio, small_n_note
 
 CAPTION = "lfbench report"
 
@@ -20,8 +20,8 @@ def matrix_table(mat, c2c_ns=None):
     for r in mat["rows"]:
         cost = r["threads"] * 1e9 / r["winner_ops_per_sec"] if r["winner_ops_per_sec"] > 0 else math.inf
         cost_text = f"{cost:.3g}" + (f" ({cost / c2c_ns:.2g}×)" if c2c_ns else "")
-        verdict = (r["verdict"] + (" · noisy" if r["noisy"] else "") + (" · disturbed" if r.get("disturbed") else "")
-                   + (" · oversubscribed" if r["oversubscribed"] else ""))
+        marks = r.get("marks") or [m for m in ("noisy", "disturbed", "oversubscribed") if r.get(m)]
+        verdict = " · ".join([r["verdict"] + (" (< min effect)" if r.get("below_min_effect") else "")] + marks)
         rows.append([r["scenario"], params_label(params_key(r["params"])), str(r["threads"]),
                      f"{r['winner']} ({fmt_ops(r['winner_ops_per_sec'])})", r["runner_up"] or "—",
                      fmt_ratio(r["margin"]), "—" if r["p_value"] is None else f"{r['p_value']:.3f}", verdict, cost_text])
@@ -36,15 +36,23 @@ def _sections(docs, paths, recs):
     for rec, doc in zip(recs, docs):
         suffix = f" — {file_label(doc)}" if len(docs) > 1 else ""
         blocks.append(("h2", "Recommendation matrix" + suffix))
+        me = rec.get("min_effect", MIN_EFFECT)
         blocks.append(("p", f"Per workload cell: the fastest primitive by median throughput, the runner-up, the "
-                            f"margin (ratio of medians) and a two-sided Mann-Whitney U test over repetitions "
-                            f"(significant if p < {ALPHA}; otherwise a tie)."))
+                            f"margin (ratio of medians) and a two-sided Mann-Whitney U test over repetitions. "
+                            f"Significant only if p < {ALPHA} and the margin is at least {fmt_ratio(me)} (the "
+                            f"minimum effect: contended results on a shared machine vary 5–20% from run to run, so a "
+                            f"smaller lead is a tie however small p is; --min-effect changes it). Marks: noisy "
+                            f"(spread too wide), disturbed (other processes had the CPUs), hung, crashed, incomplete, "
+                            f"oversubscribed (more threads than logical CPUs)."))
         if note:
             blocks.append(("p", note))
         blocks.append(("h3", "Summary"))
         blocks.append(("ul", [s["text"] for s in rec["summary"]] or ["(no cell with two or more primitives)"]))
         blocks.append(("h3", "Crossovers"))
         blocks.append(("ul", [c["text"] for c in rec["crossovers"]] or ["none: the leader is the same in every cell"]))
+        if rec.get("disqualified"):
+            blocks.append(("h3", "Disqualified (failed verification somewhere in the scenario: ranked nowhere in it)"))
+            blocks.append(("ul", [f"{d['scenario']}/{d['primitive']}: {d['detail']}" for d in rec["disqualified"]]))
         if rec["excluded"]:
             blocks.append(("h3", "Excluded (verification failed, or known broken)"))
             blocks.append(("ul", [f"{e['scenario']}/{e['primitive']} {params_label(params_key(e['params']))}, "

@@ -6,7 +6,14 @@ import statistics
 from .load import cells, contention, logical_cpus, params_key, params_label, pk_order
 
 ALPHA = 0.05
-NEAR = 1.05  # leads smaller than 5% are not called crossovers
+# The minimum effect: a lead below 5% is a tie however small p is. Contended results on a shared
+# 2-core machine vary 5-20% from run to run (DESIGN.md, "This machine"), so a smaller lead is
+# within what the next run could reverse; and 1.01x between two primitives compiling to the same
+# instructions (atomic_relaxed vs atomic_seq_cst on x86) is significant to a U test with enough
+# repetitions, yet means nothing. `--min-effect` changes it.
+MIN_EFFECT = 1.05
+# Flags that mark a cell's figures as less trustworthy (shown beside the verdict, never hidden).
+CELL_MARKS = ("noisy", "disturbed", "hung", "crashed", "incomplete", "oversubscribed")
 
 
 # --------------------------------------------------------------------------- the matrix
@@ -21,45 +28,71 @@ def significance(a, b):
     return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
 
 
-def matrix(doc):
-    """The recommendation matrix of one results dict: {"rows": [...], "excluded": [...]}.
+def verdict(margin, p, min_effect=MIN_EFFECT):
+    """"significant" only when the lead is both at least min_effect (margin None: the other
+    measured nothing, an unbounded lead) and p < ALPHA; else "tie"."""
+    large = margin is None or margin >= min_effect
+    return "significant" if large and p is not None and p < ALPHA else "tie"
 
-    One row per workload cell (scenario + params + threads) with at least one valid primitive:
+
+def disqualified(doc):
+    """{scenario: {primitive id: reason}}: a primitive that failed verification (or is flagged
+    invalid or known broken) in any cell of a scenario is out of every cell of it: a racy lock
+    caught at one read ratio is not a candidate at another where the oracle happened to miss."""
+    out = {}
+    for (scenario, pk, threads), prims in sorted(cells(doc).items(), key=lambda kv: (kv[0][0], pk_order(kv[0][1]), kv[0][2])):
+        for label, s in sorted(prims.items()):
+            if not s["ok"] and s["base"] not in out.get(scenario, {}):
+                where = ", ".join(filter(None, [params_label(pk) if pk else "", f"{threads} threads"]))
+                out.setdefault(scenario, {})[s["base"]] = f"{s['detail'] or 'flagged invalid'} (at {where})"
+    return out
+
+
+def matrix(doc, min_effect=MIN_EFFECT):
+    """The recommendation matrix of one results dict:
+    {"rows": [...], "excluded": [...], "disqualified": [...], "min_effect": min_effect}.
+
+    One row per workload cell (scenario + params + threads) with at least one ranked primitive:
     winner (highest median ops/s), runner-up, margin (ratio of medians; None when the runner-up
-    measured no operations), p-value, verdict
-    ("significant" when p < ALPHA, else "tie"; "only" with a single primitive), noisy."""
+    measured no operations), p-value, verdict ("significant" when p < ALPHA and the margin is at
+    least min_effect, else "tie"; "only" with a single primitive), marks (CELL_MARKS flags of the
+    winner or runner-up). Disqualified primitives (see disqualified()) are in no row."""
     rows, excluded = [], []
+    dq = disqualified(doc)
     for (scenario, pk, threads), prims in sorted(cells(doc).items(), key=lambda kv: (kv[0][0], pk_order(kv[0][1]), kv[0][2])):
         valid = {}
         for prim, s in sorted(prims.items()):
-            if s["ok"]:
-                valid[prim] = s
-            else:
+            if not s["ok"]:
                 excluded.append({"scenario": scenario, "params": dict(pk), "threads": threads,
                                  "primitive": prim, "detail": s["detail"] or "flagged invalid"})
+            elif s["base"] not in dq.get(scenario, {}):
+                valid[prim] = s
         if not valid:
             continue
         ranked = sorted(valid, key=lambda p: (-valid[p]["median"], p))
         w = ranked[0]
+        top = ranked[:2]
+        marks = [m for m in CELL_MARKS if any(m in valid[p]["flags"] for p in top)]
         row = {"scenario": scenario, "params": dict(pk), "threads": threads,
                "winner": w, "winner_ops_per_sec": valid[w]["median"], "runner_up": None,
                "runner_up_ops_per_sec": None, "margin": None, "p_value": None, "verdict": "only",
-               "samples": len(valid[w]["ops"]), "noisy": "noisy" in valid[w]["flags"],
-               "oversubscribed": "oversubscribed" in valid[w]["flags"],
+               "samples": len(valid[w]["ops"]), "marks": marks,
+               # kept as booleans for readers of recommendations.json from before `marks`
+               "noisy": "noisy" in marks, "oversubscribed": "oversubscribed" in marks,
                # measured while other processes had its CPUs: shown, never taken for the primitive
-               "disturbed": "disturbed" in valid[w]["flags"],
+               "disturbed": "disturbed" in marks,
                "ranking": [{"primitive": p, "ops_per_sec": valid[p]["median"]} for p in ranked]}
         if len(ranked) > 1:
             r = ranked[1]
             p = significance(valid[w]["ops"], valid[r]["ops"])
-            row.update(runner_up=r, runner_up_ops_per_sec=valid[r]["median"],
-                       margin=valid[w]["median"] / valid[r]["median"] if valid[r]["median"] > 0 else None,
-                       p_value=p, verdict="significant" if p is not None and p < ALPHA else "tie",
-                       noisy=row["noisy"] or "noisy" in valid[r]["flags"],
-                       disturbed=row["disturbed"] or "disturbed" in valid[r]["flags"])
+            margin = valid[w]["median"] / valid[r]["median"] if valid[r]["median"] > 0 else None
+            row.update(runner_up=r, runner_up_ops_per_sec=valid[r]["median"], margin=margin, p_value=p,
+                       verdict=verdict(margin, p, min_effect),
+                       below_min_effect=margin is not None and margin < min_effect)
         rows.append(row)
-    return {"rows": rows, "excluded": excluded}
-
+    dq_list = [{"scenario": sc, "primitive": prim, "detail": why}
+               for sc, prims in sorted(dq.items()) for prim, why in sorted(prims.items())]
+    return {"rows": rows, "excluded": excluded, "disqualified": dq_list, "min_effect": min_effect}
 
 
 def fmt_ratio(x):
@@ -101,7 +134,11 @@ def summary(mat, cpus):
         sig = sum(r["verdict"] == "significant" for r in led)
         t = f"{threads} thread{'s' if threads > 1 else ''}"
         parts = []
-        if led:
+        if led and not sig:
+            # Naming a leader of ties would claim what the measurements do not show.
+            parts.append(f"no clear leader: every lead is a tie (below {fmt_ratio(mat.get('min_effect', MIN_EFFECT))} "
+                         f"or not significant); {best} is closest to the top across the {len(rows)} cells")
+        elif led:
             cell = max(led, key=lambda r: r["margin"] or 0)
             slowest = cell["ranking"][-1]
             reason = f"{fmt_ratio(cell['margin'])} {cell['runner_up']}"
@@ -122,38 +159,43 @@ def summary(mat, cpus):
                 where = f" at {params_label(params_key(worst['params']))}" if worst["params"] else ""
                 parts.append(f"{'elsewhere' if led else 'everywhere'} ≥ {mine / worst['winner_ops_per_sec']:.2f}× "
                              f"the leader (worst: {worst['winner']}{where})")
-        noisy = sum(r["noisy"] for r in rows)
-        if noisy:
-            parts.append(f"{noisy} noisy cell{'s' if noisy > 1 else ''}")
-        disturbed = sum(r.get("disturbed", False) for r in rows)
-        if disturbed:
-            parts.append(f"{disturbed} cell{'s' if disturbed > 1 else ''} measured while other processes had the CPUs (disturbed)")
+        for mark in CELL_MARKS:
+            n = sum(mark in r.get("marks", ()) for r in rows)
+            if n and mark != "oversubscribed":
+                parts.append(f"{n} {mark} cell{'s' if n > 1 else ''}" +
+                             (" (other processes had the CPUs)" if mark == "disturbed" else ""))
         lines.append({"scenario": scenario, "threads": threads, "contention": contention(threads, cpus),
                       "best": best, "significant": sig > 0,
-                      "text": f"{scenario}, {t} ({contention(threads, cpus)}): " + parts[0] + "; " + "; ".join(parts[1:])})
+                      "text": f"{scenario}, {t} ({contention(threads, cpus)}): " + "; ".join(parts)})
     return lines
 
 
 def crossovers(mat):
-    """Where the leader changes along threads (and along each numeric parameter), in words:
-    "striped_counter overtakes atomic_relaxed from 2 threads (read_pct=0)"."""
+    """Where the leader changes along threads and along each numeric parameter, in words:
+    "striped_counter overtakes atomic_relaxed from 2 threads (read_pct=0)", and reversals: "seqlock
+    leads again from read_pct=90". A leader is a cell's winner by at least the minimum effect
+    (the table's margin column); cells below it are ties and neither start nor end a lead, so the
+    text agrees with the table. A change to a leader that has led before along the same axis is a
+    reversal."""
+    min_effect = mat.get("min_effect", MIN_EFFECT)
     rows = [r for r in mat["rows"] if r["verdict"] != "only"]
     out = []
 
     def walk(series, axis_name, unit, context):
-        series = sorted(series, key=lambda t: t[0])
-        for (x0, r0), (x1, r1) in zip(series, series[1:]):
-            # A real overtaking: the old leader was ahead of the new one by NEAR at x0, and behind at x1.
-            before = {p["primitive"]: p["ops_per_sec"] for p in r0["ranking"]}
-            after = {p["primitive"]: p["ops_per_sec"] for p in r1["ranking"]}
-            w0, w1 = r0["winner"], r1["winner"]
-            if w1 != w0 and w1 in before and w0 in after and before[w0] >= NEAR * before[w1] \
-                    and after[w1] >= NEAR * after[w0]:
-                sure = "" if r1["verdict"] == "significant" else " (not significant)"
-                out.append({"scenario": r1["scenario"], "axis": axis_name, "at": x1, "new": r1["winner"],
-                            "old": r0["winner"], "significant": r1["verdict"] == "significant",
-                            "text": f"{r1['scenario']}: {r1['winner']} overtakes {r0['winner']} from "
-                                    f"{unit(x1)}{context}{sure}"})
+        leaders, last = set(), None  # leaders so far along this axis; the current one and its row
+        for x, r in sorted(series, key=lambda t: t[0]):
+            if r["margin"] is not None and r["margin"] < min_effect:
+                continue
+            w = r["winner"]
+            if last is not None and w != last["winner"]:
+                again = w in leaders
+                sure = "" if r["verdict"] == "significant" else " (not significant)"
+                verb = "leads again" if again else f"overtakes {last['winner']}"
+                out.append({"scenario": r["scenario"], "axis": axis_name, "at": x, "new": w, "old": last["winner"],
+                            "reversal": again, "significant": r["verdict"] == "significant",
+                            "text": f"{r['scenario']}: {w} {verb} from {unit(x)}{context}{sure}"})
+            leaders.add(w)
+            last = r
 
     by_params = {}
     for r in rows:
@@ -187,13 +229,14 @@ def ratio_params(rows):
 
 
 
-def recommendations(docs, paths):
+def recommendations(docs, paths, min_effect=MIN_EFFECT):
     out = []
     for doc, path in zip(docs, paths):
-        m = matrix(doc)
+        m = matrix(doc, min_effect)
         cpus = logical_cpus(doc)
         out.append({"file": str(path), "host": doc["context"].get("lfbench_host") or doc["context"].get("host_name"),
-                    "date": doc["context"].get("date"), "alpha": ALPHA, "cells": m["rows"], "excluded": m["excluded"],
+                    "date": doc["context"].get("date"), "alpha": ALPHA, "min_effect": min_effect, "cells": m["rows"],
+                    "excluded": m["excluded"], "disqualified": m["disqualified"],
                     "summary": summary(m, cpus), "crossovers": crossovers(m)})
     return out
 

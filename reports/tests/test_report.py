@@ -189,18 +189,18 @@ def test_generic_over_parameters():
     """A future scenario with a size parameter and a non-numeric one: heatmap over the size parameter."""
     def e(prim, shards, skew, ops):
         return {"run_type": "iteration", "lfbench": {
-            "scenario": "map", "primitive": prim, "params": {"shards": shards, "skew": skew}, "threads": 2,
+            "scenario": "map", "primitive": prim, "params": {"entries": shards, "skew": skew}, "threads": 2,
             "ops_per_sec": ops, "verification": {"ok": True}, "flags": [], "fairness": {"jain": 1.0}}}
     benches = [e(p, n, k, (n if p == "sharded" else 4) * 1e6 + i)
                for p in ("sharded", "locked") for n in (1, 8) for k in ("uniform", "zipf") for i in range(5)]
     doc = {"context": {"lfbench_schema_version": 1, "host_name": "h", "date": "2026-01-01"}, "benchmarks": benches}
     mat = rep.matrix(doc)
-    assert rep.ratio_params(mat["rows"]) == ["shards"]
-    assert {(r["params"]["shards"], r["winner"]) for r in mat["rows"]} == {(1, "locked"), (8, "sharded")}
-    assert any("sharded overtakes locked from shards=8" in c["text"] for c in rep.crossovers(mat))
+    assert rep.ratio_params(mat["rows"]) == ["entries"]
+    assert {(r["params"]["entries"], r["winner"]) for r in mat["rows"]} == {(1, "locked"), (8, "sharded")}
+    assert any("sharded overtakes locked from entries=8" in c["text"] for c in rep.crossovers(mat))
     figs = rep.figures([doc], "map", rep.colours({"sharded", "locked"}))
-    assert set(figs) == {"map-throughput", "map-winner-shards", "map-fairness"}
-    assert "skew=uniform" in figs["map-winner-shards"].axes[0].get_title()
+    assert set(figs) == {"map-throughput", "map-winner-entries", "map-fairness"}
+    assert "skew=uniform" in figs["map-winner-entries"].axes[0].get_title()
 
 
 def _map_doc():
