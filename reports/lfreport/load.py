@@ -262,8 +262,11 @@ def logical_cpus(doc):
 
 
 def file_label(doc):
+    """host · date, preceded by the file's name when main recorded it (doc["_file"]): headings and
+    legends of several files must say which is which."""
     c = doc["context"]
-    return f"{c.get('lfbench_host') or c.get('host_name', '?')} · {str(c.get('date', '?'))[:16].replace('T', ' ')}"
+    text = f"{c.get('lfbench_host') or c.get('host_name', '?')} · {str(c.get('date', '?'))[:16].replace('T', ' ')}"
+    return f"{doc['_file']} ({text})" if doc.get("_file") else text
 
 
 

@@ -10,10 +10,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .charts import MAX_CHARTED_SCENARIOS, _plt, colours, figures
+from .charts import MAX_CHARTED_SCENARIOS, _plt, figures
 from .load import BadInput, cells, file_label, finite, load_results, one_line, environment
 from .pages import _sections, to_html, to_markdown
-from .stats import recommendations
+from .stats import MIN_EFFECT, diff as diff_cells, recommendations
 
 # --------------------------------------------------------------------------- main
 
@@ -22,7 +22,30 @@ def parse_args(argv):
     ap.add_argument("results", nargs="+", help="lfbench results files (several: side-by-side panels)")
     ap.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
     ap.add_argument("--force", action="store_true", help="write into a non-empty DIR")
+    ap.add_argument("--relative-to", metavar="ID", help="primitive the relative views divide by (default: each "
+                    "scenario's baseline: std_mutex, mutex_map, mutex_snapshot, mutex_deque, mutex_recorder)")
+    ap.add_argument("--min-effect", metavar="PCT", default=f"{(MIN_EFFECT - 1) * 100:g}",
+                    help="smallest lead, in percent, the matrix calls significant (default %(default)s)")
+    ap.add_argument("--diff", action="store_true", help="two files, base then new: per-cell ratios, changed cells first")
     return ap.parse_args(argv)
+
+
+def check_args(args, docs):
+    """The options against the inputs: BadInput naming the bad value and what is allowed."""
+    try:
+        pct = float(args.min_effect)
+    except ValueError:
+        pct = -1.0
+    if not 0 <= pct <= 1000:
+        raise BadInput(f"--min-effect {args.min_effect}: not a percentage; allowed: a number from 0 to 1000")
+    args.min_effect = 1 + pct / 100
+    if args.relative_to is not None:
+        known = sorted({s["base"] for d in docs for prims in cells(d).values() for s in prims.values()})
+        if args.relative_to not in known:
+            raise BadInput(f"--relative-to {args.relative_to}: not a primitive of these files; allowed: "
+                           + ", ".join(known))
+    if args.diff and len(docs) != 2:
+        raise BadInput(f"--diff takes two results files (base, new); got {len(docs)}")
 
 
 # What a report directory holds: --force replaces only a directory holding nothing else.
@@ -88,16 +111,15 @@ def _replace(tmp, out):
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write_report(docs, paths, out):
+def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, diff=False):
     """Every file of the report, into out (an empty directory)."""
     plt = _plt()
-    recs = recommendations(docs, paths)
+    recs = recommendations(docs, paths, min_effect)
     scenarios = sorted({s for d in docs for (s, _, _) in cells(d)})
-    cmap = colours({p for d in docs for prims in cells(d).values() for p in prims})
     charts = []
     for scenario in scenarios[:MAX_CHARTED_SCENARIOS]:
         imgs = []
-        for stem, fig in figures(docs, scenario, cmap).items():
+        for stem, fig in figures(docs, scenario, relative_to=relative_to).items():
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=100)
             (out / f"{stem}.png").write_bytes(buf.getvalue())
@@ -105,7 +127,8 @@ def write_report(docs, paths, out):
             plt.close(fig)
             imgs.append((stem, buf.getvalue()))
         charts.append((scenario, imgs))
-    blocks = _sections(docs, paths, recs)
+    diff_rows = diff_cells(docs[0], docs[1], min_effect) if diff else None
+    blocks = _sections(docs, paths, recs, diff_rows)
     if len(scenarios) > MAX_CHARTED_SCENARIOS:
         blocks.append(("p", f"Charts are drawn for the first {MAX_CHARTED_SCENARIOS} of {len(scenarios)} scenarios; "
                             "the matrix above covers all of them."))
@@ -114,7 +137,7 @@ def write_report(docs, paths, out):
     (out / "report.md").write_text(to_markdown(blocks, charts, envs))
     # Strict JSON: a figure that is not finite is written as null (see finite()).
     (out / "recommendations.json").write_text(
-        json.dumps(finite({"schema_version": 1, "files": recs}), indent=2, allow_nan=False) + "\n")
+        json.dumps(finite({"schema_version": 1, "files": recs, **({"diff": diff_rows} if diff else {})}), indent=2, allow_nan=False) + "\n")
     return sum(len(i) for _, i in charts)
 
 
@@ -131,12 +154,17 @@ def main(argv=None):
     try:
         try:
             docs = [load_results(p) for p in args.results]
+            # Headings and legends name each file (file_label); two files of one name show their folder.
+            names = [Path(p).name for p in args.results]
+            for d, p, n in zip(docs, args.results, names):
+                d["_file"] = n if names.count(n) == 1 else str(p)
+            check_args(args, docs)
             _check_target(out, args.force)
         except BadInput as e:
             print(f"lfbench report: {one_line(e)}", file=sys.stderr)
             return 2
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.lfbench-tmp-", dir=out.absolute().parent))
-        n = write_report(docs, args.results, tmp)
+        n = write_report(docs, args.results, tmp, args.relative_to, args.min_effect, args.diff)
         # No interruption between the swap and the removal of the old report.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
         _replace(tmp, out)

@@ -29,9 +29,25 @@ def matrix_table(mat, c2c_ns=None):
 
 
 
-def _sections(docs, paths, recs):
+def diff_table(rows):
+    head = ["verdict", "scenario", "params", "threads", "primitive", "new/base", "interval (min–max pairs)", "marks"]
+    return [head] + [[r["verdict"], r["scenario"], params_label(params_key(r["params"])), str(r["threads"]),
+                      r["primitive"], fmt_ratio(r["ratio"]), f"{fmt_ratio(r['low'])} – {fmt_ratio(r['high'])}",
+                      " · ".join(r["marks"])] for r in rows]
+
+
+def _sections(docs, paths, recs, diff_rows=None):
     """The report as a list of (kind, payload) blocks, rendered by to_html and to_markdown."""
     blocks = [("h1", CAPTION), ("p", "Inputs: " + "; ".join(f"{p} ({file_label(d)})" for d, p in zip(docs, paths)))]
+    if diff_rows is not None:
+        me = recs[0].get("min_effect", MIN_EFFECT) if recs else MIN_EFFECT
+        changed = sum(r["verdict"] != "same" for r in diff_rows)
+        blocks.append(("h2", f"Diff: {file_label(docs[1])} vs {file_label(docs[0])}"))
+        blocks.append(("p", f"Per cell and primitive: new/base ratio of median throughput; the interval spans "
+                            f"every pair of repetitions (new min / base max to new max / base min). Faster or "
+                            f"slower when the whole interval is beyond {fmt_ratio(me)} (the minimum effect) on one "
+                            f"side, else same. {changed} of {len(diff_rows)} changed; changed first."))
+        blocks.append(("table", diff_table(diff_rows)))
     note = small_n_note(recs)
     for rec, doc in zip(recs, docs):
         suffix = f" — {file_label(doc)}" if len(docs) > 1 else ""
@@ -67,9 +83,9 @@ def to_html(blocks, charts, envs):
     """One self-contained page. charts: [(scenario, [(stem, png bytes)])]; envs: [(label, items)]."""
     e = html.escape
     out = ["<!doctype html><html lang='en'><head><meta charset='utf-8'><title>lfbench report</title><style>",
-           "body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}"
+           "body{font-family:system-ui,sans-serif;margin:1em 2em;color:#222}"
            "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
-           "th{background:#f0f0f0}img{max-width:100%;border:1px solid #eee;margin:.5em 0}"
+           "th{background:#f0f0f0}img{width:100%;max-width:1300px;border:1px solid #eee;margin:.5em 0}"
            "code{background:#f4f4f4}</style></head><body>"]
     for kind, payload in blocks:
         if kind in ("h1", "h2", "h3", "p"):

@@ -130,7 +130,7 @@ def test_pages_and_recommendations(report_dir):
 def test_several_inputs_give_side_by_side_panels(synthetic):
     other = rep.load_results(FIX / "other_host.json")
     cmap = rep.colours({"fast", "slow"})
-    fig = rep.throughput_figure([synthetic, other], "counter", cmap)
+    fig = rep.figures([synthetic, other], "counter", cmap)["counter-throughput"]
     axes = [a for a in fig.axes if a.get_title()]
     assert len(axes) == 4  # 2 parameter sets × 2 files
     titles = [a.get_title() for a in axes]
@@ -199,8 +199,10 @@ def test_generic_over_parameters():
     assert {(r["params"]["entries"], r["winner"]) for r in mat["rows"]} == {(1, "locked"), (8, "sharded")}
     assert any("sharded overtakes locked from entries=8" in c["text"] for c in rep.crossovers(mat))
     figs = rep.figures([doc], "map", rep.colours({"sharded", "locked"}))
-    assert set(figs) == {"map-throughput", "map-winner-entries", "map-fairness"}
-    assert "skew=uniform" in figs["map-winner-entries"].axes[0].get_title()
+    # one thread count: lines over the swept size per thread count, no one-column heatmap
+    assert {"map-throughput-entries", "map-throughput-entries-relative", "map-fairness"} <= set(figs)
+    assert not any("winner" in k for k in figs)
+    assert "skew=uniform" in figs["map-throughput-entries"].axes[0].get_title()
 
 
 def _map_doc():
