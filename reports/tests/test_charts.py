@@ -17,6 +17,12 @@ from test_matrix import doc_of  # noqa: E402
 SCRIPT = HERE.parent / "lfbench_report.py"
 
 
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    rep._plt().close("all")
+
+
 def kinds(fig):
     """'bar' / 'line' per panel that draws data."""
     from matplotlib.container import BarContainer
