@@ -29,10 +29,11 @@ MAX_SERIES = 8  # lines per panel: more is spaghetti
 FIG_WIDTH = 13.0  # inches at 100 dpi: the page's full width
 ROW_HEIGHT = 2.9
 
-# Twenty strong colours: tab10, then darker companions.
+# Twenty colours: tab10, then ten that stay apart from them (tab20's dark companions were too
+# close: seqlock's beside std_mutex's orange could not be told apart).
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf", "#393b79", "#e6550d", "#31a354", "#843c39", "#7b4173", "#3182bd",
-           "#8c6d31", "#637939", "#636363", "#de9ed6"]
+           "#bcbd22", "#17becf", "#393b79", "#111111", "#9edae5", "#e7ba52", "#7b4173", "#aec7e8",
+           "#8c6d31", "#637939", "#ff9896", "#de9ed6"]
 MARKERS = "osD^vP*Xph"
 # Every built-in primitive's PALETTE slot, fixed so that a primitive has one colour in every
 # report: a greedy colouring of `lfbench list` in which primitives sharing a scenario differ
