@@ -117,6 +117,19 @@ class ResultsFiles(unittest.TestCase):
             self.assertIn(f"counter/{prim}/read_pct:0/threads:1_median ", p.stdout)
         self.assertNotIn("repeats:", p.stdout)
 
+    def test_gab_format_has_one_entry_per_cell(self):
+        p = lfbench("run", "counter", "--primitive", "std_mutex,atomic_relaxed", "--threads", "1,2",
+                    "--param", "read_pct=0", *SMALL, "-o", "-", "--format", "gab", cwd=self.dir)
+        entries = json.loads(p.stdout)
+        self.assertEqual(sorted(e["name"] for e in entries),
+                         sorted(f"counter/{prim}/read_pct:0/threads:{t}"
+                                for prim in ("std_mutex", "atomic_relaxed") for t in (1, 2)))
+        for e in entries:
+            self.assertEqual(e["unit"], "ns/op")
+            self.assertGreater(e["value"], 0)
+            self.assertTrue(e["range"].startswith("\u00b1 "), e)
+            self.assertIn("threads: ", e["extra"])
+
 
 if __name__ == "__main__":
     unittest.main()
