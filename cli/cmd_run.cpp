@@ -179,8 +179,11 @@ class Signals {
 class ProgressBar {
  public:
   explicit ProgressBar(bool on) : on_(on) {}
-  ~ProgressBar() {
+  ~ProgressBar() { clear(); }
+  // Erases the bar, so what is printed next starts on a clean line, and draws no more.
+  void clear() {
     if (on_ && drawn_) std::cerr << "\r\033[K" << std::flush;
+    on_ = false;
   }
   void operator()(const RunProgress& p) {
     if (!on_ || p.windows_total == 0) return;
@@ -307,7 +310,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   const auto t0 = std::chrono::steady_clock::now();
   Results results = run_plan(plan, opt);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  bar = ProgressBar(false);
+  bar.clear();
   if (!results.interrupted)
     if (const int s = signals.pending()) {
       results.interrupted = true;

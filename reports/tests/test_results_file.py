@@ -130,6 +130,34 @@ class ResultsFiles(unittest.TestCase):
             self.assertTrue(e["range"].startswith("\u00b1 "), e)
             self.assertIn("threads: ", e["extra"])
 
+    def test_progress_bar_is_erased_before_the_table(self):
+        # The bar is drawn only on a terminal: stderr is a pseudo-terminal here.
+        import pty
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.Popen([LFBENCH, "run", "counter", "--primitive", "std_mutex", "--threads", "1",
+                                  "--param", "read_pct=0", "--duration", "10ms", "--repetitions", "2",
+                                  "--warmup", "0s", "-o", "bar.json", "--force"],
+                                 cwd=self.dir, stdout=subprocess.PIPE, stderr=slave)
+            os.close(slave)
+            err = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                err += chunk
+            out, _ = p.communicate(timeout=120)
+        finally:
+            os.close(master)
+        self.assertEqual(p.returncode, 0, err)
+        last_bar = err.rfind(b" windows  ETA ")
+        self.assertGreaterEqual(last_bar, 0, err)  # the bar was drawn
+        self.assertIn(b"\r\x1b[K", err[last_bar:], "the bar's last drawing is never erased")
+        self.assertIn(b"scenario", out)
+
 
 if __name__ == "__main__":
     unittest.main()
