@@ -28,6 +28,10 @@ MAX_LABELLED_HEATMAP_CELLS = 400
 MAX_SERIES = 8  # lines per panel: more is spaghetti
 FIG_WIDTH = 13.0  # inches at 100 dpi: the page's full width
 ROW_HEIGHT = 2.9
+# Scenario measures share one figure of small multiples (fewer, lighter images) up to this many
+# panels, over this many columns when there is one file.
+MAX_MEASURE_PANELS = 12
+MEASURE_COLUMNS = 3
 
 # Twenty colours: tab10, then ten that stay apart from them (tab20's dark companions were too
 # close: seqlock's beside std_mutex's orange could not be told apart).
@@ -267,12 +271,9 @@ def _chunks(labels, base):
     return [([base] if base in labels else []) + g for g in groups]
 
 
-def series_figure(docs, scenario, x, value=throughput, ylabel="throughput (ops/s)", relative=None,
-                  what="throughput", panels=None):
-    """Lines over x (threads, a workload or a primitive parameter), or bars when x has one
-    value; columns are files, rows the panels; None when nothing would be drawn. relative: the
-    baseline label, giving ratios on a log axis."""
-    from matplotlib.ticker import EngFormatter, NullFormatter
+def _layout(docs, scenario, x, value, relative, panels):
+    """What a figure of `value` over x holds: per file and panel {label: points}, and the rows
+    to draw (panel title, panel index, primitives); None when nothing would be drawn."""
     sh = shape(docs, scenario)
     dq = set()
     for d in docs:
@@ -283,76 +284,104 @@ def series_figure(docs, scenario, x, value=throughput, ylabel="throughput (ops/s
     if not labels:
         return None
     xs = sorted({pt[0] for col in data for pan in col for pts in pan.values() for pt in pts if pt[0] is not None})
-    bars = len(xs) <= 1
     chunks = _chunks(labels, relative)
     rows = [(title, i, ch) for i, (title, _) in enumerate(panels) for ch in chunks
             if any(any(p in col[i] for p in ch) for col in data)][:MAX_PANEL_ROWS]
     if not rows:
         return None
+    return {"data": data, "xs": xs, "bars": len(xs) <= 1, "rows": rows, "more": len(rows) < len(panels) * len(chunks)}
+
+
+def _draw(ax, points, chunk, bars, relative, handles):
+    """One panel: the chunk's primitives as bars (one x value) or lines over x with min-max
+    error bars; a primitive without x (off_x) as a dashed level. Returns the y values drawn."""
+    values = []
+    series = {p: sorted(points[p], key=lambda q: (q[0] is None, q[0] or 0)) for p in chunk if p in points}
+    if bars:
+        names = list(series)
+        for k, p in enumerate(names):
+            mid, lo, hi = series[p][0][1:]
+            # ratios grow from 1 (up: faster than the baseline, down: slower)
+            ref = 1.0 if relative else 0.0
+            h = ax.bar(k, mid - ref, bottom=ref, color=colour_of(p), width=0.7,
+                       yerr=[[mid - lo], [hi - mid]] if hi > lo else None, capsize=3,
+                       error_kw={"elinewidth": 1})
+            handles.setdefault(p, h)
+            values += [lo, hi]
+        ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=7)
+    else:
+        for p, pts in series.items():
+            on_x = [q for q in pts if q[0] is not None]
+            off_x = [q[1] for q in pts if q[0] is None]
+            if on_x:
+                h = ax.errorbar([q[0] for q in on_x], [q[1] for q in on_x],
+                                yerr=[[q[1] - q[2] for q in on_x], [q[3] - q[1] for q in on_x]],
+                                marker=marker_of(p), ms=4, capsize=2, lw=1.4, color=colour_of(p),
+                                alpha=0.9)
+                handles.setdefault(p, h)
+                values += [q[2] for q in on_x] + [q[3] for q in on_x]
+            if off_x:  # a primitive without this parameter: its level, for reference
+                mid = sorted(off_x)[len(off_x) // 2]
+                h = ax.axhline(mid, color=colour_of(p), ls="--", lw=1.2)
+                handles.setdefault(p, h)
+                values.append(mid)
+    if relative:
+        ax.axhline(1.0, color="#444", lw=0.8, ls=":")
+    ax.grid(True, alpha=0.3)
+    ax.tick_params(labelsize=7)
+    return values
+
+
+def _scale(ax, x, xs, values, bars, relative):
+    """Axes of a panel (and of those sharing them): x log2 over threads or a wide sweep; y a
+    log ratio axis, log when the values span decades, else linear from zero."""
+    from matplotlib.ticker import EngFormatter, NullFormatter
+    if not bars:
+        if x == "threads" or (xs and min(xs) > 0 and max(xs) / min(xs) >= 16):
+            ax.set_xscale("log", base=2)
+        ax.set_xticks(xs, [f"{v:g}" for v in xs])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    if relative or _log_if_decades(ax, values):
+        ax.set_yscale("log")
+        if relative:  # readable ratio ticks, whatever the span
+            lo, hi = min(v for v in values if v > 0), max(values)
+            ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo / 2 <= t <= hi * 2]
+            ax.set_yticks(ticks, [f"{t:g}×" for t in ticks])
+            ax.yaxis.set_minor_formatter(NullFormatter())
+    else:  # linear axes from zero: a 10% gap must look like 10%
+        ax.set_ylim(bottom=0, top=max([v for v in values if v is not None] + [1e-9]) * 1.08)
+        ax.yaxis.set_major_formatter(EngFormatter())
+
+
+def _kind(x, bars):
+    return "bars: median, whiskers min–max" if bars else f"lines over {x}: median, bars min–max"
+
+
+def series_figure(docs, scenario, x, value=throughput, ylabel="throughput (ops/s)", relative=None,
+                  what="throughput", panels=None):
+    """Lines over x (threads, a workload or a primitive parameter), or bars when x has one
+    value; columns are files, rows the panels; None when nothing would be drawn. relative: the
+    baseline label, giving ratios on a log axis."""
+    lay = _layout(docs, scenario, x, value, relative, panels)
+    if lay is None:
+        return None
+    rows, bars = lay["rows"], lay["bars"]
     plt, fig, axes, lax = _grid(len(rows), len(docs), sharex=not bars)
     handles, values = {}, []
-    for c, (doc, col) in enumerate(zip(docs, data)):
+    for c, (doc, col) in enumerate(zip(docs, lay["data"])):
         for r, (title, i, chunk) in enumerate(rows):
             ax = axes[r][c]
-            series = {p: sorted(col[i][p], key=lambda q: (q[0] is None, q[0] or 0)) for p in chunk if p in col[i]}
-            if bars:
-                names = list(series)
-                for k, p in enumerate(names):
-                    mid, lo, hi = series[p][0][1:]
-                    # ratios grow from 1 (up: faster than the baseline, down: slower)
-                    ref = 1.0 if relative else 0.0
-                    h = ax.bar(k, mid - ref, bottom=ref, color=colour_of(p), width=0.7,
-                               yerr=[[mid - lo], [hi - mid]] if hi > lo else None, capsize=3,
-                               error_kw={"elinewidth": 1})
-                    handles.setdefault(p, h)
-                    values += [lo, hi]
-                ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=7)
-            else:
-                for p, pts in series.items():
-                    on_x = [q for q in pts if q[0] is not None]
-                    off_x = [q[1] for q in pts if q[0] is None]
-                    if on_x:
-                        h = ax.errorbar([q[0] for q in on_x], [q[1] for q in on_x],
-                                        yerr=[[q[1] - q[2] for q in on_x], [q[3] - q[1] for q in on_x]],
-                                        marker=marker_of(p), ms=4, capsize=2, lw=1.4, color=colour_of(p),
-                                        alpha=0.9)
-                        handles.setdefault(p, h)
-                        values += [q[2] for q in on_x] + [q[3] for q in on_x]
-                    if off_x:  # a primitive without this parameter: its level, for reference
-                        mid = sorted(off_x)[len(off_x) // 2]
-                        h = ax.axhline(mid, color=colour_of(p), ls="--", lw=1.2)
-                        handles.setdefault(p, h)
-                        values.append(mid)
-            if relative:
-                ax.axhline(1.0, color="#444", lw=0.8, ls=":")
+            values += _draw(ax, col[i], chunk, bars, relative, handles)
             ax.set_title(_wrap(title + (f" — {file_label(doc)}" if len(docs) > 1 else ""), 70), fontsize=8)
-            ax.grid(True, alpha=0.3)
-            ax.tick_params(labelsize=7)
             if r == len(rows) - 1 and not bars:
                 ax.set_xlabel(x, fontsize=8)
             if c == 0:
                 ax.set_ylabel(_wrap(f"ratio to {relative}" if relative else ylabel, 34), fontsize=8)
-    ax0 = axes[0][0]
-    if not bars:
-        if x == "threads" or (xs and min(xs) > 0 and max(xs) / min(xs) >= 16):
-            ax0.set_xscale("log", base=2)
-        ax0.set_xticks(xs, [f"{v:g}" for v in xs])
-        ax0.xaxis.set_minor_formatter(NullFormatter())
-    if relative or _log_if_decades(ax0, values):
-        ax0.set_yscale("log")
-        if relative:  # readable ratio ticks, whatever the span
-            lo, hi = min(v for v in values if v > 0), max(values)
-            ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo / 2 <= t <= hi * 2]
-            ax0.set_yticks(ticks, [f"{t:g}×" for t in ticks])
-            ax0.yaxis.set_minor_formatter(NullFormatter())
-    else:  # linear axes from zero: a 10% gap must look like 10%
-        ax0.set_ylim(bottom=0, top=max([v for v in values if v is not None] + [1e-9]) * 1.08)
-        ax0.yaxis.set_major_formatter(EngFormatter())
+    _scale(axes[0][0], x, lay["xs"], values, bars, relative)
     _legend(lax, handles)
-    kind = "bars: median, whiskers min–max" if bars else f"lines over {x}: median, bars min–max"
     rel = f", relative to {relative} (ratio, log axis)" if relative else ""
-    more = f"; first {len(rows)} panels" if len(rows) < len(panels) * len(chunks) else ""
-    _suptitle(fig, f"{scenario}: {what}{rel} — {kind}{more}")
+    more = f"; first {len(rows)} panels" if lay["more"] else ""
+    _suptitle(fig, f"{scenario}: {what}{rel} — {_kind(x, bars)}{more}")
     return fig
 
 
@@ -472,23 +501,52 @@ def fairness_figure(docs, scenario, cmap=None):
 
 
 def measures_figure(docs, scenario, x):
-    """The scenario's MEASURES present in the data, one row each, over x (bars when x has one
-    value); None when the scenario has none measured."""
-    present = []
+    """The scenario's MEASURES present in the data, over x (bars when x has one value), as
+    [(stem suffix, figure)]: one figure of small multiples — a panel per measure and panel row,
+    each with its own y axis (the units differ), one legend — unless that would exceed
+    MAX_MEASURE_PANELS, then one figure per measure. [] when none is measured."""
+    lays = []
     for key, title in MEASURES.get(scenario, []):
         get = _value(key)
-        if any(get(s) is not None and get(s)[0] for d in docs for (sc, _, _), prims in cells(d).items()
-               if sc == scenario for s in prims.values()):
-            present.append((key, title))
-    if not present:
-        return None
-    figs = []
-    for key, title in present:
+        if not any(get(s) is not None and get(s)[0] for d in docs for (sc, _, _), prims in cells(d).items()
+                   if sc == scenario for s in prims.values()):
+            continue
         panels = [(title, lambda p, t: True)] if x == "threads" else None
-        fig = series_figure(docs, scenario, x, _value(key), title, what=title, panels=panels)
-        if fig is not None:
-            figs.append((key, fig))
-    return figs
+        lay = _layout(docs, scenario, x, get, None, panels)
+        if lay is not None:
+            lays.append((key, title, lay))
+    n = sum(len(lay["rows"]) for _, _, lay in lays) * len(docs)
+    if n > MAX_MEASURE_PANELS:
+        return [(key, series_figure(docs, scenario, x, _value(key), title, what=title,
+                                    panels=[(title, lambda p, t: True)] if x == "threads" else None))
+                for key, title, _ in lays]
+    def drawn(lay, r, d):  # a panel where the measure is 0 throughout (cow's writer at 0 updates/s) says nothing
+        _, i, chunk = lay["rows"][r]
+        return any(q[1] for p in chunk for q in lay["data"][d][i].get(p, []))
+    slots = [(key, title, lay, r, d) for key, title, lay in lays for r in range(len(lay["rows"]))
+             for d in range(len(docs)) if len(docs) > 1 or drawn(lay, r, d)]
+    if not slots:
+        return []
+    # One file: the panels flow over MEASURE_COLUMNS columns; several: a row per panel, a column per file.
+    n_cols = min(MEASURE_COLUMNS, len(slots)) if len(docs) == 1 else len(docs)
+    n_rows = -(-len(slots) // n_cols)
+    plt, fig, axes, lax = _grid(n_rows, n_cols, sharex=False, sharey=False)
+    handles = {}
+    for k, (key, title, lay, r, d) in enumerate(slots):
+        ax = axes[k // n_cols][k % n_cols]
+        panel, i, chunk = lay["rows"][r]
+        values = _draw(ax, lay["data"][d][i], chunk, lay["bars"], None, handles)
+        _scale(ax, x, lay["xs"], values, lay["bars"], None)
+        name = title if x == "threads" else f"{title}, {panel}"
+        ax.set_title(_wrap(name + (f" — {file_label(docs[d])}" if len(docs) > 1 else ""), 60), fontsize=8)
+        if not lay["bars"]:
+            ax.set_xlabel(x, fontsize=8)
+    for k in range(len(slots), n_rows * n_cols):
+        axes[k // n_cols][k % n_cols].axis("off")
+    _legend(lax, handles)
+    kinds = sorted({_kind(x, lay["bars"]) for _, _, lay in lays})
+    _suptitle(fig, f"{scenario}: scenario measures, each panel its own y axis — {'; '.join(kinds)}")
+    return [("measures", fig)]
 
 
 def figures(docs, scenario, cmap=None, relative_to=None):
@@ -519,8 +577,9 @@ def figures(docs, scenario, cmap=None, relative_to=None):
         for name, fig in heatmap_figures(docs, scenario).items():
             figs[f"{scenario}-winner-{name}"] = fig
     main_x = sh["swept"][0] if sh["swept"] else "threads"
-    for key, fig in measures_figure(docs, scenario, main_x) or []:
-        figs[f"{scenario}-{key.replace(':', '-')}"] = fig
+    for key, fig in measures_figure(docs, scenario, main_x):
+        if fig is not None:
+            figs[f"{scenario}-{key.replace(':', '-')}"] = fig
     for stem, fig in ((f"{scenario}-latency", latency_figure(docs, scenario)),
                       (f"{scenario}-fairness", fairness_figure(docs, scenario))):
         if fig is not None:

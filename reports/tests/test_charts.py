@@ -139,7 +139,22 @@ def test_cow_writer_side_is_charted():
                 "metrics": {"updates_per_sec": 990.0 - i, "bytes_copied_per_sec": 1e6 * (i + 1)},
                 "op_kinds": {"write": {"ops_per_sec": 990.0, "latency_ns": {"p50": 900, "p99": 4000}}}}})
     figs = rep.figures([doc], "cow")
-    assert {"cow-m-updates_per_sec", "cow-m-bytes_copied_per_sec", "cow-lat-write-p50", "cow-lat-write-p99"} <= set(figs)
+    # One figure of small multiples, a panel (own y axis) per measure.
+    assert not [stem for stem in figs if stem.startswith(("cow-m-", "cow-lat-", "cow-op-"))]
+    titles = [ax.get_title() for ax in figs["cow-measures"].axes if ax.get_title()]
+    for measure in ("writer: updates/s achieved", "writer: bytes copied/s",
+                    "writer: update latency p50 (ns)", "writer: update latency p99 (ns)"):
+        assert sum(t.startswith(measure) for t in titles) == 1, (measure, titles)
+
+
+def test_measures_with_too_many_panels_get_a_figure_each():
+    # read_pct swept over 13 thread counts: a panel per thread count and measure is too many for one figure.
+    doc = doc_of([(p, v * t + x, {"read_pct": x}, t, {}) for t in range(1, 14) for x in (0, 50)
+                  for p, v in (("std_mutex", 5e6), ("seqlock", 8e6))], reps=3)
+    for b in doc["benchmarks"]:
+        b["lfbench"]["op_kinds"] = {"read": {"ops_per_sec": 1e6}, "write": {"ops_per_sec": 2e6}}
+    figs = rep.figures([doc], "rwlock")
+    assert "rwlock-measures" not in figs and {"rwlock-op-read", "rwlock-op-write"} <= set(figs)
 
 
 def test_diff_sorts_changed_cells_first():
