@@ -349,8 +349,10 @@ def _scale(ax, x, xs, values, bars, relative):
             ax.set_yticks(ticks, [f"{t:g}×" for t in ticks])
             ax.yaxis.set_minor_formatter(NullFormatter())
     else:  # linear axes from zero: a 10% gap must look like 10%
-        ax.set_ylim(bottom=0, top=max([v for v in values if v is not None] + [1e-9]) * 1.08)
-        ax.yaxis.set_major_formatter(EngFormatter())
+        top = max([v for v in values if v is not None] + [1e-9])
+        ax.set_ylim(bottom=0, top=top * 1.08)
+        if top >= 1000:  # 30 M rather than 3e7; an index from 0 to 1 keeps 0.8 (not "800 m")
+            ax.yaxis.set_major_formatter(EngFormatter())
 
 
 def _kind(x, bars):

@@ -186,3 +186,13 @@ def test_diff_report_names_both_files(tmp_path):
     md = (tmp_path / "out" / "report.md").read_text()
     assert "## Diff: other_host.json (hostb" in md and "synthetic.json (hosta" in md
     assert json.loads((tmp_path / "out" / "recommendations.json").read_text())["diff"]
+
+
+def test_an_index_from_0_to_1_has_plain_ticks():
+    doc = doc_of([(p, 5e6, {}, t, {}) for t in (2, 4) for p in ("std_mutex", "seqlock")], reps=3)
+    for b in doc["benchmarks"]:
+        b["lfbench"]["fairness"] = {"jain": 0.9, "min_share": 0.4, "max_share": 0.6}
+    fig = rep.figures([doc], "rwlock")["rwlock-fairness"]
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels and not [t for t in labels if t.endswith(" m")], labels
