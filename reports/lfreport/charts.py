@@ -9,7 +9,7 @@
 - two numeric axes vary: a heatmap of the winner;
 - each of these again relative to the scenario's baseline primitive (log axis);
 - scenario measures (cow's writer side, queue deliveries, metrics' snapshot cost, per-op-kind
-  rates), latency percentiles, fairness per CPU time.
+  rates) and fairness per CPU time as one figure of small multiples; latency percentiles.
 Every panel of a figure shares its axes; columns are input files; one legend outside the panels;
 at most MAX_SERIES primitives per panel (more are split over further rows).
 """
@@ -483,18 +483,23 @@ def latency_figure(docs, scenario, cmap=None):
     return fig
 
 
+def _jain(s):
+    f = s.get("fairness_cpu") or s.get("fairness")
+    return None if not f else (f["jain"], f["jain"], f["jain"])
+
+
+FAIRNESS = "fairness per CPU time (Jain; 1 = equal share)"
+
+
 def fairness_figure(docs, scenario, cmap=None):
     """Jain's fairness index per primitive vs threads (worst over parameter sets), per CPU time
     where the file has it (fairness_cpu: what the primitive gave, apart from what the scheduler
     gave), else per op counts. 1 = equal share, 1/N = one thread did all. None below 2 threads."""
-    def value(s):
-        f = s.get("fairness_cpu") or s.get("fairness")
-        return None if not f else (f["jain"], f["jain"], f["jain"])
     sh = shape(docs, scenario)
     if not any(t > 1 for t in sh["threads"]):
         return None
     panels = [("worst over parameter sets", lambda p, t: t > 1)]
-    fig = series_figure(docs, scenario, "threads", value, "Jain's index (1 = equal share)",
+    fig = series_figure(docs, scenario, "threads", _jain, "Jain's index (1 = equal share)",
                         what="fairness per CPU time (fairness_cpu; else per op count)", panels=panels)
     if fig is not None:
         for ax in fig.axes[:len(docs)]:
@@ -503,11 +508,11 @@ def fairness_figure(docs, scenario, cmap=None):
 
 
 def measures_figure(docs, scenario, x):
-    """The scenario's MEASURES present in the data, over x (bars when x has one value), as
-    [(stem suffix, figure)]: one figure of small multiples — a panel per measure and panel row,
-    each with its own y axis (the units differ), one legend — unless that would exceed
-    MAX_MEASURE_PANELS, then one figure per measure. [] when none is measured."""
-    lays = []
+    """The scenario's MEASURES present in the data over x (bars when x has one value), and
+    fairness over threads, as [(stem suffix, figure)]: one figure of small multiples — a panel
+    per measure and panel row, each with its own y axis (the units differ), one legend — unless
+    that would exceed MAX_MEASURE_PANELS, then one figure per measure. [] when none is measured."""
+    lays = []  # (key, title, x, layout)
     for key, title in MEASURES.get(scenario, []):
         get = _value(key)
         if not any(get(s) is not None and get(s)[0] for d in docs for (sc, _, _), prims in cells(d).items()
@@ -516,16 +521,22 @@ def measures_figure(docs, scenario, x):
         panels = [(title, lambda p, t: True)] if x == "threads" else None
         lay = _layout(docs, scenario, x, get, None, panels)
         if lay is not None:
-            lays.append((key, title, lay))
-    n = sum(len(lay["rows"]) for _, _, lay in lays) * len(docs)
+            lays.append((key, title, x, lay))
+    if any(t > 1 for t in shape(docs, scenario)["threads"]):
+        lay = _layout(docs, scenario, "threads", _jain, None, [("worst over parameter sets", lambda p, t: t > 1)])
+        if lay is not None:
+            lays.append(("fairness", FAIRNESS, "threads", lay))
+    n = sum(len(lay["rows"]) for *_, lay in lays) * len(docs)
     if n > MAX_MEASURE_PANELS:
-        return [(key, series_figure(docs, scenario, x, _value(key), title, what=title,
-                                    panels=[(title, lambda p, t: True)] if x == "threads" else None))
-                for key, title, _ in lays]
+        return [(key, fairness_figure(docs, scenario) if key == "fairness" else
+                 series_figure(docs, scenario, x, _value(key), title, what=title,
+                               panels=[(title, lambda p, t: True)] if x == "threads" else None))
+                for key, title, _, _ in lays]
+
     def drawn(lay, r, d):  # a panel where the measure is 0 throughout (cow's writer at 0 updates/s) says nothing
         _, i, chunk = lay["rows"][r]
         return any(q[1] for p in chunk for q in lay["data"][d][i].get(p, []))
-    slots = [(key, title, lay, r, d) for key, title, lay in lays for r in range(len(lay["rows"]))
+    slots = [(key, title, sx, lay, r, d) for key, title, sx, lay in lays for r in range(len(lay["rows"]))
              for d in range(len(docs)) if len(docs) > 1 or drawn(lay, r, d)]
     if not slots:
         return []
@@ -534,20 +545,22 @@ def measures_figure(docs, scenario, x):
     n_rows = -(-len(slots) // n_cols)
     plt, fig, axes, lax = _grid(n_rows, n_cols, sharex=False, sharey=False)
     handles = {}
-    for k, (key, title, lay, r, d) in enumerate(slots):
+    for k, (key, title, sx, lay, r, d) in enumerate(slots):
         ax = axes[k // n_cols][k % n_cols]
         panel, i, chunk = lay["rows"][r]
         values = _draw(ax, lay["data"][d][i], chunk, lay["bars"], None, handles)
-        _scale(ax, x, lay["xs"], values, lay["bars"], None)
-        name = title if x == "threads" else f"{title}, {panel}"
+        _scale(ax, sx, lay["xs"], values, lay["bars"], None)
+        if key == "fairness":
+            ax.set_ylim(0, 1.05)
+        name = title if sx == "threads" and key != "fairness" else f"{title}, {panel}"
         ax.set_title(_wrap(name + (f" — {file_label(docs[d])}" if len(docs) > 1 else ""), 60), fontsize=8)
         if not lay["bars"]:
-            ax.set_xlabel(x, fontsize=8)
+            ax.set_xlabel(sx, fontsize=8)
     for k in range(len(slots), n_rows * n_cols):
         axes[k // n_cols][k % n_cols].axis("off")
     _legend(lax, handles)
-    kinds = sorted({_kind(x, lay["bars"]) for _, _, lay in lays})
-    _suptitle(fig, f"{scenario}: scenario measures, each panel its own y axis — {'; '.join(kinds)}")
+    kinds = sorted({_kind(sx, lay["bars"]) for _, _, sx, lay, _, _ in slots})
+    _suptitle(fig, f"{scenario}: scenario measures and fairness, each panel its own y axis — {'; '.join(kinds)}")
     return [("measures", fig)]
 
 
@@ -582,8 +595,7 @@ def figures(docs, scenario, cmap=None, relative_to=None):
     for key, fig in measures_figure(docs, scenario, main_x):
         if fig is not None:
             figs[f"{scenario}-{key.replace(':', '-')}"] = fig
-    for stem, fig in ((f"{scenario}-latency", latency_figure(docs, scenario)),
-                      (f"{scenario}-fairness", fairness_figure(docs, scenario))):
-        if fig is not None:
-            figs[stem] = fig
+    fig = latency_figure(docs, scenario)
+    if fig is not None:
+        figs[f"{scenario}-latency"] = fig
     return figs

@@ -153,8 +153,20 @@ def test_measures_with_too_many_panels_get_a_figure_each():
                   for p, v in (("std_mutex", 5e6), ("seqlock", 8e6))], reps=3)
     for b in doc["benchmarks"]:
         b["lfbench"]["op_kinds"] = {"read": {"ops_per_sec": 1e6}, "write": {"ops_per_sec": 2e6}}
+        b["lfbench"]["fairness"] = {"jain": 0.9, "min_share": 0.4, "max_share": 0.6}
     figs = rep.figures([doc], "rwlock")
-    assert "rwlock-measures" not in figs and {"rwlock-op-read", "rwlock-op-write"} <= set(figs)
+    assert "rwlock-measures" not in figs and {"rwlock-op-read", "rwlock-op-write", "rwlock-fairness"} <= set(figs)
+
+
+def test_fairness_is_a_panel_of_the_measures_figure():
+    doc = doc_of([(p, 5e6 * t, {}, t, {}) for t in (1, 2, 4) for p in ("std_mutex", "seqlock")], reps=3)
+    for b in doc["benchmarks"]:
+        b["lfbench"]["fairness"] = {"jain": 0.9, "min_share": 0.4, "max_share": 0.6}
+        b["lfbench"]["op_kinds"] = {"read": {"ops_per_sec": 1e6}, "write": {"ops_per_sec": 2e6}}
+    figs = rep.figures([doc], "rwlock")
+    assert "rwlock-fairness" not in figs
+    titles = [ax.get_title() for ax in figs["rwlock-measures"].axes if ax.get_title()]
+    assert [t.split(",")[0].split(" (")[0] for t in titles] == ["reads/s", "writes/s", "fairness per CPU time"]
 
 
 def test_diff_sorts_changed_cells_first():
@@ -192,7 +204,8 @@ def test_an_index_from_0_to_1_has_plain_ticks():
     doc = doc_of([(p, 5e6, {}, t, {}) for t in (2, 4) for p in ("std_mutex", "seqlock")], reps=3)
     for b in doc["benchmarks"]:
         b["lfbench"]["fairness"] = {"jain": 0.9, "min_share": 0.4, "max_share": 0.6}
-    fig = rep.figures([doc], "rwlock")["rwlock-fairness"]
+    fig = rep.figures([doc], "rwlock")["rwlock-measures"]
     fig.canvas.draw()
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    (ax,) = [ax for ax in fig.axes if ax.get_title().startswith("fairness")]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels and not [t for t in labels if t.endswith(" m")], labels

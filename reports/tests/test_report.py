@@ -112,7 +112,7 @@ def report_dir():
 
 def test_every_chart_is_written_and_not_blank(report_dir):
     stems = {p.stem for p in report_dir.glob("*.png")}
-    assert {"counter-throughput", "counter-winner-read_pct", "counter-latency", "counter-fairness"} <= stems
+    assert {"counter-throughput", "counter-winner-read_pct", "counter-latency", "counter-measures"} <= stems
     for stem in stems:
         assert not_blank(report_dir / f"{stem}.png"), stem
         assert (report_dir / f"{stem}.svg").read_text().lstrip().startswith("<?xml")
@@ -256,7 +256,7 @@ def test_generic_over_parameters():
     assert any("sharded overtakes locked from entries=8" in c["text"] for c in rep.crossovers(mat))
     figs = rep.figures([doc], "map", rep.colours({"sharded", "locked"}))
     # one thread count: lines over the swept size per thread count, no one-column heatmap
-    assert {"map-throughput-entries", "map-fairness"} <= set(figs)  # no baseline among these: no relative view
+    assert {"map-throughput-entries", "map-measures"} <= set(figs)  # no baseline among these: no relative view
     assert not any("winner" in k for k in figs)
     assert "skew=uniform" in figs["map-throughput-entries"].axes[0].get_title()
 
