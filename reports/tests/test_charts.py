@@ -209,3 +209,15 @@ def test_an_index_from_0_to_1_has_plain_ticks():
     (ax,) = [ax for ax in fig.axes if ax.get_title().startswith("fairness")]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels and not [t for t in labels if t.endswith(" m")], labels
+
+
+def test_queue_fairness_is_among_receivers_not_all_threads():
+    # producers count no operations: Jain over all threads would be 1/2 for every queue
+    doc = doc_of([(p, 5e6 * t, {}, t, {"scenario": "queue"}) for t in (2, 4) for p in ("mutex_deque", "mpmc_ring")],
+                 reps=3)
+    for b in doc["benchmarks"]:
+        b["lfbench"]["fairness"] = {"jain": 0.5, "min_share": 0.0, "max_share": 1.0}
+        b["lfbench"]["metrics"] = {"receiver_fairness": 0.97, "delivered_msgs_per_sec": 1e6}
+    titles = [ax.get_title() for ax in rep.figures([doc], "queue")["queue-measures"].axes if ax.get_title()]
+    assert any(t.startswith("receiver fairness") for t in titles)
+    assert not any(t.startswith("fairness per CPU time") for t in titles)
