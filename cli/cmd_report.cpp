@@ -1,4 +1,4 @@
-// lfbench report RESULTS.json [MORE.json ...] -o DIR [--force]
+// lfbench report RESULTS.json [MORE.json ...] -o DIR [--force] [--relative-to ID] [--min-effect PCT] [--diff]
 //
 // The report is Python + matplotlib (reports/lfbench_report.py); this command finds a Python that
 // has matplotlib and the installed script, runs it, and passes its exit code through. Input
@@ -34,6 +34,8 @@ struct ReportOptions {
   std::vector<std::string> results;
   std::string out_dir;
   bool force = false;
+  std::string relative_to, min_effect;  // passed through; the script checks them
+  bool diff = false;
 };
 
 // The child being waited for, for the signal handler.
@@ -128,6 +130,9 @@ int report(const ReportOptions& o) {
   argv.insert(argv.end(), o.results.begin(), o.results.end());
   argv.insert(argv.end(), {"-o", o.out_dir});
   if (o.force) argv.emplace_back("--force");
+  if (!o.relative_to.empty()) argv.insert(argv.end(), {"--relative-to", o.relative_to});
+  if (!o.min_effect.empty()) argv.insert(argv.end(), {"--min-effect", o.min_effect});
+  if (o.diff) argv.emplace_back("--diff");
   return spawn(argv, false);
 }
 
@@ -142,6 +147,10 @@ void add_report_command(CLI::App& app, Action& action) {
   r->add_option("-o,--output", o->out_dir, "output directory (index.html, report.md, recommendations.json, charts)")
       ->required();
   r->add_flag("--force", o->force, "write into a non-empty output directory");
+  r->add_option("--relative-to", o->relative_to,
+                "primitive the relative views divide by (default: the scenario's baseline, e.g. std_mutex, mutex_map)");
+  r->add_option("--min-effect", o->min_effect, "smallest lead in percent the matrix calls significant (default 5)");
+  r->add_flag("--diff", o->diff, "two files, base then new: per-cell ratios with intervals, changed cells first");
   r->callback([&action, o] { action = [o] { return report(*o); }; });
 }
 

@@ -133,7 +133,7 @@ std::string default_output() {
 Format format_for(const std::string& name, const std::string& path) {
   Format f = Format::json;
   if (!name.empty()) {
-    if (!parse_format(name, f)) throw BadInput("--format: '" + name + "' is not a format; allowed: json, csv, table");
+    if (!parse_format(name, f)) throw BadInput("--format: '" + name + "' is not a format; allowed: " + kFormats);
     return f;
   }
   const auto ext = std::filesystem::path(path).extension();
@@ -175,8 +175,11 @@ class Signals {
 class ProgressBar {
  public:
   explicit ProgressBar(bool on) : on_(on) {}
-  ~ProgressBar() {
+  ~ProgressBar() { clear(); }
+  // Erases the bar, so what is printed next starts on a clean line, and draws no more.
+  void clear() {
     if (on_ && drawn_) std::cerr << "\r\033[K" << std::flush;
+    on_ = false;
   }
   void operator()(const RunProgress& p) {
     if (!on_ || p.windows_total == 0) return;
@@ -297,7 +300,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   const auto t0 = std::chrono::steady_clock::now();
   Results results = run_plan(plan, opt);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  bar = ProgressBar(false);
+  bar.clear();
   if (!results.interrupted)
     if (const int s = signals.pending()) {
       results.interrupted = true;
@@ -379,7 +382,7 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_flag("--latency", a->latency, "sample per-operation latency into percentiles (cycle counter, its cost subtracted; rate set so timing costs ~1%)");
   r->add_option("--pin", a->pin, "thread pinning: compact (default), scatter or none");
   r->add_option("-o,--output", a->output, "output file, or - for stdout (default: results/<host>-<timestamp>.json)");
-  r->add_option("-f,--format", a->format, "json, csv or table (default: from the -o extension, else json)");
+  r->add_option("-f,--format", a->format, "json, csv, table or gab (github-action-benchmark) (default: from the -o extension, else json)");
   r->add_flag("--force", a->force, "overwrite an existing output file");
   r->add_flag("--no-interleave", a->no_interleave,
               "run each cell's repetitions back to back (default: all cells' repetitions in random order, "

@@ -190,6 +190,19 @@ std::string sanitize(const std::string& text) {
   return out;
 }
 
+// Google Benchmark appends /iterations:1/repeats:N/manual_time to every name, so a file run
+// with another -r would share no name with this one (compare.py would match nothing). Names
+// are the cell's id (+ _<aggregate>) instead, and `threads` is the cell's thread count (what
+// readers of Google Benchmark files, e.g. github-action-benchmark, show), not the 1 thread
+// that coordinated the window.
+void stable_names(json& e, const CellPlan& p) {
+  const std::string id = p.run_name();
+  const std::string agg = e.value("run_type", "") == "aggregate" ? e.value("aggregate_name", "") : "";
+  e["run_name"] = id;
+  e["name"] = agg.empty() ? id : id + "_" + agg;
+  e["threads"] = p.threads;
+}
+
 json discarded_json(const CellResult& c) {
   json a = json::array();
   for (const auto& d : c.discarded) a.push_back({{"reason", d.reason}, {"ns_per_op", d.ns_per_op}});
@@ -269,6 +282,7 @@ json results_json(const Results& r, const json& context) {
     const auto it = by_family.find(e.value("family_index", std::size_t{0}));
     if (e.value("error_occurred", false) || it == by_family.end()) continue;
     const CellResult& c = *it->second;
+    stable_names(e, c.plan);
     if (e.value("run_type", "") == "aggregate") {
       const std::string stat = e.value("aggregate_name", "median");
       e["lfbench"] = entry_json(c, nullptr, stat, cpus);
@@ -292,7 +306,7 @@ json results_json(const Results& r, const json& context) {
     l["cpu_ns_per_op"] = 0;
     entries.push_back({{"name", c.plan.run_name()}, {"run_name", c.plan.run_name()}, {"run_type", "iteration"},
                        {"family_index", c.index}, {"per_family_instance_index", 0}, {"repetitions", c.plan.repetitions},
-                       {"repetition_index", 0}, {"threads", 1}, {"iterations", 0}, {"real_time", 0}, {"cpu_time", 0},
+                       {"repetition_index", 0}, {"threads", c.plan.threads}, {"iterations", 0}, {"real_time", 0}, {"cpu_time", 0},
                        {"time_unit", "ns"}, {"error_occurred", true}, {"error_message", c.failure + ": " + c.failure_detail},
                        {"lfbench", l}});
   }

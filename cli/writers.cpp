@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -23,6 +24,7 @@ bool parse_format(const std::string& s, Format& out) {
   if (s == "json") out = Format::json;
   else if (s == "csv") out = Format::csv;
   else if (s == "table") out = Format::table;
+  else if (s == "gab") out = Format::gab;
   else return false;
   return true;
 }
@@ -86,18 +88,30 @@ std::string pct_text(const json& lat, const char* q) {
 
 double cpu_ns(const json& l) { return l.contains("cpu_ns_per_op") ? l["cpu_ns_per_op"].get<double>() : 0.0; }
 
+std::string param_value(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// One column per parameter (the union over the file's cells, in first-seen order), empty where
+// a cell has no such parameter, so a spreadsheet can sort and filter by each; cv in percent,
+// as the table shows it.
 std::string render_csv(const json& doc) {
+  std::vector<std::string> params;
+  for (const json* e : cells(doc))
+    for (const auto& [k, v] : (*e)["lfbench"]["params"].items())
+      if (std::find(params.begin(), params.end(), k) == params.end()) params.push_back(k);
   std::ostringstream o;
-  o << "scenario,primitive,params,threads,ns_per_op,cpu_ns_per_op,ops_per_sec,cv,min_ns_per_op,max_ns_per_op,"
+  o << "scenario,primitive";
+  for (const auto& k : params) o << ',' << csv_quote(k);
+  o << ",threads,ns_per_op,cpu_ns_per_op,ops_per_sec,cv_pct,min_ns_per_op,max_ns_per_op,"
        "jain,min_share,max_share,jain_cpu,p50_ns,p99_ns,discarded_windows,verified,flags\n";
   for (const json* e : cells(doc)) {
     const json& l = (*e)["lfbench"];
     const json& st = l["stats"]["ns_per_op"];
     std::string flags;
     for (const auto& f : l["flags"]) flags += (flags.empty() ? "" : ";") + f.get<std::string>();
-    o << csv_quote(l["scenario"]) << ',' << csv_quote(l["primitive"]) << ',' << csv_quote(params_text(l["params"]))
-      << ',' << l["threads"] << ',' << st["median"].get<double>() << ',' << cpu_ns(l) << ','
-      << l["ops_per_sec"].get<double>() << ',' << st["cv"].get<double>() << ',' << st["min"].get<double>() << ','
+    o << csv_quote(l["scenario"]) << ',' << csv_quote(l["primitive"]);
+    for (const auto& k : params) o << ',' << (l["params"].contains(k) ? csv_quote(param_value(l["params"][k])) : "");
+    o << ',' << l["threads"] << ',' << st["median"].get<double>() << ',' << cpu_ns(l) << ','
+      << l["ops_per_sec"].get<double>() << ',' << 100 * st["cv"].get<double>() << ',' << st["min"].get<double>() << ','
       << st["max"].get<double>() << ',' << l["fairness"]["jain"].get<double>() << ','
       << l["fairness"]["min_share"].get<double>() << ',' << l["fairness"]["max_share"].get<double>() << ','
       << (l.contains("fairness_cpu") ? l["fairness_cpu"]["jain"].get<double>() : 0.0) << ','
@@ -107,6 +121,25 @@ std::string render_csv(const json& doc) {
       << (l["verification"]["ok"].get<bool>() ? "yes" : "NO") << ',' << csv_quote(flags) << '\n';
   }
   return o.str();
+}
+
+// github-action-benchmark's customSmallerIsBetter: one entry per cell, its median ns/op, the
+// name being the cell's id (the same whatever -r was, so a series continues across runs).
+std::string render_gab(const json& doc) {
+  nlohmann::ordered_json a = nlohmann::ordered_json::array();  // name first, as people read it
+  for (const json* e : cells(doc)) {
+    const json& l = (*e)["lfbench"];
+    const json& st = l["stats"]["ns_per_op"];
+    std::string extra = "threads: " + std::to_string(l["threads"].get<int>()) + "\nops/s: " +
+                        si(l["ops_per_sec"].get<double>()) + "\ncv: " + fmt(100 * st["cv"].get<double>()) + "%\nverified: " +
+                        (l["verification"]["ok"].get<bool>() ? "ok" : "FAILED");
+    std::string flags;
+    for (const auto& f : l["flags"]) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
+    if (!flags.empty()) extra += "\nflags: " + flags;
+    a.push_back({{"name", l["id"]}, {"unit", "ns/op"}, {"value", st["median"]},
+                 {"range", "\u00b1 " + fmt(st["stddev"].get<double>(), 2)}, {"extra", extra}});
+  }
+  return a.dump(2) + "\n";
 }
 
 std::string render_table(const json& doc) {
@@ -154,6 +187,7 @@ std::string render(const json& doc, Format f) {
     case Format::json: return doc.dump(2) + "\n";
     case Format::csv: return render_csv(doc);
     case Format::table: return render_table(doc);
+    case Format::gab: return render_gab(doc);
   }
   return {};
 }

@@ -1,4 +1,4 @@
-// Writers: results as JSON, CSV or a table; and the output target — checked before anything
+// Writers: results as JSON, CSV, a table or github-action-benchmark's custom JSON (gab); and the output target — checked before anything
 // runs (so bad input writes nothing) and written atomically (temporary file + rename).
 #pragma once
 
@@ -8,7 +8,8 @@
 
 namespace lfbench {
 
-enum class Format { json, csv, table };
+enum class Format { json, csv, table, gab };
+inline constexpr const char* kFormats = "json, csv, table, gab";
 bool parse_format(const std::string& s, Format& out);
 
 // Renders a results document (as results_json produced it) in the given format.

@@ -3,8 +3,10 @@
 Run: LFBENCH_BIN=build/cli/lfbench /usr/bin/python3 -m pytest -q reports/tests/test_report.py
 The fixtures are in fixtures/ (synthetic ones from fixtures/make_fixtures.py, plus a trimmed real run).
 """
+import html as html_lib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -110,7 +112,7 @@ def report_dir():
 
 def test_every_chart_is_written_and_not_blank(report_dir):
     stems = {p.stem for p in report_dir.glob("*.png")}
-    assert {"counter-throughput", "counter-winner-read_pct", "counter-latency", "counter-fairness"} <= stems
+    assert {"counter-throughput", "counter-winner-read_pct", "counter-latency", "counter-measures"} <= stems
     for stem in stems:
         assert not_blank(report_dir / f"{stem}.png"), stem
         assert (report_dir / f"{stem}.svg").read_text().lstrip().startswith("<?xml")
@@ -130,7 +132,7 @@ def test_pages_and_recommendations(report_dir):
 def test_several_inputs_give_side_by_side_panels(synthetic):
     other = rep.load_results(FIX / "other_host.json")
     cmap = rep.colours({"fast", "slow"})
-    fig = rep.throughput_figure([synthetic, other], "counter", cmap)
+    fig = rep.figures([synthetic, other], "counter", cmap)["counter-throughput"]
     axes = [a for a in fig.axes if a.get_title()]
     assert len(axes) == 4  # 2 parameter sets × 2 files
     titles = [a.get_title() for a in axes]
@@ -139,16 +141,70 @@ def test_several_inputs_give_side_by_side_panels(synthetic):
     assert len([a for a in heat.axes if a.get_title()]) == 2
 
 
-def test_index_html_renders_in_chromium(report_dir, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("chromium is not installed")
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+@pytest.fixture
+def chromium(tmp_path):
+    """A headless Chromium command line (ci/setup installs Debian's `chromium`); skipped only when
+    none of CHROMIUM_NAMES is on PATH or in /usr/bin. --no-sandbox: the tests may run as root,
+    where Chromium refuses its sandbox."""
+    exe = next((p for n in CHROMIUM_NAMES for p in (shutil.which(n), f"/usr/bin/{n}")
+                if p and os.access(p, os.X_OK)), None)
+    if not exe:
+        pytest.skip(f"no Chromium ({', '.join(CHROMIUM_NAMES)}) on PATH or in /usr/bin")
+    return [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}"]
+
+
+def test_index_html_renders_in_chromium(report_dir, tmp_path, chromium):
     shot = tmp_path / "shot.png"
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2000",
-                    (report_dir / "index.html").as_uri()], capture_output=True, timeout=60)
-    assert shot.exists() and not_blank(shot)
+    p = subprocess.run([*chromium, f"--screenshot={shot}", "--window-size=1280,2000",
+                        (report_dir / "index.html").as_uri()], capture_output=True, text=True, timeout=120)
+    assert shot.exists() and not_blank(shot), p.stderr[-2000:]
+
+
+# Injected into a copy of the page: records errors (scripts, console.error, resources that fail
+# to load) from the start, and on load writes them with the images that did not load into
+# <body data-probe>, which --dump-dom prints.
+PROBE_HEAD = ("<script>window.__errors=[];window.addEventListener('error',function(e){__errors.push(e.message||"
+              "('failed to load '+(e.target&&(e.target.alt||e.target.src||e.target.tagName))))},true);"
+              "var __ce=console.error;console.error=function(){__errors.push([].join.call(arguments,' '));"
+              "__ce.apply(console,arguments)};</script>")
+PROBE_TAIL = ("<script>window.addEventListener('load',function(){var bad=[].filter.call(document.images,"
+              "function(i){return !(i.complete&&i.naturalWidth>0)}).map(function(i){return i.alt});"
+              "document.body.setAttribute('data-probe',JSON.stringify({images:document.images.length,bad:bad,"
+              "errors:__errors}))});</script>")
+
+
+def probe_page(chromium, html, tmp_path):
+    page = tmp_path / "probe.html"
+    page.write_text(html.replace("<head>", "<head>" + PROBE_HEAD, 1).replace("</body>", PROBE_TAIL + "</body>", 1))
+    p = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    m = re.search(r'<body[^>]*data-probe="([^"]*)"', p.stdout)
+    assert m, f"the page never finished loading:\n{p.stderr[-2000:]}"
+    return json.loads(html_lib.unescape(m.group(1)))
+
+
+def test_index_html_loads_every_image_without_errors(report_dir, tmp_path, chromium):
+    html = (report_dir / "index.html").read_text()
+    probe = probe_page(chromium, html, tmp_path)
+    assert probe["images"] == html.count("<img ") == len(list(report_dir.glob("*.png")))
+    assert probe["bad"] == [] and probe["errors"] == []
+
+
+def test_the_probe_sees_a_broken_image(report_dir, tmp_path, chromium):
+    html = (report_dir / "index.html").read_text().replace(
+        "</body>", "<p><img alt='broken' src='data:image/png;base64,AAAA'></p></body>", 1)
+    probe = probe_page(chromium, html, tmp_path)
+    assert probe["bad"] == ["broken"] and probe["errors"]
+
+
+def test_charts_are_palette_pngs(report_dir):
+    from PIL import Image
+    for png in report_dir.glob("*.png"):
+        assert Image.open(png).mode == "P", png.name  # 256 colours: a third of the bytes
 
 
 @pytest.mark.parametrize("make_input, message", [
@@ -189,18 +245,20 @@ def test_generic_over_parameters():
     """A future scenario with a size parameter and a non-numeric one: heatmap over the size parameter."""
     def e(prim, shards, skew, ops):
         return {"run_type": "iteration", "lfbench": {
-            "scenario": "map", "primitive": prim, "params": {"shards": shards, "skew": skew}, "threads": 2,
+            "scenario": "map", "primitive": prim, "params": {"entries": shards, "skew": skew}, "threads": 2,
             "ops_per_sec": ops, "verification": {"ok": True}, "flags": [], "fairness": {"jain": 1.0}}}
     benches = [e(p, n, k, (n if p == "sharded" else 4) * 1e6 + i)
                for p in ("sharded", "locked") for n in (1, 8) for k in ("uniform", "zipf") for i in range(5)]
     doc = {"context": {"lfbench_schema_version": 1, "host_name": "h", "date": "2026-01-01"}, "benchmarks": benches}
     mat = rep.matrix(doc)
-    assert rep.ratio_params(mat["rows"]) == ["shards"]
-    assert {(r["params"]["shards"], r["winner"]) for r in mat["rows"]} == {(1, "locked"), (8, "sharded")}
-    assert any("sharded overtakes locked from shards=8" in c["text"] for c in rep.crossovers(mat))
+    assert rep.ratio_params(mat["rows"]) == ["entries"]
+    assert {(r["params"]["entries"], r["winner"]) for r in mat["rows"]} == {(1, "locked"), (8, "sharded")}
+    assert any("sharded overtakes locked from entries=8" in c["text"] for c in rep.crossovers(mat))
     figs = rep.figures([doc], "map", rep.colours({"sharded", "locked"}))
-    assert set(figs) == {"map-throughput", "map-winner-shards", "map-fairness"}
-    assert "skew=uniform" in figs["map-winner-shards"].axes[0].get_title()
+    # one thread count: lines over the swept size per thread count, no one-column heatmap
+    assert {"map-throughput-entries", "map-measures"} <= set(figs)  # no baseline among these: no relative view
+    assert not any("winner" in k for k in figs)
+    assert "skew=uniform" in figs["map-throughput-entries"].axes[0].get_title()
 
 
 def _map_doc():

@@ -90,16 +90,73 @@ class ResultsFiles(unittest.TestCase):
         with self.assertRaises(jsonschema.ValidationError):
             jsonschema.Draft202012Validator(SCHEMA).validate(doc)
 
+    def test_names_do_not_depend_on_repetitions_and_threads_is_the_cells(self):
+        lfbench("run", "counter", "--primitive", "std_mutex", "--threads", "1,2", "--param", "read_pct=0",
+                "--duration", "10ms", "--repetitions", "3", "--warmup", "0s", "--quiet", "-o", "names.json",
+                cwd=self.dir)
+        doc = validate(self.dir / "names.json")
+        for e in doc["benchmarks"]:
+            lf = e["lfbench"]
+            self.assertEqual(e["run_name"], lf["id"])
+            suffix = "_" + e["aggregate_name"] if e["run_type"] == "aggregate" else ""
+            self.assertEqual(e["name"], lf["id"] + suffix)
+            self.assertEqual(e["threads"], lf["threads"])
+        self.assertEqual({e["threads"] for e in doc["benchmarks"]}, {1, 2})
+
     @unittest.skipUnless(Path(COMPARE_PY).exists(), "libbenchmark-tools not installed")
-    def test_google_benchmark_compare_py_reads_lfbench_files(self):
-        for name in ("a.json", "b.json"):
+    def test_google_benchmark_compare_py_matches_files_with_different_repetitions(self):
+        for name, reps in (("a.json", "3"), ("b.json", "2")):
             lfbench("run", "counter", "--primitive", "atomic_*", "--threads", "1", "--param", "read_pct=0",
-                    *SMALL, "-o", name, cwd=self.dir)
-        p = subprocess.run(["/usr/bin/python3", COMPARE_PY, "benchmarks", "a.json", "b.json"], cwd=self.dir,
-                           capture_output=True, text=True, timeout=120)
+                    "--duration", "10ms", "--repetitions", reps, "--warmup", "0s", "--quiet", "-o", name,
+                    cwd=self.dir)
+        p = subprocess.run(["/usr/bin/python3", COMPARE_PY, "--no-color", "benchmarks", "a.json", "b.json"],
+                           cwd=self.dir, capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn("counter/atomic_relaxed/read_pct:0/threads:1", p.stdout)
-        self.assertIn("counter/atomic_seq_cst/read_pct:0/threads:1", p.stdout)
+        # compare.py prints a row only for names found in both files; the medians are matched.
+        for prim in ("atomic_relaxed", "atomic_seq_cst"):
+            self.assertIn(f"counter/{prim}/read_pct:0/threads:1_median ", p.stdout)
+        self.assertNotIn("repeats:", p.stdout)
+
+    def test_gab_format_has_one_entry_per_cell(self):
+        p = lfbench("run", "counter", "--primitive", "std_mutex,atomic_relaxed", "--threads", "1,2",
+                    "--param", "read_pct=0", *SMALL, "-o", "-", "--format", "gab", cwd=self.dir)
+        entries = json.loads(p.stdout)
+        self.assertEqual(sorted(e["name"] for e in entries),
+                         sorted(f"counter/{prim}/read_pct:0/threads:{t}"
+                                for prim in ("std_mutex", "atomic_relaxed") for t in (1, 2)))
+        for e in entries:
+            self.assertEqual(e["unit"], "ns/op")
+            self.assertGreater(e["value"], 0)
+            self.assertTrue(e["range"].startswith("\u00b1 "), e)
+            self.assertIn("threads: ", e["extra"])
+
+    def test_progress_bar_is_erased_before_the_table(self):
+        # The bar is drawn only on a terminal: stderr is a pseudo-terminal here.
+        import pty
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.Popen([LFBENCH, "run", "counter", "--primitive", "std_mutex", "--threads", "1",
+                                  "--param", "read_pct=0", "--duration", "10ms", "--repetitions", "2",
+                                  "--warmup", "0s", "-o", "bar.json", "--force"],
+                                 cwd=self.dir, stdout=subprocess.PIPE, stderr=slave)
+            os.close(slave)
+            err = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                err += chunk
+            out, _ = p.communicate(timeout=120)
+        finally:
+            os.close(master)
+        self.assertEqual(p.returncode, 0, err)
+        last_bar = err.rfind(b" windows  ETA ")
+        self.assertGreaterEqual(last_bar, 0, err)  # the bar was drawn
+        self.assertIn(b"\r\x1b[K", err[last_bar:], "the bar's last drawing is never erased")
+        self.assertIn(b"scenario", out)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,197 @@
+"""The entry point: arguments, the output directory (written in a temporary directory and swapped
+into place), signals."""
+import argparse
+import io
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from .charts import MAX_CHARTED_SCENARIOS, _plt, figures
+from .load import BadInput, cells, file_label, finite, load_results, one_line, environment
+from .pages import _sections, to_html, to_markdown
+from .stats import MIN_EFFECT, diff as diff_cells, recommendations
+
+# --------------------------------------------------------------------------- main
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="lfbench report", description="charts and the recommendation matrix from lfbench results files")
+    ap.add_argument("results", nargs="+", help="lfbench results files (several: side-by-side panels)")
+    ap.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
+    ap.add_argument("--force", action="store_true", help="write into a non-empty DIR")
+    ap.add_argument("--relative-to", metavar="ID", help="primitive the relative views divide by (default: each "
+                    "scenario's baseline: std_mutex, mutex_map, mutex_snapshot, mutex_deque, mutex_recorder)")
+    ap.add_argument("--min-effect", metavar="PCT", default=f"{(MIN_EFFECT - 1) * 100:g}",
+                    help="smallest lead, in percent, the matrix calls significant (default %(default)s)")
+    ap.add_argument("--diff", action="store_true", help="two files, base then new: per-cell ratios, changed cells first")
+    return ap.parse_args(argv)
+
+
+def check_args(args, docs):
+    """The options against the inputs: BadInput naming the bad value and what is allowed."""
+    try:
+        pct = float(args.min_effect)
+    except ValueError:
+        pct = -1.0
+    if not 0 <= pct <= 1000:
+        raise BadInput(f"--min-effect {args.min_effect}: not a percentage; allowed: a number from 0 to 1000")
+    args.min_effect = 1 + pct / 100
+    if args.relative_to is not None:
+        known = sorted({s["base"] for d in docs for prims in cells(d).values() for s in prims.values()})
+        if args.relative_to not in known:
+            raise BadInput(f"--relative-to {args.relative_to}: not a primitive of these files; allowed: "
+                           + ", ".join(known))
+    if args.diff and len(docs) != 2:
+        raise BadInput(f"--diff takes two results files (base, new); got {len(docs)}")
+
+
+# What a report directory holds: --force replaces only a directory holding nothing else.
+REPORT_SUFFIXES = {".png", ".svg", ".html", ".md", ".json"}
+
+
+class _Interrupted(Exception):
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, _frame):
+    # Once: a second signal (Ctrl-C reaches both lfbench report and this process, which lfbench
+    # then forwards) must not interrupt the clean-up of the first.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    raise _Interrupted(signum)
+
+
+def _check_target(out, force):
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"{out}: exists and is not a directory")
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise BadInput(f"{out}: directory '{parent}' does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise BadInput(f"{out}: directory '{parent}' is not writable")
+    if out.is_dir():
+        entries = list(out.iterdir())
+        if entries and not force:
+            raise BadInput(f"{out}: directory is not empty (use --force to replace a previous report)")
+        foreign = [e.name for e in entries if not e.is_file() or e.suffix not in REPORT_SUFFIXES]
+        if foreign:
+            raise BadInput(f"{out}: holds {', '.join(sorted(foreign)[:3])}, which a report does not write; "
+                           "--force replaces only a previous report: choose another directory")
+
+
+def _exchange(a, b):
+    """Atomically swaps two directory entries (renameat2 RENAME_EXCHANGE); False if the kernel or
+    the file system cannot."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, rename_exchange = -100, 2
+        return libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _replace(tmp, out):
+    """Puts the finished tmp directory at out. out either does not exist (a rename), or holds a
+    previous report or nothing: swapped atomically, so a reader sees the old report or the new,
+    never a mix, and the old one is removed after."""
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    if not _exchange(tmp, out):
+        old = tmp.with_name(tmp.name + "-old")
+        os.rename(out, old)
+        os.rename(tmp, out)
+        tmp = old
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def png_bytes(fig):
+    """The figure as a PNG of at most 256 colours: charts are flat colours and their anti-aliased
+    edges, so this looks the same at about a third of the size (index.html embeds every chart)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    try:
+        from PIL import Image  # matplotlib's own dependency
+    except ImportError:
+        return buf.getvalue()
+    img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    small = io.BytesIO()
+    img.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(small, format="PNG", optimize=True)
+    return small.getvalue() if small.tell() < buf.tell() else buf.getvalue()
+
+
+def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, diff=False):
+    """Every file of the report, into out (an empty directory)."""
+    plt = _plt()
+    recs = recommendations(docs, paths, min_effect)
+    scenarios = sorted({s for d in docs for (s, _, _) in cells(d)})
+    charts = []
+    for scenario in scenarios[:MAX_CHARTED_SCENARIOS]:
+        imgs = []
+        for stem, fig in figures(docs, scenario, relative_to=relative_to).items():
+            png = png_bytes(fig)
+            (out / f"{stem}.png").write_bytes(png)
+            fig.savefig(out / f"{stem}.svg")
+            plt.close(fig)
+            imgs.append((stem, png))
+        charts.append((scenario, imgs))
+    diff_rows = diff_cells(docs[0], docs[1], min_effect) if diff else None
+    blocks = _sections(docs, paths, recs, diff_rows)
+    if len(scenarios) > MAX_CHARTED_SCENARIOS:
+        blocks.append(("p", f"Charts are drawn for the first {MAX_CHARTED_SCENARIOS} of {len(scenarios)} scenarios; "
+                            "the matrix above covers all of them."))
+    envs = [(f"{p} ({file_label(d)})", environment(d)) for d, p in zip(docs, paths)]
+    (out / "index.html").write_text(to_html(blocks, charts, envs))
+    (out / "report.md").write_text(to_markdown(blocks, charts, envs))
+    # Strict JSON: a figure that is not finite is written as null (see finite()).
+    (out / "recommendations.json").write_text(
+        json.dumps(finite({"schema_version": 1, "files": recs, **({"diff": diff_rows} if diff else {})}), indent=2, allow_nan=False) + "\n")
+    return sum(len(i) for _, i in charts)
+
+
+
+def main(argv=None):
+    # Everything is written into a temporary directory beside the target and moved into place at
+    # the end: interrupted (SIGINT, SIGTERM, SIGHUP, or the parent's death via lfbench report's
+    # PR_SET_PDEATHSIG), the report leaves nothing behind and a previous report untouched.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    out = Path(args.output)
+    tmp = None
+    try:
+        try:
+            docs = [load_results(p) for p in args.results]
+            # Headings and legends name each file (file_label); two files of one name show their folder.
+            names = [Path(p).name for p in args.results]
+            for d, p, n in zip(docs, args.results, names):
+                d["_file"] = n if names.count(n) == 1 else str(p)
+            check_args(args, docs)
+            _check_target(out, args.force)
+        except BadInput as e:
+            print(f"lfbench report: {one_line(e)}", file=sys.stderr)
+            return 2
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.lfbench-tmp-", dir=out.absolute().parent))
+        n = write_report(docs, args.results, tmp, args.relative_to, args.min_effect, args.diff)
+        # No interruption between the swap and the removal of the old report.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+        _replace(tmp, out)
+        tmp = None
+    except _Interrupted as e:
+        print(f"lfbench report: interrupted ({signal.Signals(e.signum).name}); nothing written", file=sys.stderr)
+        return 128 + e.signum
+    except Exception as e:  # noqa: BLE001  a bug, not bad input: one line, not a traceback
+        print(f"lfbench report: internal error: {one_line(f'{type(e).__name__}: {e}')} "
+              "(please report it with the input file)", file=sys.stderr)
+        return 3
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"wrote {out}/index.html, report.md, recommendations.json and {n} charts")
+    return 0

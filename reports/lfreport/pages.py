@@ -1,0 +1,138 @@
+"""The report as blocks (headings, paragraphs, lists, tables), rendered as HTML and Markdown."""
+import base64
+import html
+import math
+
+from .load import file_label, params_key, params_label
+from .stats import ALPHA, MIN_EFFECT, fmt_ops, fmt_ratio, small_n_note
+
+CAPTION = "lfbench report"
+
+
+# --------------------------------------------------------------------------- documents
+
+def matrix_table(mat, c2c_ns=None):
+    """The matrix as rows of strings (header first), shared by HTML and Markdown. The winner's
+    cost is per operation per thread, also in core-to-core round trips (the contended floor)."""
+    head = ["scenario", "params", "threads", "winner", "runner-up", "margin", "p", "verdict",
+            "winner ns/op/thread" + (" (× c2c)" if c2c_ns else "")]
+    rows = [head]
+    for r in mat["rows"]:
+        cost = r["threads"] * 1e9 / r["winner_ops_per_sec"] if r["winner_ops_per_sec"] > 0 else math.inf
+        cost_text = f"{cost:.3g}" + (f" ({cost / c2c_ns:.2g}×)" if c2c_ns else "")
+        marks = r.get("marks") or [m for m in ("noisy", "disturbed", "oversubscribed") if r.get(m)]
+        verdict = " · ".join([r["verdict"] + (" (< min effect)" if r.get("below_min_effect") else "")] + marks)
+        rows.append([r["scenario"], params_label(params_key(r["params"])), str(r["threads"]),
+                     f"{r['winner']} ({fmt_ops(r['winner_ops_per_sec'])})", r["runner_up"] or "—",
+                     fmt_ratio(r["margin"]), "—" if r["p_value"] is None else f"{r['p_value']:.3f}", verdict, cost_text])
+    return rows
+
+
+
+def diff_table(rows):
+    head = ["verdict", "scenario", "params", "threads", "primitive", "new/base", "interval (min–max pairs)", "marks"]
+    return [head] + [[r["verdict"], r["scenario"], params_label(params_key(r["params"])), str(r["threads"]),
+                      r["primitive"], fmt_ratio(r["ratio"]), f"{fmt_ratio(r['low'])} – {fmt_ratio(r['high'])}",
+                      " · ".join(r["marks"])] for r in rows]
+
+
+def _sections(docs, paths, recs, diff_rows=None):
+    """The report as a list of (kind, payload) blocks, rendered by to_html and to_markdown."""
+    blocks = [("h1", CAPTION), ("p", "Inputs: " + "; ".join(f"{p} ({file_label(d)})" for d, p in zip(docs, paths)))]
+    if diff_rows is not None:
+        me = recs[0].get("min_effect", MIN_EFFECT) if recs else MIN_EFFECT
+        changed = sum(r["verdict"] != "same" for r in diff_rows)
+        blocks.append(("h2", f"Diff: {file_label(docs[1])} vs {file_label(docs[0])}"))
+        blocks.append(("p", f"Per cell and primitive: new/base ratio of median throughput; the interval spans "
+                            f"every pair of repetitions (new min / base max to new max / base min). Faster or "
+                            f"slower when the whole interval is beyond {fmt_ratio(me)} (the minimum effect) on one "
+                            f"side, else same. {changed} of {len(diff_rows)} changed; changed first."))
+        blocks.append(("table", diff_table(diff_rows)))
+    note = small_n_note(recs)
+    for rec, doc in zip(recs, docs):
+        suffix = f" — {file_label(doc)}" if len(docs) > 1 else ""
+        blocks.append(("h2", "Recommendation matrix" + suffix))
+        me = rec.get("min_effect", MIN_EFFECT)
+        blocks.append(("p", f"Per workload cell: the fastest primitive by median throughput, the runner-up, the "
+                            f"margin (ratio of medians) and a two-sided Mann-Whitney U test over repetitions. "
+                            f"Significant only if p < {ALPHA} and the margin is at least {fmt_ratio(me)} (the "
+                            f"minimum effect: contended results on a shared machine vary 5–20% from run to run, so a "
+                            f"smaller lead is a tie however small p is; --min-effect changes it). Marks: noisy "
+                            f"(spread too wide), disturbed (other processes had the CPUs), hung, crashed, incomplete, "
+                            f"oversubscribed (more threads than logical CPUs)."))
+        if note:
+            blocks.append(("p", note))
+        blocks.append(("h3", "Summary"))
+        blocks.append(("ul", [s["text"] for s in rec["summary"]] or ["(no cell with two or more primitives)"]))
+        blocks.append(("h3", "Crossovers"))
+        blocks.append(("ul", [c["text"] for c in rec["crossovers"]] or ["none: the leader is the same in every cell"]))
+        if rec.get("disqualified"):
+            blocks.append(("h3", "Disqualified (failed verification somewhere in the scenario: ranked nowhere in it)"))
+            blocks.append(("ul", [f"{d['scenario']}/{d['primitive']}: {d['detail']}" for d in rec["disqualified"]]))
+        if rec["excluded"]:
+            blocks.append(("h3", "Excluded (verification failed, or known broken)"))
+            blocks.append(("ul", [f"{e['scenario']}/{e['primitive']} {params_label(params_key(e['params']))}, "
+                                  f"{e['threads']} threads: {e['detail']}" for e in rec["excluded"]]))
+        blocks.append(("h3", "All cells"))
+        c2c = (doc["context"].get("lfbench_calibration") or {}).get("c2c_round_trip_ns")
+        blocks.append(("table", matrix_table({"rows": rec["cells"]}, c2c)))
+    return blocks
+
+
+def to_html(blocks, charts, envs):
+    """One self-contained page. charts: [(scenario, [(stem, png bytes)])]; envs: [(label, items)]."""
+    e = html.escape
+    out = ["<!doctype html><html lang='en'><head><meta charset='utf-8'><title>lfbench report</title><style>",
+           "body{font-family:system-ui,sans-serif;margin:1em 2em;color:#222}"
+           "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
+           "th{background:#f0f0f0}img{width:100%;max-width:1300px;border:1px solid #eee;margin:.5em 0}"
+           "code{background:#f4f4f4}</style></head><body>"]
+    for kind, payload in blocks:
+        if kind in ("h1", "h2", "h3", "p"):
+            out.append(f"<{kind}>{e(payload)}</{kind}>")
+        elif kind == "ul":
+            out.append("<ul>" + "".join(f"<li>{e(x)}</li>" for x in payload) + "</ul>")
+        elif kind == "table":
+            out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in payload[0]) + "</tr>"
+                       + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in payload[1:])
+                       + "</table>")
+    for scenario, imgs in charts:
+        out.append(f"<h2>Scenario: {e(scenario)}</h2>")
+        for stem, png in imgs:
+            out.append(f"<p><img alt='{e(stem)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'></p>")
+    out.append("<h2>Environment and calibration</h2>")
+    for label, items in envs:
+        out.append(f"<h3>{e(label)}</h3><table>" + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in items) + "</table>")
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def to_markdown(blocks, charts, envs):
+    def cell(x):
+        return str(x).replace("|", "\\|")
+    out = []
+    for kind, payload in blocks:
+        if kind == "h1":
+            out.append(f"# {payload}\n")
+        elif kind == "h2":
+            out.append(f"## {payload}\n")
+        elif kind == "h3":
+            out.append(f"### {payload}\n")
+        elif kind == "p":
+            out.append(f"{payload}\n")
+        elif kind == "ul":
+            out.append("\n".join(f"- {x}" for x in payload) + "\n")
+        elif kind == "table":
+            out.append("| " + " | ".join(map(cell, payload[0])) + " |")
+            out.append("|" + "---|" * len(payload[0]))
+            out += ["| " + " | ".join(map(cell, r)) + " |" for r in payload[1:]]
+            out.append("")
+    for scenario, imgs in charts:
+        out.append(f"## Scenario: {scenario}\n")
+        out += [f"![{stem}]({stem}.png)\n" for stem, _ in imgs]
+    out.append("## Environment and calibration\n")
+    for label, items in envs:
+        out.append(f"### {label}\n\n| | |\n|---|---|")
+        out += [f"| {cell(k)} | {cell(v)} |" for k, v in items]
+        out.append("")
+    return "\n".join(out) + "\n"
