@@ -77,9 +77,11 @@ double steal_seconds(std::span<const int> cpus) {
 }
 
 namespace {
+// Usage is read just before the start barrier and just after the stop, so a share of the
+// window can exceed 1 by the barrier's wait; "all of it" is what it means.
 std::string pct(double x) {
   char b[32];
-  std::snprintf(b, sizeof b, "%.0f%%", 100 * x);
+  std::snprintf(b, sizeof b, "%.0f%%", 100 * std::min(x, 1.0));
   return b;
 }
 }  // namespace
