@@ -5,6 +5,10 @@
 #include <filesystem>
 #include <set>
 
+#include <atomic>
+#include <mutex>
+
+#include "lfbench.hpp"
 #include "lfbench_config.h"
 #include "scenarios/harness/scenario.hpp"
 
@@ -49,6 +53,54 @@ TEST(Registry, DeclarationsAreCoherent) {
       }
     }
   }
+}
+
+// A user's primitives, registered the way a user registers them: no traits, nothing but the
+// members of their concept and a name.
+class UserLock {
+ public:
+  static constexpr std::string_view name = "user_test_lock";
+  void lock() { m_.lock(); }
+  void unlock() { m_.unlock(); }
+  bool try_lock() { return m_.try_lock(); }
+
+ private:
+  std::mutex m_;
+};
+LFBENCH_PRIMITIVE(UserLock);
+
+class UserCounter {
+ public:
+  static constexpr std::string_view name = "user_test_counter";
+  void add(std::uint64_t n) { v_.fetch_add(n); }
+  std::uint64_t read() const { return v_.load(); }
+
+ private:
+  std::atomic<std::uint64_t> v_{0};
+};
+LFBENCH_PRIMITIVE(UserCounter);
+
+TEST(Registry, AUsersPrimitiveJoinsEveryScenarioOfItsConcept) {
+  for (const char* id : {"counter", "rwlock", "status"}) {
+    const Scenario* s = find_scenario(id);
+    ASSERT_NE(s, nullptr) << id;
+    const PrimitiveEntry* p = s->primitive("user_test_lock");
+    ASSERT_NE(p, nullptr) << "user_test_lock is not in " << id;
+    EXPECT_EQ(p->traits.progress, prim::Progress::blocking) << "default traits";
+    EXPECT_TRUE(p->traits.library.empty());
+  }
+  EXPECT_EQ(find_scenario("counter")->primitive("user_test_lock")->kind, "Lock");
+  ASSERT_NE(find_scenario("counter")->primitive("user_test_counter"), nullptr);
+  EXPECT_EQ(find_scenario("counter")->primitive("user_test_counter")->kind, "Counter");
+  EXPECT_EQ(find_scenario("rwlock")->primitive("user_test_counter"), nullptr) << "a Counter is no lock";
+  EXPECT_EQ(find_scenario("queue")->primitive("user_test_lock"), nullptr) << "a Lock is no queue";
+}
+
+TEST(Registry, TheBuiltInPrimitivesComeThroughTheSameRegistration) {
+  // kinds.hpp's lists reach the scenarios by register_primitive (primitives/builtin.cpp).
+  for (const char* id : {"std_mutex", "ttas_spinlock", "std_shared_mutex", "seqlock"})
+    EXPECT_NE(find_scenario("rwlock")->primitive(id), nullptr) << id;
+  for (const char* id : {"std_mutex", "atomic_relaxed"}) EXPECT_NE(find_scenario("counter")->primitive(id), nullptr) << id;
 }
 
 TEST(Registry, FindsByIdAndSortsById) {
