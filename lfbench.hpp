@@ -86,7 +86,7 @@ template <class T>
 constexpr bool has_map_members = requires(T& t, std::uint64_t k, std::uint64_t v) { t.get_or_add(k, v); } ||
                                  requires(T& t, std::uint64_t k, std::uint64_t* out) { t.find(k, out); };
 
-template <class T>
+template <class T, bool AsTemplate = false>
 constexpr bool check_primitive() {
   static_assert(requires { { T::name } -> std::convertible_to<std::string_view>; },
                 "LFBENCH_PRIMITIVE: a primitive needs static constexpr std::string_view name");
@@ -121,10 +121,16 @@ constexpr bool check_primitive() {
     static_assert(requires(T& t) { { t.size() } -> std::convertible_to<std::size_t>; },
                   "LFBENCH_PRIMITIVE: a Map needs std::size_t size()");
   }
-  static_assert(prim::Lock<T> || prim::Counter<T> || prim::Map<T> || prim::Snapshot<T> || prim::Queue<T> ||
-                    prim::Recorder<T>,
-                "LFBENCH_PRIMITIVE: the class models no kind concept (primitives/concepts.hpp: Lock, SharedLock, "
-                "OptimisticLock, Counter, Map, Snapshot, Queue, Recorder)");
+  constexpr bool meant = has_lock_members<T> || has_shared_members<T> || has_optimistic_members<T> ||
+                        has_counter_members<T> || has_map_members<T>;
+  if constexpr (!meant) {
+    static_assert(AsTemplate || !(prim::Snapshot<T> || prim::Queue<T> || prim::Recorder<T>),
+                  "LFBENCH_PRIMITIVE: a Snapshot, Queue or Recorder is registered as a template, each scenario "
+                  "instantiating it with its own value: LFBENCH_PRIMITIVE_TEMPLATE(YourTemplate)");
+    static_assert(prim::Snapshot<T> || prim::Queue<T> || prim::Recorder<T>,
+                  "LFBENCH_PRIMITIVE: the class has the members of no kind concept (primitives/concepts.hpp: "
+                  "Lock, SharedLock, OptimisticLock, Counter, Map; templates: Snapshot, Queue, Recorder)");
+  }
   return true;
 }
 
@@ -142,7 +148,7 @@ constexpr bool check_primitive_template() {
   }
   static_assert(requires { typename P::value_type; },
                 "LFBENCH_PRIMITIVE_TEMPLATE: a Snapshot or Queue template needs using value_type = V");
-  return check_primitive<P>();
+  return check_primitive<P, true>();
 }
 template <template <prim::Fields> class T>
 constexpr bool check_primitive_template() {
@@ -152,7 +158,7 @@ constexpr bool check_primitive_template() {
                 "LFBENCH_PRIMITIVE_TEMPLATE: a Recorder needs prim::Recorded snapshot()");
   static_assert(requires { { P::fields } -> std::convertible_to<prim::Fields>; },
                 "LFBENCH_PRIMITIVE_TEMPLATE: a Recorder needs static constexpr prim::Fields fields = F");
-  return check_primitive<P>();
+  return check_primitive<P, true>();
 }
 
 }  // namespace detail

@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <set>
 
+#include <algorithm>
 #include <atomic>
+#include <deque>
 #include <mutex>
 
 #include "lfbench.hpp"
@@ -79,6 +81,89 @@ class UserCounter {
   std::atomic<std::uint64_t> v_{0};
 };
 LFBENCH_PRIMITIVE(UserCounter);
+
+// Templates over a value (a queue, a snapshot) and over Fields (a recorder): each scenario
+// instantiates them with its own type.
+template <class V>
+class UserQueue {
+ public:
+  using value_type = V;
+  static constexpr std::string_view name = "user_test_queue";
+  bool try_push(const V& v) {
+    std::scoped_lock g(m_);
+    d_.push_back(v);
+    return true;
+  }
+  bool try_pop(V& v) {
+    std::scoped_lock g(m_);
+    if (d_.empty()) return false;
+    v = d_.front();
+    d_.pop_front();
+    return true;
+  }
+
+ private:
+  std::mutex m_;
+  std::deque<V> d_;
+};
+LFBENCH_PRIMITIVE_TEMPLATE(UserQueue);
+
+template <class V>
+class UserSnapshot {
+ public:
+  using value_type = V;
+  static constexpr std::string_view name = "user_test_snapshot";
+  template <class F>
+  auto read(F&& f) {
+    std::scoped_lock g(m_);
+    return f(std::as_const(v_));
+  }
+  template <class F>
+  void update(F&& f) {
+    std::scoped_lock g(m_);
+    f(v_);
+  }
+
+ private:
+  std::mutex m_;
+  V v_{};
+};
+LFBENCH_PRIMITIVE_TEMPLATE(UserSnapshot);
+
+template <prim::Fields F>
+class UserRecorder {
+ public:
+  static constexpr std::string_view name = "user_test_recorder";
+  static constexpr prim::Fields fields = F;
+  void record(double v) {
+    std::scoped_lock g(m_);
+    ++r_.count;
+    r_.sum += v;
+    if constexpr (prim::has_extremes(F)) {
+      r_.min = std::min(r_.min, v);
+      r_.max = std::max(r_.max, v);
+    }
+    if constexpr (prim::has_buckets(F)) ++r_.buckets[prim::recorder_bucket(v)];
+  }
+  prim::Recorded snapshot() {
+    std::scoped_lock g(m_);
+    return r_;
+  }
+
+ private:
+  std::mutex m_;
+  prim::Recorded r_;
+};
+LFBENCH_PRIMITIVE_TEMPLATE(UserRecorder);
+
+TEST(Registry, AUsersTemplateJoinsTheScenariosOfItsKind) {
+  for (const char* id : {"queue", "broker"}) EXPECT_NE(find_scenario(id)->primitive("user_test_queue"), nullptr) << id;
+  EXPECT_EQ(find_scenario("cow")->primitive("user_test_queue"), nullptr) << "a Queue is no Snapshot";
+  EXPECT_NE(find_scenario("cow")->primitive("user_test_snapshot"), nullptr);
+  EXPECT_EQ(find_scenario("queue")->primitive("user_test_snapshot"), nullptr) << "a Snapshot is no Queue";
+  ASSERT_NE(find_scenario("metrics")->primitive("user_test_recorder"), nullptr);
+  EXPECT_EQ(find_scenario("metrics")->primitive("user_test_recorder")->kind, "Recorder");
+}
 
 TEST(Registry, AUsersPrimitiveJoinsEveryScenarioOfItsConcept) {
   for (const char* id : {"counter", "rwlock", "status"}) {
