@@ -14,17 +14,23 @@
 // whole, and each scenario instantiates it with its own value type:
 //   LFBENCH_PRIMITIVE_TEMPLATE(MyQueue);        // queue and broker; a Snapshot: cow
 //
-// The class then takes part in every scenario whose concept it models (primitives/concepts.hpp:
+// The class then takes part in every scenario whose concept it models (primitives/concepts.hpp):
 // a Lock in counter, rwlock and status; a SharedLock there too, with shared readers in rwlock
-// and status; an OptimisticLock likewise; a Counter in counter; a Map in map), with each
-// scenario's oracle, under the full CLI. The
-// scenario's cell template is instantiated here, in the user's file: the primitive's code is
-// inlined in the measured loop. `static constexpr lfbench::prim::Traits traits` is optional
+// and status; an OptimisticLock too, with optimistic readers in rwlock; a Counter in counter;
+// a Map in map. Each
+// scenario's oracle verifies it, and the full CLI (list, describe, run --primitive) sees it.
+// The scenario's cell template is instantiated here, in the user's file: the primitive's code
+// is inlined in the measured loop. `static constexpr lfbench::prim::Traits traits` is optional
 // (defaults: blocking, no library).
 //
-// Built-in primitives are registered the same way (primitives/builtin.cpp calls
-// register_primitive<P>() over kinds.hpp's lists), and a user's scenario registers the way a
-// built-in one does: a `const lfbench::Registration` of a Scenario (scenarios/counter.cpp).
+// Built-in primitives are registered the same way (primitives/builtin*.cpp call
+// register_primitive<P>() and register_primitive_template<T>() over kinds.hpp's lists), and a
+// user's scenario registers the way a built-in one does: a `const lfbench::Registration` of a
+// Scenario (scenarios/counter.cpp), taking primitives by its own list or by add_primitive().
+//
+// Why static initialisers are safe here: primitives are queued by add_primitive() in a
+// function-local list that scenarios() empties into the scenarios on first use (after main has
+// started), whatever order the user's file and the library's files were initialised in.
 #pragma once
 
 #include <string_view>

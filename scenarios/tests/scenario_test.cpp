@@ -1,14 +1,17 @@
-// The registry: every scenario file is registered, and every scenario's declarations are
-// coherent (unique ids, default sweeps inside their ranges, op kinds within the harness's limit).
+// The registry: every scenario file is registered (its cell header offered primitives and
+// installed), every scenario's declarations are coherent (unique ids, default sweeps inside
+// their ranges, op kinds within the harness's limit), and a user's primitives and templates,
+// registered as a user does (LFBENCH_PRIMITIVE), join every scenario of their kind.
 #include <gtest/gtest.h>
-
-#include <filesystem>
-#include <set>
 
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
+#include <set>
 
 #include "lfbench.hpp"
 #include "lfbench_config.h"
@@ -25,6 +28,22 @@ TEST(Registry, EveryScenarioFileIsRegisteredUnderItsFileName) {
   std::set<std::string> registered;
   for (const auto& s : scenarios()) registered.insert(s.id);
   EXPECT_EQ(files, registered) << "a scenario .cpp is missing from scenarios/meson.build, or registers another id";
+}
+
+// A scenario with a cell header takes primitives through lfbench.hpp (register_primitive and
+// register_primitive_template visit it) and installs the header (the top meson.build).
+TEST(Registry, EveryScenarioHeaderIsOfferedPrimitivesAndInstalled) {
+  const auto root = std::filesystem::path(LFBENCH_SOURCE_DIR);
+  const auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream f(p);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  const std::string entry = slurp(root / "lfbench.hpp"), build = slurp(root / "meson.build");
+  for (const auto& s : scenarios()) {
+    if (!std::filesystem::exists(root / "scenarios" / (s.id + ".hpp"))) continue;
+    EXPECT_NE(entry.find("scenario::" + s.id + "::offer"), std::string::npos) << s.id << " is not in lfbench.hpp";
+    EXPECT_NE(build.find("'scenarios/" + s.id + ".hpp'"), std::string::npos) << s.id << ".hpp is not installed";
+  }
 }
 
 TEST(Registry, DeclarationsAreCoherent) {
