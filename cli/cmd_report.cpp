@@ -111,17 +111,21 @@ std::string find_python() {
                  "install python3-matplotlib (apt-get install python3-matplotlib) or set LFBENCH_PYTHON");
 }
 
-// Installed: <prefix>/bin/lfbench and <prefix>/share/lfbench/reports/lfbench_report.py; in a
+// Installed: <prefix>/bin/lfbench and <prefix>/share/lfbench/reports/lfbench_report.py; a
+// user's own binary built against the installed library (anywhere): the install prefix's; in a
 // build tree, the source tree's reports/.
 fs::path find_script() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   const fs::path candidates[] = {(ec ? fs::path(".") : exe.parent_path()) / "../share/lfbench/reports/lfbench_report.py",
+                                 fs::path(LFBENCH_DATA_DIR) / "reports/lfbench_report.py",
                                  fs::path(LFBENCH_SOURCE_DIR) / "reports/lfbench_report.py"};
-  for (const auto& p : candidates)
+  std::string looked;
+  for (const auto& p : candidates) {
     if (fs::is_regular_file(p, ec)) return p;
-  throw BadInput("report: reports/lfbench_report.py not found (looked in " + candidates[0].string() + " and " +
-                 candidates[1].string() + "); reinstall lfbench");
+    looked += (looked.empty() ? "" : ", ") + p.string();
+  }
+  throw BadInput("report: reports/lfbench_report.py not found (looked in " + looked + "); reinstall lfbench");
 }
 
 int report(const ReportOptions& o) {

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "input.hpp"
+#include "scenarios/harness/protocol.hpp"
 #include "lfbench_config.h"
 #include "lfbench_version.h"
 
@@ -34,6 +35,9 @@ int main(int argc, char** argv) {
     std::cerr << "lfbench: " << e.what() << " (see lfbench --help)\n";
     return 2;
   } catch (const BadInput& e) {
+    std::cerr << "lfbench: " << e.what() << '\n';
+    return 2;
+  } catch (const ProtocolMismatch& e) {
     std::cerr << "lfbench: " << e.what() << '\n';
     return 2;
   } catch (const std::exception& e) {

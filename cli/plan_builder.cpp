@@ -204,9 +204,11 @@ fs::path exe_dir() {
 }
 
 std::vector<fs::path> suite_dirs() {
-  // Installed: <prefix>/bin/lfbench and <prefix>/share/lfbench/suites; in a build tree, the
-  // source tree's scenarios/suites.
-  return {exe_dir() / "../share/lfbench/suites", fs::path(LFBENCH_SOURCE_DIR) / "scenarios/suites"};
+  // Installed: <prefix>/bin/lfbench and <prefix>/share/lfbench/suites; a user's own binary
+  // built against the installed library: the install prefix's; in a build tree, the source
+  // tree's scenarios/suites.
+  return {exe_dir() / "../share/lfbench/suites", fs::path(LFBENCH_DATA_DIR) / "suites",
+          fs::path(LFBENCH_SOURCE_DIR) / "scenarios/suites"};
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 //
 // A primitive is one class per header in lfbench::prim with
 //   static constexpr std::string_view name;   // the stable id, = its file name
-//   static constexpr Traits traits;           // progress guarantee (and queue contract)
+//   static constexpr Traits traits;           // progress guarantee (and queue contract);
+//                                             // optional (a user's primitive may omit it):
+//                                             // read it through traits_of<T>()
 // and ends with static_assert(<Kind><Type>).  Primitives know nothing of timing, threads or JSON.
 #pragma once
 
@@ -86,8 +88,14 @@ struct alignas(cacheline) Padded {
 template <class T>
 concept Named = requires {
   { T::name } -> std::convertible_to<std::string_view>;
-  { T::traits } -> std::convertible_to<Traits>;
 };
+
+// T::traits, or the defaults (blocking, no library) for a primitive that declares none.
+template <class T>
+constexpr Traits traits_of() {
+  if constexpr (requires { { T::traits } -> std::convertible_to<Traits>; }) return T::traits;
+  else return Traits{};
+}
 
 template <class T>
 concept Lock = Named<T> && requires(T& t) {
@@ -134,6 +142,13 @@ struct MapConfig {
   std::size_t shards = 16;
   std::size_t capacity = 0;
 };
+
+// Whether a Map's shard count is set by MapConfig::shards: optional
+// `static constexpr bool uses_shards = true` (false when absent).
+template <class T>
+constexpr bool map_uses_shards() {
+  if constexpr (requires { T::uses_shards; }) return T::uses_shards; else return false;
+}
 
 // ---- Recorder (metric recording: case 001, case 000's request metrics) --------------------
 // A self-contained block (its own includes) so that other kinds can be added beside it.
@@ -362,6 +377,54 @@ struct Concat<TypeList<A...>, TypeList<B...>, Rest...> {
 
 template <class... Ts, class F>
 void for_each_type(TypeList<Ts...>, F&& f) {
+  (f.template operator()<Ts>(), ...);
+}
+
+// Lists of primitive templates, for the kinds that are templates over a value (Snapshot over
+// the value it publishes, Queue over its item) or over the Fields they keep (Recorder): listed
+// once in kinds.hpp, instantiated per value with Instantiate, registered whole with
+// register_primitive_template (lfbench.hpp).
+template <template <class> class... Ts>
+struct ValueTemplates {};
+template <template <Fields> class... Ts>
+struct FieldsTemplates {};
+
+template <template <class> class... A>
+struct Concat<ValueTemplates<A...>> {
+  using type = ValueTemplates<A...>;
+};
+template <template <class> class... A, template <class> class... B, class... Rest>
+struct Concat<ValueTemplates<A...>, ValueTemplates<B...>, Rest...> {
+  using type = typename Concat<ValueTemplates<A..., B...>, Rest...>::type;
+};
+template <template <Fields> class... A>
+struct Concat<FieldsTemplates<A...>> {
+  using type = FieldsTemplates<A...>;
+};
+template <template <Fields> class... A, template <Fields> class... B, class... Rest>
+struct Concat<FieldsTemplates<A...>, FieldsTemplates<B...>, Rest...> {
+  using type = typename Concat<FieldsTemplates<A..., B...>, Rest...>::type;
+};
+
+template <class Templates, class V>
+struct Instantiate;
+template <template <class> class... Ts, class V>
+struct Instantiate<ValueTemplates<Ts...>, V> {
+  using type = TypeList<Ts<V>...>;
+};
+template <class Templates, Fields F>
+struct InstantiateFields;
+template <template <Fields> class... Ts, Fields F>
+struct InstantiateFields<FieldsTemplates<Ts...>, F> {
+  using type = TypeList<Ts<F>...>;
+};
+
+template <template <class> class... Ts, class F>
+void for_each_template(ValueTemplates<Ts...>, F&& f) {
+  (f.template operator()<Ts>(), ...);
+}
+template <template <Fields> class... Ts, class F>
+void for_each_template(FieldsTemplates<Ts...>, F&& f) {
   (f.template operator()<Ts>(), ...);
 }
 

@@ -78,24 +78,27 @@ using Counters = TypeList<AtomicRelaxed, AtomicSeqCst, CasLoop, StripedCounter>;
 namespace lfbench::prim {
 
 // Recorders are templates over the fields they keep (concepts.hpp, Fields): Recorders<F>.
-template <Fields F>
-using Recorders = typename Concat<
-    TypeList<MutexRecorder<F>, AtomicRecorder<F>, FixedPointRecorder<F>, StripedRecorder<F>, HotColdRecorder<F>>
+using RecorderTemplates =
+    Concat<FieldsTemplates<MutexRecorder, AtomicRecorder, FixedPointRecorder, StripedRecorder, HotColdRecorder>
 #if LFBENCH_HAVE_PROMETHEUS
-    ,
-    TypeList<PrometheusCounterRecorder<F>, PrometheusGaugeRecorder<F>, PrometheusHistogramRecorder<F>>
+           ,
+           FieldsTemplates<PrometheusCounterRecorder, PrometheusGaugeRecorder, PrometheusHistogramRecorder>
 #endif
-    >::type;
+           >::type;
+template <Fields F>
+using Recorders = typename InstantiateFields<RecorderTemplates, F>::type;
 // ---- end Recorders -------------------------------------------------------------------------
 
 // Snapshots are templates over the value they publish: Snapshots<V> lists them for value V.
-template <class V>
-using Snapshots = typename Concat<TypeList<MutexSnapshot<V>, SharedMutexSnapshot<V>, AtomicSharedPtrSnapshot<V>, HazardPointerSnapshot<V>>
+using SnapshotTemplates =
+    Concat<ValueTemplates<MutexSnapshot, SharedMutexSnapshot, AtomicSharedPtrSnapshot, HazardPointerSnapshot>
 #if LFBENCH_HAVE_URCU
-                                  ,
-                                  TypeList<UrcuMembSnapshot<V>, UrcuQsbrSnapshot<V>>
+           ,
+           ValueTemplates<UrcuMembSnapshot, UrcuQsbrSnapshot>
 #endif
-                                  >::type;
+           >::type;
+template <class V>
+using Snapshots = typename Instantiate<SnapshotTemplates, V>::type;
 
 using Maps = Concat<TypeList<MutexMap, SharedMutexMap, ShardedMutexMap, ShardedSharedMutexMap>,
 #if LFBENCH_HAVE_TBB
@@ -106,27 +109,29 @@ using Maps = Concat<TypeList<MutexMap, SharedMutexMap, ShardedMutexMap, ShardedS
 // Queues are templates over the item they carry: Queues<V> lists them for item V. seed_ring
 // (case 000's broken ring) is listed so that the queue scenario can show its oracle catching
 // it; its traits say known_broken.
-template <class V>
-using Queues = typename Concat<TypeList<MutexDeque<V>, MpmcRing<V>, SpscRing<V>, SeedRing<V>>,
+using QueueTemplates = typename Concat<ValueTemplates<MutexDeque, MpmcRing, SpscRing, SeedRing>,
 #if LFBENCH_HAVE_ATOMIC_QUEUE
-                               TypeList<AtomicQueueMpmc<V>, AtomicQueueSpsc<V>>,
+                               ValueTemplates<AtomicQueueMpmc, AtomicQueueSpsc>,
 #endif
 #if LFBENCH_HAVE_MOODYCAMEL
-                               TypeList<MoodycamelQueue<V>, MoodycamelQueueTokens<V>, MoodycamelBlockingQueue<V>>,
+                               ValueTemplates<MoodycamelQueue, MoodycamelQueueTokens, MoodycamelBlockingQueue>,
 #endif
 #if LFBENCH_HAVE_READERWRITERQUEUE
-                               TypeList<Readerwriterqueue<V>>,
+                               ValueTemplates<Readerwriterqueue>,
 #endif
 #if LFBENCH_HAVE_BOOST_LOCKFREE
-                               TypeList<BoostLockfreeQueue<V>, BoostSpscQueue<V>>,
+                               ValueTemplates<BoostLockfreeQueue, BoostSpscQueue>,
 #endif
 #if LFBENCH_HAVE_TBB
-                               TypeList<TbbConcurrentQueue<V>, TbbConcurrentBoundedQueue<V>>,
+                               ValueTemplates<TbbConcurrentQueue, TbbConcurrentBoundedQueue>,
 #endif
 #if LFBENCH_HAVE_CDS
-                               TypeList<CdsMsqueue<V>, CdsBasketQueue<V>, CdsSegmentedQueue<V>, CdsVyukovMpmcCycleQueue<V>,
-                                        CdsFcQueue<V>>,
+                               ValueTemplates<CdsMsqueue, CdsBasketQueue, CdsSegmentedQueue, CdsVyukovMpmcCycleQueue,
+                                        CdsFcQueue>,
 #endif
-                               TypeList<>>::type;
+                               ValueTemplates<>>::type;
+
+template <class V>
+using Queues = typename Instantiate<QueueTemplates, V>::type;
 
 }  // namespace lfbench::prim

@@ -26,6 +26,8 @@ class ShardedMap {
  public:
   static constexpr std::string_view name = Tag::name;
   static constexpr Traits traits{.progress = Progress::blocking};
+  // Whether MapConfig::shards (the map scenario's `shards`) changes anything (map_uses_shards).
+  static constexpr bool uses_shards = FixedShards == 0;
 
   explicit ShardedMap(MapConfig c = {})
       : shards_(FixedShards ? FixedShards : (c.shards ? c.shards : 1)) {

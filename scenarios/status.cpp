@@ -1,223 +1,16 @@
-// Scenario `status` (case 000's process status): a small state word with a state machine —
-// pending -> running -> stopped | failed | success, and restart (stopped | failed | success ->
-// pending) — read very often and changed rarely. Threads with tid < `writers` change it with
-// probability 100 - read_pct per operation (each write is one legal transition from the state it
-// sees); every other operation reads it.
-//
-// The word is a Snapshot (concepts.hpp) of one 64-bit value, version << 3 | state, so readers
-// can check transitions. Three ways to keep it, all scenario-local (they are ways of using a
-// lock or std::atomic on this word, not reusable primitives):
-//   Locked<L>         the field under any Lock/SharedLock (readers take it shared when they can);
-//   atomic_store      atomic load + store, case 000's SetStatus: correct with one writer only —
-//                     two writers can both act on the same state and one transition is lost;
-//   atomic_cas        compare-and-swap from the state read, case 000's CompareAndSwapStatus:
-//                     only legal transitions succeed, a failed CAS re-reads and retries.
-//
-// Verify after every window: no reader saw an illegal step (a version going back, two states
-// under one version, or consecutive versions whose states are not a legal transition), and the
-// version advanced by exactly the transitions the writers performed.
-#include <atomic>
-#include <cstdint>
-#include <mutex>
-#include <shared_mutex>
-#include <string>
-#include <vector>
+// Scenario `status`: its registration (the cell is in status.hpp). Its primitives are offered
+// to it by register_primitive<P>() (lfbench.hpp), built-in and a user's alike.
+#include "status.hpp"
 
-#include "../primitives/kinds.hpp"
-#include "harness/scenario.hpp"
+#include "../primitives/std_mutex.hpp"
 
-namespace lfbench {
+namespace lfbench::scenario::status {
 namespace {
 
-enum StatusKind : unsigned { kGet = 0, kTransition = 1 };
-enum State : std::uint64_t { kPending, kRunning, kStopped, kFailed, kSuccess };
-
-constexpr std::uint64_t state_of(std::uint64_t w) { return w & 7; }
-constexpr std::uint64_t version_of(std::uint64_t w) { return w >> 3; }
-
-constexpr bool legal(std::uint64_t from, std::uint64_t to) {
-  switch (from) {
-    case kPending: return to == kRunning;
-    case kRunning: return to == kStopped || to == kFailed || to == kSuccess;
-    case kStopped: case kFailed: case kSuccess: return to == kPending;  // restart
-  }
-  return false;
-}
-
-// The next word from w: a legal successor state (picked by `choice` where there are several),
-// one version later.
-constexpr std::uint64_t next_word(std::uint64_t w, std::uint64_t choice) {
-  std::uint64_t s = kPending;
-  switch (state_of(w)) {
-    case kPending: s = kRunning; break;
-    case kRunning: s = kStopped + choice % 3; break;
-    default: s = kPending; break;
-  }
-  return (version_of(w) + 1) << 3 | s;
-}
-
-template <prim::Lock L>
-class Locked {
- public:
-  using value_type = std::uint64_t;
-  static constexpr std::string_view name = L::name;
-  static constexpr prim::Traits traits = L::traits;
-  template <class F>
-  void read(F&& f) {
-    if constexpr (prim::SharedLock<L>) {
-      std::shared_lock g(lock_);
-      f(std::as_const(word_));
-    } else {
-      std::scoped_lock g(lock_);
-      f(std::as_const(word_));
-    }
-  }
-  template <class F>
-  void update(F&& f) {
-    std::scoped_lock g(lock_);
-    f(word_);
-  }
-
- private:
-  L lock_;
-  std::uint64_t word_ = kPending;  // same line as the lock: a locked field's real layout
-};
-
-class AtomicStore {
- public:
-  using value_type = std::uint64_t;
-  static constexpr std::string_view name = "atomic_store";
-  static constexpr prim::Traits traits{.progress = prim::Progress::wait_free};
-  template <class F>
-  void read(F&& f) const {
-    f(word_.load(std::memory_order_acquire));  // acquire: pairs with the release store
-  }
-  template <class F>
-  void update(F&& f) {
-    std::uint64_t w = word_.load(std::memory_order_acquire);  // acquire: as in read
-    f(w);
-    word_.store(w, std::memory_order_release);  // release: publishes the new status
-  }
-
- private:
-  alignas(prim::cacheline) std::atomic<std::uint64_t> word_{kPending};
-};
-
-class AtomicCas {
- public:
-  using value_type = std::uint64_t;
-  static constexpr std::string_view name = "atomic_cas";
-  static constexpr prim::Traits traits{.progress = prim::Progress::lock_free};
-  template <class F>
-  void read(F&& f) const {
-    f(word_.load(std::memory_order_acquire));  // acquire: pairs with the CAS's release
-  }
-  template <class F>
-  void update(F&& f) {
-    std::uint64_t seen = word_.load(std::memory_order_relaxed);  // re-checked by the CAS
-    for (;;) {
-      std::uint64_t w = seen;
-      f(w);
-      // acq_rel: release publishes the new status; acquire makes the retry's view current.
-      if (word_.compare_exchange_weak(seen, w, std::memory_order_acq_rel, std::memory_order_relaxed)) return;
-    }
-  }
-
- private:
-  alignas(prim::cacheline) std::atomic<std::uint64_t> word_{kPending};
-};
-
-static_assert(prim::Snapshot<Locked<prim::StdMutex>> && prim::Snapshot<AtomicStore> && prim::Snapshot<AtomicCas>);
-
-template <class S>
-class StatusCell final : public Cell {
- public:
-  explicit StatusCell(const CellSpec& s)
-      : read_per_64k_(static_cast<std::uint32_t>(s.params.integer("read_pct") * 65536 / 100)),
-        writers_(static_cast<unsigned>(s.params.integer("writers"))),
-        threads_(s.threads) {}
-
-  void begin_window() override {
-    status_.read([&](std::uint64_t w) { start_ = w; });
-    for (auto& t : per_thread_) t.value = {};
-  }
-
-  void run(Worker& w) override {
-    std::uint64_t x = 0x9E3779B97F4A7C15ull * (w.tid() + 1);
-    std::uint64_t last = start_, illegal = 0, transitions = 0;
-    const std::uint32_t read_per_64k = w.tid() < writers_ ? read_per_64k_ : 65536;
-    w.loop([&]() -> unsigned {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      if ((x & 0xFFFF) < read_per_64k) {
-        std::uint64_t now = 0;
-        status_.read([&](std::uint64_t v) { now = v; });
-        illegal += !step_ok(last, now);
-        last = now;
-        return kGet;
-      }
-      std::uint64_t after = 0;
-      status_.update([&](std::uint64_t& v) {
-        v = next_word(v, x >> 32);
-        after = v;
-      });
-      ++transitions;
-      last = after;  // our own write is the newest word we know of
-      return kTransition;
-    });
-    per_thread_[w.tid()].value = State{illegal, transitions};
-  }
-
-  Verdict verify() override {
-    std::uint64_t illegal = 0, transitions = 0;
-    for (const auto& t : per_thread_) {
-      illegal += t.value.illegal;
-      transitions += t.value.transitions;
-    }
-    std::uint64_t end = 0;
-    status_.read([&](std::uint64_t v) { end = v; });
-    if (illegal != 0) return {false, std::to_string(illegal) + " reads saw an illegal status step"};
-    const std::uint64_t advanced = version_of(end) - version_of(start_);
-    if (advanced != transitions)
-      return {false, "status advanced " + std::to_string(advanced) + " versions but " + std::to_string(transitions) +
-                         " transitions were performed (lost transitions)"};
-    return {true, "every observed step legal; version advanced by exactly the " + std::to_string(transitions) +
-                      " transitions"};
-  }
-
- private:
-  // A reader's consecutive observations: same word, or a newer version; one version apart
-  // they must be a legal transition (further apart, the steps in between went unseen).
-  static bool step_ok(std::uint64_t last, std::uint64_t now) {
-    if (version_of(now) == version_of(last)) return now == last;
-    if (version_of(now) < version_of(last)) return false;
-    return version_of(now) != version_of(last) + 1 || legal(state_of(last), state_of(now));
-  }
-
-  struct State {
-    std::uint64_t illegal = 0, transitions = 0;
-  };
-  std::uint32_t read_per_64k_;
-  unsigned writers_;
-  unsigned threads_;
-  S status_;
-  std::uint64_t start_ = 0;
-  std::vector<prim::Padded<State>> per_thread_ = std::vector<prim::Padded<State>>(threads_);
-};
-
-std::vector<PrimitiveEntry> primitives() {
-  std::vector<PrimitiveEntry> all;
-  auto locked = [&]<class L>() { all.push_back(entry<Locked<L>, StatusCell<Locked<L>>>()); };
-  prim::for_each_type(prim::Locks{}, locked);
-  prim::for_each_type(prim::SharedLocks{}, locked);
-  all.push_back(entry<AtomicStore, StatusCell<AtomicStore>>());
-  all.push_back(entry<AtomicCas, StatusCell<AtomicCas>>());
-  return all;
-}
+static_assert(prim::Snapshot<Locked<prim::StdMutex>>);
 
 const Registration registration{Scenario{
-    .id = "status",
+    .id = std::string(id),
     .summary = "a status word with a state machine, read often and changed rarely: locked, atomic store, CAS",
     .params = {ParamSpec{.name = "read_pct",
                          .help = "share of a writer thread's operations that read the status",
@@ -234,8 +27,9 @@ const Registration registration{Scenario{
                          .choices = {},
                          .unit = "threads"}},
     .op_kinds = {"get", "transition"},
-    .primitives = primitives(),
+    // The scenario's own ways of keeping the word; the locks are offered by register_primitive.
+    .primitives = {entry<AtomicStore, StatusCell<AtomicStore>>(), entry<AtomicCas, StatusCell<AtomicCas>>()},
 }};
 
 }  // namespace
-}  // namespace lfbench
+}  // namespace lfbench::scenario::status

@@ -150,7 +150,13 @@ int worker_main(unsigned threads, Pin pin) {
   long cached = -1;
   for (std::string line; std::getline(std::cin, line);) {
     const json m = json::parse(line, nullptr, false);
-    if (m.is_discarded() || !m.is_object() || m.value("v", 0) != kProtocolVersion || !m.contains("window")) {
+    if (m.is_object() && m.contains("v") && m["v"] != kProtocolVersion) {
+      std::cerr << "lfbench __worker: the supervisor speaks worker protocol v" << m["v"].dump()
+                << ", this worker (lfbench " LFBENCH_VERSION ") speaks v" << kProtocolVersion
+                << ": refusing (run workers of the same lfbench build)\n";
+      return 2;
+    }
+    if (m.is_discarded() || !m.is_object() || !m.contains("window")) {
       ch.send({{"error", "not a protocol v" + std::to_string(kProtocolVersion) + " window request: " + line.substr(0, 200)}});
       continue;
     }

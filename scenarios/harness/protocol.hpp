@@ -7,7 +7,9 @@
 // and stderr are a log the supervisor keeps the tail of (primitives may print). A worker exits
 // when its stdin reaches end of file.
 //
-// Messages (every one carries "v": kProtocolVersion; a peer that sees another version stops):
+// Messages (every one carries "v": kProtocolVersion). A peer that sees another version refuses
+// the other with one line naming both versions, exit code 2: the worker on the first request,
+// the supervisor on the worker's hello (it throws ProtocolMismatch; main prints it).
 //   worker -> supervisor, once at start:
 //     {"v":1, "hello": {"pid": N, "threads": N, "pin": "compact", "cpus": [..], "version": "..."}}
 //   supervisor -> worker, one per window:
@@ -23,6 +25,7 @@
 // at most one cell's state is alive per worker.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -33,6 +36,11 @@ namespace lfbench {
 
 inline constexpr int kProtocolVersion = 1;
 inline constexpr int kResultFd = 3;
+
+// A supervisor and a worker of different protocol versions (two lfbench builds mixed up).
+struct ProtocolMismatch : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 nlohmann::json to_json(const WindowResult& w);
 WindowResult window_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception

@@ -43,7 +43,40 @@ std::vector<Scenario>& registry() {
   static std::vector<Scenario> all;  // function-local: safe from static-init order
   return all;
 }
+
+struct Offered {
+  std::string scenario;
+  PrimitiveEntry entry;
+};
+
+std::vector<Offered>& offered() {
+  static std::vector<Offered> all;  // function-local: safe from static-init order
+  return all;
+}
+
+// Moves the queued primitives into their scenarios, in the order they were offered.
+// Runs before any worker thread exists (the CLI and the worker look scenarios up first).
+std::vector<Scenario>& settled() {
+  auto& all = registry();
+  auto& queue = offered();
+  std::vector<Offered> todo;
+  todo.swap(queue);
+  for (auto& [id, e] : todo) {
+    auto s = std::find_if(all.begin(), all.end(), [&](const Scenario& x) { return x.id == id; });
+    if (s == all.end())
+      throw std::logic_error("primitive '" + e.id + "' was offered to scenario '" + id + "', which is not registered");
+    if (s->primitive(e.id))
+      throw std::logic_error("scenario '" + id + "' has two primitives named '" + e.id +
+                             "' (a primitive's name must be unique)");
+    s->primitives.push_back(std::move(e));
+  }
+  return all;
+}
 }  // namespace
+
+void add_primitive(std::string_view scenario, PrimitiveEntry e) {
+  offered().push_back({std::string(scenario), std::move(e)});
+}
 
 Registration::Registration(Scenario s) {
   auto& all = registry();
@@ -51,10 +84,10 @@ Registration::Registration(Scenario s) {
   std::sort(all.begin(), all.end(), [](const Scenario& a, const Scenario& b) { return a.id < b.id; });
 }
 
-const std::vector<Scenario>& scenarios() { return registry(); }
+const std::vector<Scenario>& scenarios() { return settled(); }
 
 const Scenario* find_scenario(std::string_view id) {
-  for (const auto& s : registry())
+  for (const auto& s : settled())
     if (s.id == id) return &s;
   return nullptr;
 }

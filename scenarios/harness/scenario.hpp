@@ -1,7 +1,9 @@
 // What a scenario is: its id, parameters (declared once: the CLI, the plan, the JSON and
 // `describe` all read them from here), the primitives it accepts, and per cell a Cell holding
 // the shared state, the per-thread operation and the verify step. A scenario file registers
-// itself with a static `Registration`; the harness knows no scenario or primitive by name.
+// itself with a static `Registration`; primitives reach it through add_primitive() (see
+// lfbench.hpp: register_primitive<P>() offers P to every scenario). The harness knows no
+// scenario or primitive by name.
 #pragma once
 
 #include <cstdint>
@@ -95,6 +97,14 @@ struct Registration {
   explicit Registration(Scenario s);
 };
 
+// Adds a primitive's entry to a scenario: the one way primitives reach scenarios, built-in
+// (primitives/builtin.cpp) and a user's (LFBENCH_PRIMITIVE) alike. Queued, and added by the
+// next scenarios() / find_scenario(): primitives register from static initialisers in other
+// files, which may run before the scenario's own Registration (no order between files).
+// A scenario id that is not registered, or a primitive id the scenario already has, is a
+// build mistake: scenarios() then throws std::logic_error naming both.
+void add_primitive(std::string_view scenario, PrimitiveEntry e);
+
 template <class P>
 constexpr std::string_view kind_of() {
   if constexpr (prim::SharedLock<P>) return "SharedLock";
@@ -112,7 +122,7 @@ constexpr std::string_view kind_of() {
 // CellSpec): the usual way a scenario lists its primitives.
 template <class P, class CellT>
 PrimitiveEntry entry(std::vector<std::string> ignores = {}) {
-  return PrimitiveEntry{std::string(P::name), std::string(kind_of<P>()), P::traits,
+  return PrimitiveEntry{std::string(P::name), std::string(kind_of<P>()), prim::traits_of<P>(),
                         [](const CellSpec& s) -> std::unique_ptr<Cell> {
                           return std::make_unique<CellT>(s);
                         },

@@ -184,7 +184,13 @@ Outcome WorkerProcess::run(const WindowRequest& r) {
     const auto got = next_line(deadline);
     if (!got) break;
     const json m = json::parse(*got, nullptr, false);
-    if (m.is_discarded() || m.value("v", 0) != kProtocolVersion) {
+    if (m.is_object() && m.contains("v") && m["v"] != kProtocolVersion) {
+      stop(true);
+      throw ProtocolMismatch("worker " + exe_ + " speaks worker protocol v" + m["v"].dump() +
+                             ", this lfbench (the supervisor) speaks v" + std::to_string(kProtocolVersion) +
+                             ": refusing (run workers of the same lfbench build)");
+    }
+    if (m.is_discarded() || !m.is_object()) {
       o.kind = Outcome::crashed;
       o.detail = "the worker spoke another protocol: " + got->substr(0, 200);
       stop(true);

@@ -2,14 +2,17 @@
 // push drain that drops a message when a consumer's prefetch buffer is full (a non-blocking
 // send), and a cursor that advances one position short after each read (redelivery). Every
 // real design passes with every queue.
-// Includes the scenario's source so its cell template can run the faulty designs.
+// Includes the scenario's header (its cell) so its cell template can run the faulty designs.
 #include <gtest/gtest.h>
 
-#include "scenarios/broker.cpp"
+#include "primitives/kinds.hpp"
+#include "scenarios/broker.hpp"
 #include "scenarios/tests/oracle.hpp"
 
 namespace lfbench {
 namespace {
+
+using namespace scenario::broker;
 
 using Small = msg::Message<msg::kSmall>;
 

@@ -1,14 +1,17 @@
 // The counter scenario's oracle catches a broken counter: a read-modify-write done as a
 // separate load and store loses increments under contention, and verify must say so.
-// Includes the scenario's source so its cell template can measure a test-only primitive
+// Includes the scenario's header (its cell) so its cell template can measure a test-only primitive
 // (this binary does not link the registered scenarios).
 #include <gtest/gtest.h>
 
-#include "scenarios/counter.cpp"
+#include "primitives/kinds.hpp"
+#include "scenarios/counter.hpp"
 #include "scenarios/harness/pool.hpp"
 
 namespace lfbench {
 namespace {
+
+using namespace scenario::counter;
 
 using namespace std::chrono_literals;
 

@@ -1,18 +1,21 @@
 // The cow scenario's oracle catches a snapshot that updates the shared value in place, without
 // copying (what copy-on-write code degrades to when someone "optimises" the copy away):
 // readers then see a registry whose entries and checksum disagree. Every real Snapshot passes.
-// Includes the scenario's source so its cell template can measure a test-only primitive.
+// Includes the scenario's header (its cell) so its cell template can measure a test-only primitive.
 #include <gtest/gtest.h>
 
 #include <mutex>
 #include <set>
 
 #include "primitives/tests/stress.hpp"
-#include "scenarios/cow.cpp"
+#include "primitives/kinds.hpp"
+#include "scenarios/cow.hpp"
 #include "scenarios/tests/oracle.hpp"
 
 namespace lfbench {
 namespace {
+
+using namespace scenario::cow;
 
 // Broken on purpose: readers use the one value while a writer modifies it. That is a data race
 // by design, so this primitive runs only outside ThreadSanitizer (release and ASan builds).

@@ -1,18 +1,21 @@
 // The map scenario's oracle catches a broken get_or_add: check-then-insert without holding the
 // lock across both, so two threads that both miss a key both insert, the second overwriting
 // the first's id after the first was handed it. Every real Map must pass.
-// Includes the scenario's source so its cell template can measure a test-only primitive.
+// Includes the scenario's header (its cell) so its cell template can measure a test-only primitive.
 #include <gtest/gtest.h>
 
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 
-#include "scenarios/map.cpp"
+#include "primitives/kinds.hpp"
+#include "scenarios/map.hpp"
 #include "scenarios/tests/oracle.hpp"
 
 namespace lfbench {
 namespace {
+
+using namespace scenario::map;
 
 // Broken on purpose: every access is under the mutex (TSan-clean), but the check and the
 // insert are two critical sections; the yield between them widens the window.

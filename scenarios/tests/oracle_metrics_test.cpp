@@ -1,15 +1,18 @@
 // The metrics scenario's oracle catches broken recorders: a sum updated by a separate load
 // and store loses additions under contention (count still right), and a recorder whose
 // snapshot shows an older count than what happened before it is caught during the window.
-// Includes the scenario's source so its cell template can measure test-only primitives
+// Includes the scenario's header (its cell) so its cell template can measure test-only primitives
 // (this binary does not link the registered scenarios).
 #include <gtest/gtest.h>
 
-#include "scenarios/metrics.cpp"
+#include "primitives/kinds.hpp"
+#include "scenarios/metrics.hpp"
 #include "scenarios/tests/oracle.hpp"
 
 namespace lfbench {
 namespace {
+
+using namespace scenario::metrics;
 
 // Broken on purpose: the sum's read-modify-write is a load and a store, not one atomic step.
 class RacySumRecorder {

@@ -1,17 +1,20 @@
 // The queue scenario's oracle catches case 000's ring (seed_ring: a slot claimed by CAS before
 // its item is stored), and a queue that drops or duplicates a message now and then; every
 // real Queue passes it in both modes.
-// Includes the scenario's source so its cell template can measure test-only primitives.
+// Includes the scenario's header (its cell) so its cell template can measure test-only primitives.
 #include <gtest/gtest.h>
 
 #include <deque>
 #include <mutex>
 
-#include "scenarios/queue.cpp"
+#include "primitives/kinds.hpp"
+#include "scenarios/queue.hpp"
 #include "scenarios/tests/oracle.hpp"
 
 namespace lfbench {
 namespace {
+
+using namespace scenario::queue;
 
 using Small = msg::Message<msg::kSmall>;
 

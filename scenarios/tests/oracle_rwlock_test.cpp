@@ -1,14 +1,17 @@
 // The rwlock scenario's oracle catches a broken reader-writer lock: readers that skip the lock
 // read the record while a writer is halfway through it, and verify must report torn reads.
 // Every real primitive (Locks seen exclusively, SharedLocks, OptimisticLocks) must pass.
-// Includes the scenario's source so its cell template can measure a test-only primitive.
+// Includes the scenario's header (its cell) so its cell template can measure a test-only primitive.
 #include <gtest/gtest.h>
 
-#include "scenarios/rwlock.cpp"
+#include "primitives/kinds.hpp"
+#include "scenarios/rwlock.hpp"
 #include "scenarios/tests/oracle.hpp"
 
 namespace lfbench {
 namespace {
+
+using namespace scenario::rwlock;
 
 // Broken on purpose: writers exclude each other, readers take nothing. TSan-clean (the record
 // is relaxed atomics) but logically broken: a read can interleave with a write.

@@ -2,14 +2,17 @@
 // (case 000's SetStatus) when several threads change the status: two act on the same state, so
 // readers see two states under one version and transitions are lost — verify must say so.
 // With one writer, and with CAS or a lock for any number of writers, every window must pass.
-// Includes the scenario's source so its cell template can be driven directly.
+// Includes the scenario's header (its cell) so its cell template can be driven directly.
 #include <gtest/gtest.h>
 
-#include "scenarios/status.cpp"
+#include "primitives/kinds.hpp"
+#include "scenarios/status.hpp"
 #include "scenarios/tests/oracle.hpp"
 
 namespace lfbench {
 namespace {
+
+using namespace scenario::status;
 
 template <class S>
 std::vector<Verdict> windows(unsigned threads, int n, std::int64_t writers) {

@@ -1,10 +1,19 @@
-// The registry: every scenario file is registered, and every scenario's declarations are
-// coherent (unique ids, default sweeps inside their ranges, op kinds within the harness's limit).
+// The registry: every scenario file is registered (its cell header offered primitives and
+// installed), every scenario's declarations are coherent (unique ids, default sweeps inside
+// their ranges, op kinds within the harness's limit), and a user's primitives and templates,
+// registered as a user does (LFBENCH_PRIMITIVE), join every scenario of their kind.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <deque>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <mutex>
 #include <set>
 
+#include "lfbench.hpp"
 #include "lfbench_config.h"
 #include "scenarios/harness/scenario.hpp"
 
@@ -19,6 +28,22 @@ TEST(Registry, EveryScenarioFileIsRegisteredUnderItsFileName) {
   std::set<std::string> registered;
   for (const auto& s : scenarios()) registered.insert(s.id);
   EXPECT_EQ(files, registered) << "a scenario .cpp is missing from scenarios/meson.build, or registers another id";
+}
+
+// A scenario with a cell header takes primitives through lfbench.hpp (register_primitive and
+// register_primitive_template visit it) and installs the header (the top meson.build).
+TEST(Registry, EveryScenarioHeaderIsOfferedPrimitivesAndInstalled) {
+  const auto root = std::filesystem::path(LFBENCH_SOURCE_DIR);
+  const auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream f(p);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  const std::string entry = slurp(root / "lfbench.hpp"), build = slurp(root / "meson.build");
+  for (const auto& s : scenarios()) {
+    if (!std::filesystem::exists(root / "scenarios" / (s.id + ".hpp"))) continue;
+    EXPECT_NE(entry.find("scenario::" + s.id + "::offer"), std::string::npos) << s.id << " is not in lfbench.hpp";
+    EXPECT_NE(build.find("'scenarios/" + s.id + ".hpp'"), std::string::npos) << s.id << ".hpp is not installed";
+  }
 }
 
 TEST(Registry, DeclarationsAreCoherent) {
@@ -49,6 +74,137 @@ TEST(Registry, DeclarationsAreCoherent) {
       }
     }
   }
+}
+
+// A user's primitives, registered the way a user registers them: no traits, nothing but the
+// members of their concept and a name.
+class UserLock {
+ public:
+  static constexpr std::string_view name = "user_test_lock";
+  void lock() { m_.lock(); }
+  void unlock() { m_.unlock(); }
+  bool try_lock() { return m_.try_lock(); }
+
+ private:
+  std::mutex m_;
+};
+LFBENCH_PRIMITIVE(UserLock);
+
+class UserCounter {
+ public:
+  static constexpr std::string_view name = "user_test_counter";
+  void add(std::uint64_t n) { v_.fetch_add(n); }
+  std::uint64_t read() const { return v_.load(); }
+
+ private:
+  std::atomic<std::uint64_t> v_{0};
+};
+LFBENCH_PRIMITIVE(UserCounter);
+
+// Templates over a value (a queue, a snapshot) and over Fields (a recorder): each scenario
+// instantiates them with its own type.
+template <class V>
+class UserQueue {
+ public:
+  using value_type = V;
+  static constexpr std::string_view name = "user_test_queue";
+  bool try_push(const V& v) {
+    std::scoped_lock g(m_);
+    d_.push_back(v);
+    return true;
+  }
+  bool try_pop(V& v) {
+    std::scoped_lock g(m_);
+    if (d_.empty()) return false;
+    v = d_.front();
+    d_.pop_front();
+    return true;
+  }
+
+ private:
+  std::mutex m_;
+  std::deque<V> d_;
+};
+LFBENCH_PRIMITIVE_TEMPLATE(UserQueue);
+
+template <class V>
+class UserSnapshot {
+ public:
+  using value_type = V;
+  static constexpr std::string_view name = "user_test_snapshot";
+  template <class F>
+  auto read(F&& f) {
+    std::scoped_lock g(m_);
+    return f(std::as_const(v_));
+  }
+  template <class F>
+  void update(F&& f) {
+    std::scoped_lock g(m_);
+    f(v_);
+  }
+
+ private:
+  std::mutex m_;
+  V v_{};
+};
+LFBENCH_PRIMITIVE_TEMPLATE(UserSnapshot);
+
+template <prim::Fields F>
+class UserRecorder {
+ public:
+  static constexpr std::string_view name = "user_test_recorder";
+  static constexpr prim::Fields fields = F;
+  void record(double v) {
+    std::scoped_lock g(m_);
+    ++r_.count;
+    r_.sum += v;
+    if constexpr (prim::has_extremes(F)) {
+      r_.min = std::min(r_.min, v);
+      r_.max = std::max(r_.max, v);
+    }
+    if constexpr (prim::has_buckets(F)) ++r_.buckets[prim::recorder_bucket(v)];
+  }
+  prim::Recorded snapshot() {
+    std::scoped_lock g(m_);
+    return r_;
+  }
+
+ private:
+  std::mutex m_;
+  prim::Recorded r_;
+};
+LFBENCH_PRIMITIVE_TEMPLATE(UserRecorder);
+
+TEST(Registry, AUsersTemplateJoinsTheScenariosOfItsKind) {
+  for (const char* id : {"queue", "broker"}) EXPECT_NE(find_scenario(id)->primitive("user_test_queue"), nullptr) << id;
+  EXPECT_EQ(find_scenario("cow")->primitive("user_test_queue"), nullptr) << "a Queue is no Snapshot";
+  EXPECT_NE(find_scenario("cow")->primitive("user_test_snapshot"), nullptr);
+  EXPECT_EQ(find_scenario("queue")->primitive("user_test_snapshot"), nullptr) << "a Snapshot is no Queue";
+  ASSERT_NE(find_scenario("metrics")->primitive("user_test_recorder"), nullptr);
+  EXPECT_EQ(find_scenario("metrics")->primitive("user_test_recorder")->kind, "Recorder");
+}
+
+TEST(Registry, AUsersPrimitiveJoinsEveryScenarioOfItsConcept) {
+  for (const char* id : {"counter", "rwlock", "status"}) {
+    const Scenario* s = find_scenario(id);
+    ASSERT_NE(s, nullptr) << id;
+    const PrimitiveEntry* p = s->primitive("user_test_lock");
+    ASSERT_NE(p, nullptr) << "user_test_lock is not in " << id;
+    EXPECT_EQ(p->traits.progress, prim::Progress::blocking) << "default traits";
+    EXPECT_TRUE(p->traits.library.empty());
+  }
+  EXPECT_EQ(find_scenario("counter")->primitive("user_test_lock")->kind, "Lock");
+  ASSERT_NE(find_scenario("counter")->primitive("user_test_counter"), nullptr);
+  EXPECT_EQ(find_scenario("counter")->primitive("user_test_counter")->kind, "Counter");
+  EXPECT_EQ(find_scenario("rwlock")->primitive("user_test_counter"), nullptr) << "a Counter is no lock";
+  EXPECT_EQ(find_scenario("queue")->primitive("user_test_lock"), nullptr) << "a Lock is no queue";
+}
+
+TEST(Registry, TheBuiltInPrimitivesComeThroughTheSameRegistration) {
+  // kinds.hpp's lists reach the scenarios by register_primitive (primitives/builtin.cpp).
+  for (const char* id : {"std_mutex", "ttas_spinlock", "std_shared_mutex", "seqlock"})
+    EXPECT_NE(find_scenario("rwlock")->primitive(id), nullptr) << id;
+  for (const char* id : {"std_mutex", "atomic_relaxed"}) EXPECT_NE(find_scenario("counter")->primitive(id), nullptr) << id;
 }
 
 TEST(Registry, FindsByIdAndSortsById) {
