@@ -118,9 +118,26 @@ struct CdsQueueOf<V, Cds::basket> {
   using type = cds::container::BasketQueue<cds::gc::HP, V>;
   static constexpr std::string_view name = "cds_basket_queue";
 };
+// libcds 2.3.3's SegmentedQueue allocates a segment as a raw block (header + cells, NewBlock)
+// and frees it as one segment (Delete): sized operator delete is told the wrong size. glibc
+// ignores the size, but it is undefined behaviour (AddressSanitizer: new-delete-type-mismatch).
+// An allocator that frees unsized makes the pair agree; it is otherwise std::allocator.
+template <class T>
+struct UnsizedFreeAllocator {
+  using value_type = T;
+  UnsizedFreeAllocator() = default;
+  template <class U>
+  UnsizedFreeAllocator(const UnsizedFreeAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(static_cast<void*>(p)); }
+  friend bool operator==(UnsizedFreeAllocator, UnsizedFreeAllocator) { return true; }
+};
+
 template <class V>
 struct CdsQueueOf<V, Cds::segmented> {
-  using type = cds::container::SegmentedQueue<cds::gc::HP, V>;
+  using type = cds::container::SegmentedQueue<
+      cds::gc::HP, V,
+      typename cds::container::segmented_queue::make_traits<cds::opt::allocator<UnsizedFreeAllocator<int>>>::type>;
   static constexpr std::string_view name = "cds_segmented_queue";
 };
 template <class V>
