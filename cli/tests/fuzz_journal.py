@@ -24,6 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from json_mutations import mutate_bytes, mutate_doc  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 REGRESSIONS = HERE / "fuzz_regressions" / "journal"
 LFBENCH = os.environ.get("LFBENCH_BIN", str(HERE.parents[1] / "build" / "cli" / "lfbench"))
@@ -52,47 +55,14 @@ def make_seed(tmp):
     return lines
 
 
-def nodes(v, path=()):
-    yield path, v
-    if isinstance(v, dict):
-        for k, x in v.items():
-            yield from nodes(x, path + (k,))
-    elif isinstance(v, list):
-        for i, x in enumerate(v):
-            yield from nodes(x, path + (i,))
-
-
-def set_at(doc, path, value):
-    if not path:
-        return value
-    parent = doc
-    for p in path[:-1]:
-        parent = parent[p]
-    parent[path[-1]] = value
-    return doc
-
-
 def mutate_line(rng, line):
     try:
         doc = json.loads(line)
     except ValueError:
         return line
-    for _ in range(rng.randint(1, 3)):
-        # The build identity is left alone most of the time: a changed one is refused at once.
-        choices = [n for n in nodes(doc) if n[0][:1] != ("binary",) or rng.random() < 0.05]
-        path, v = rng.choice(choices)
-        op = rng.random()
-        if op < 0.45:
-            doc = set_at(doc, path, json.loads(json.dumps(rng.choice(POOL))))
-        elif op < 0.6 and isinstance(v, dict) and v:
-            v.pop(rng.choice(sorted(v)))
-        elif op < 0.7 and isinstance(v, list) and v:
-            v.append(json.loads(json.dumps(rng.choice(v))))
-        elif op < 0.8 and isinstance(v, list) and v:
-            del v[rng.randrange(len(v))]
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            doc = set_at(doc, path, v * rng.choice([-1, 0, 2, 1e6, 1e-6, 10 ** 20]))
-    return json.dumps(doc)
+    # The build identity is left alone most of the time: a changed one is refused at once.
+    keep_binary = rng.random() >= 0.05
+    return json.dumps(mutate_doc(rng, doc, POOL, rng.randint(1, 3), keep=lambda path: keep_binary and path[:1] == ("binary",)))
 
 
 def mutate(rng, lines):
@@ -111,17 +81,7 @@ def mutate(rng, lines):
             lines[i], lines[j] = lines[j], lines[i]
     data = ("\n".join(lines) + "\n").encode()
     if rng.random() < 0.15:
-        data = bytearray(data)
-        for _ in range(rng.randint(1, 6)):
-            k = rng.randrange(len(data) + 1)
-            c = rng.random()
-            if c < 0.4 and data:
-                data[min(k, len(data) - 1)] = rng.randrange(256)
-            elif c < 0.8:
-                data[k:k] = rng.choice([b"[", b"{", b'"', b"\n", b"-", b"9" * 40, b"\\u0000", b"\xff"])
-            else:
-                del data[k:k + rng.randint(1, 64)]
-        data = bytes(data)
+        data = mutate_bytes(rng, data, [b"[", b"{", b'"', b"\n", b"-", b"9" * 40, b"\\u0000", b"\xff"], rng.randint(1, 6))
     if rng.random() < 0.05:
         data = data[:rng.randrange(len(data) + 1)]  # a crash mid-write
     return data

@@ -38,43 +38,9 @@ fs::path fixture(const std::string& name) {
   return fs::path(dir ? dir : "fixtures") / name;
 }
 
-// Runs lfbench in sb's directory; a run that has not ended after `limit` is killed and reported
-// as code -1 (a reader that blocks on a FIFO, or reads /dev/zero forever).
-Outcome run_bounded(const Sandbox& sb, const std::vector<std::string>& args,
-                    std::chrono::seconds limit = std::chrono::seconds(30)) {
-  const char* bin = std::getenv("LFBENCH_BIN");
-  const std::string exe = bin ? bin : "lfbench";
-  const auto out_path = sb.dir() / ".stdout", err_path = sb.dir() / ".stderr";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (chdir(sb.dir().c_str()) != 0) _exit(127);
-    (void)!freopen(out_path.c_str(), "w", stdout);
-    (void)!freopen(err_path.c_str(), "w", stderr);
-    std::vector<char*> argv{const_cast<char*>(exe.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(exe.c_str(), argv.data());
-    _exit(127);
-  }
-  Outcome o;
-  int status = 0;
-  bool timed_out = false;
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      timed_out = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  o.code = timed_out ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  o.out = test::slurp(out_path);
-  o.err = test::slurp(err_path);
-  fs::remove(out_path);
-  fs::remove(err_path);
-  return o;
+// A reader that blocks on a FIFO, or reads /dev/zero forever, is killed after 30 s (code -1).
+Outcome run_bounded(const Sandbox& sb, const std::vector<std::string>& args) {
+  return sb.run(args, {}, SIGINT, std::chrono::seconds(30));
 }
 
 // Exit 2, one line on stderr containing every needle, nothing on stdout, no file written
@@ -91,7 +57,6 @@ void expect_refused(const Sandbox& sb, const std::vector<std::string>& args, con
   EXPECT_EQ(sb.files(), before) << what << " wrote a file";
 }
 
-void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 
 std::string nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
@@ -99,15 +64,15 @@ std::string nested(std::size_t depth) { return std::string(depth, '[') + std::st
 
 TEST(SuiteFile, HostileFilesAreRefusedWithFileAndLine) {
   Sandbox sb;
-  write(sb / "deep.json", "{\"runs\":\n" + nested(50000) + "}");
-  write(sb / "digits.json", "{\"runs\": [{\"scenario\": \"counter\",\n \"repetitions\": " + std::string(400, '9') + "}]}");
-  write(sb / "overflow.json", "{\"runs\": [{\"scenario\": \"counter\",\n \"repetitions\": 1e999}]}");
-  write(sb / "u64.json", "{\"runs\": [{\"scenario\": \"counter\",\n \"repetitions\": 18446744073709551615}]}");
-  write(sb / "newline.json", "{\"runs\": [{\"scenario\": \"coun\\nter\"}]}");
-  write(sb / "string.json", "{\"runs\": [{\"scenario\": \"" + std::string(100000, 'a') + "\"}]}");
-  write(sb / "nan.json", "{\"runs\": [{\"scenario\": \"counter\", \"repetitions\": NaN}]}");
-  write(sb / "utf8.json", "{\"runs\": [{\"scenario\": \"\xff\xfe\"}]}");
-  write(sb / "cells.json", R"({"runs": [{"scenario": "counter", "threads": "1-1024", "params": {"read_pct": [)" +
+  test::spit(sb / "deep.json", "{\"runs\":\n" + nested(50000) + "}");
+  test::spit(sb / "digits.json", "{\"runs\": [{\"scenario\": \"counter\",\n \"repetitions\": " + std::string(400, '9') + "}]}");
+  test::spit(sb / "overflow.json", "{\"runs\": [{\"scenario\": \"counter\",\n \"repetitions\": 1e999}]}");
+  test::spit(sb / "u64.json", "{\"runs\": [{\"scenario\": \"counter\",\n \"repetitions\": 18446744073709551615}]}");
+  test::spit(sb / "newline.json", "{\"runs\": [{\"scenario\": \"coun\\nter\"}]}");
+  test::spit(sb / "string.json", "{\"runs\": [{\"scenario\": \"" + std::string(100000, 'a') + "\"}]}");
+  test::spit(sb / "nan.json", "{\"runs\": [{\"scenario\": \"counter\", \"repetitions\": NaN}]}");
+  test::spit(sb / "utf8.json", "{\"runs\": [{\"scenario\": \"\xff\xfe\"}]}");
+  test::spit(sb / "cells.json", R"({"runs": [{"scenario": "counter", "threads": "1-1024", "params": {"read_pct": [)" +
                                [] {
                                  std::string v;
                                  for (int i = 0; i <= 100; ++i) v += (i ? "," : "") + std::to_string(i);
@@ -161,23 +126,23 @@ TEST(ResultsFile, HostileFilesAreRefused) {
   const std::string base = fixture("base.json").string();
   json doc = base_doc();
   doc["benchmarks"][0]["lfbench"]["verification"]["ok"] = 0;
-  write(sb / "verification0.json", doc.dump());
+  test::spit(sb / "verification0.json", doc.dump());
   doc = base_doc();
   doc["benchmarks"][0]["lfbench"]["verification"] = json::object();
-  write(sb / "noverification.json", doc.dump());
+  test::spit(sb / "noverification.json", doc.dump());
   doc = base_doc();
   doc["context"]["lfbench_host"] = std::string(100000, 'h');
-  write(sb / "longhost.json", doc.dump());
+  test::spit(sb / "longhost.json", doc.dump());
   doc = base_doc();
   doc["benchmarks"][0]["lfbench"]["ops_per_sec"] = -5;
-  write(sb / "negative.json", doc.dump());
+  test::spit(sb / "negative.json", doc.dump());
   std::string text = base_doc().dump();
   const auto rt = text.find("\"real_time\":");
-  write(sb / "nan.json", text.substr(0, rt) + "\"real_time\":NaN," + text.substr(rt));
-  write(sb / "infinity.json", text.substr(0, rt) + "\"real_time\":Infinity," + text.substr(rt));
-  write(sb / "digits.json", text.substr(0, rt) + "\"real_time\":" + std::string(400, '7') + "," + text.substr(rt));
-  write(sb / "overflow.json", text.substr(0, rt) + "\"real_time\":1e999," + text.substr(rt));
-  write(sb / "deep.json", nested(50000));
+  test::spit(sb / "nan.json", text.substr(0, rt) + "\"real_time\":NaN," + text.substr(rt));
+  test::spit(sb / "infinity.json", text.substr(0, rt) + "\"real_time\":Infinity," + text.substr(rt));
+  test::spit(sb / "digits.json", text.substr(0, rt) + "\"real_time\":" + std::string(400, '7') + "," + text.substr(rt));
+  test::spit(sb / "overflow.json", text.substr(0, rt) + "\"real_time\":1e999," + text.substr(rt));
+  test::spit(sb / "deep.json", nested(50000));
   ASSERT_EQ(mkfifo((sb / "fifo.json").c_str(), 0600), 0);
   { std::ofstream(sb / "huge.json") << "{}"; }
   fs::resize_file(sb / "huge.json", std::uintmax_t(50) << 20);

@@ -55,9 +55,10 @@ class Sandbox {
     return out;
   }
 
-  // Runs lfbench with args; if interrupt_after > 0, sends sig (SIGINT) after that long.
+  // Runs lfbench with args; if interrupt_after > 0, sends sig (SIGINT) after that long. A run
+  // still going after `limit` (if set) is killed and reported as code -1.
   Outcome run(const std::vector<std::string>& args, std::chrono::milliseconds interrupt_after = {},
-              int sig = SIGINT) const {
+              int sig = SIGINT, std::chrono::milliseconds limit = {}) const {
     const char* bin = std::getenv("LFBENCH_BIN");
     const std::string exe = bin ? bin : "lfbench";
     const auto out_path = dir_ / ".stdout", err_path = dir_ / ".stderr";
@@ -79,11 +80,25 @@ class Sandbox {
       kill(pid, sig);
     }
     int status = 0;
-    waitpid(pid, &status, 0);
+    bool timed_out = false;
+    if (limit.count() > 0) {
+      const auto deadline = std::chrono::steady_clock::now() + limit;
+      while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          kill(pid, SIGKILL);
+          waitpid(pid, &status, 0);
+          timed_out = true;
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    } else {
+      waitpid(pid, &status, 0);
+    }
     Outcome o;
     if (interrupt_after.count() > 0)
       o.seconds_after_signal = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
-    o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    o.code = timed_out ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     o.out = slurp(out_path);
     o.err = slurp(err_path);
     std::filesystem::remove(out_path);

@@ -27,6 +27,11 @@ REGRESSIONS = HERE.parents[1] / "cli" / "tests" / "fuzz_regressions" / "report"
 sys.path.insert(0, str(HERE.parent))
 import lfbench_report as rep  # noqa: E402
 
+sys.path.insert(0, str(HERE.parents[1] / "cli" / "tests"))
+from json_mutations import mutate_bytes, mutate_doc  # noqa: E402
+
+BYTE_TOKENS = [b"[", b"{", b'"', b"NaN", b"Infinity", b"-", b"9" * 40, b"\\u0000", b"\xff"]
+
 LFBENCH = os.environ.get("LFBENCH_BIN")
 SEEDS = [json.loads((FIX / n).read_text()) for n in ("synthetic.json", "real_counter_latency.json")]
 POOL = [0, -1, 1, 2, 1.5, -0.0, 1e18, 1e19, 2 ** 63, 1e-300, "", "x", "a\nb", "\u00e9", "counter", "fast",
@@ -56,58 +61,11 @@ def pipeline(path, charts=False):
     return "accepted"
 
 
-def nodes(v, path=()):
-    yield path, v
-    if isinstance(v, dict):
-        for k, x in v.items():
-            yield from nodes(x, path + (k,))
-    elif isinstance(v, list):
-        for i, x in enumerate(v):
-            yield from nodes(x, path + (i,))
-
-
-def set_at(doc, path, value):
-    if not path:
-        return value
-    parent = doc
-    for p in path[:-1]:
-        parent = parent[p]
-    parent[path[-1]] = value
-    return doc
-
-
 def mutate(rng, doc):
     """One structure-aware or byte-level mutation; returns JSON text (str) or raw bytes."""
-    doc = json.loads(json.dumps(doc))
-    for _ in range(rng.randint(1, 4)):
-        all_nodes = list(nodes(doc))
-        path, v = rng.choice(all_nodes)
-        op = rng.random()
-        if op < 0.45:
-            doc = set_at(doc, path, json.loads(json.dumps(rng.choice(POOL))))
-        elif op < 0.6 and isinstance(v, dict) and v:
-            v.pop(rng.choice(sorted(v)))
-        elif op < 0.7 and isinstance(v, list) and v:
-            v.append(json.loads(json.dumps(rng.choice(v))))
-        elif op < 0.8 and isinstance(v, list) and v:
-            del v[rng.randrange(len(v))]
-        elif op < 0.9:
-            _, other = rng.choice(all_nodes)
-            doc = set_at(doc, path, json.loads(json.dumps(other)))
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            doc = set_at(doc, path, v * rng.choice([-1, 0, 1e6, 1e-6, 10 ** 20]))
+    doc = mutate_doc(rng, doc, POOL, rng.randint(1, 4))
     if rng.random() < 0.2:
-        data = bytearray(json.dumps(doc).encode())
-        for _ in range(rng.randint(1, 8)):
-            i = rng.randrange(len(data) + 1)
-            choice = rng.random()
-            if choice < 0.4 and data:
-                data[min(i, len(data) - 1)] = rng.randrange(256)
-            elif choice < 0.8:
-                data[i:i] = rng.choice([b"[", b"{", b'"', b"NaN", b"Infinity", b"-", b"9" * 40, b"\\u0000", b"\xff"])
-            else:
-                del data[i:i + rng.randint(1, 64)]
-        return bytes(data)
+        return mutate_bytes(rng, json.dumps(doc).encode(), BYTE_TOKENS, rng.randint(1, 8))
     return json.dumps(doc)
 
 
