@@ -33,7 +33,7 @@ namespace {
 
 struct RunArgs {
   std::string scenario, suite, threads, duration, warmup, repetitions, output, format, pin = "compact", resume;
-  std::vector<std::string> primitives, params;
+  std::vector<std::string> primitives, params, ab;
   bool latency = false, force = false, plan_only = false, quiet = false, no_interleave = false, keep_disturbed = false;
 };
 
@@ -64,6 +64,9 @@ RunRequest from_flags(const RunArgs& a) {
   if (!a.repetitions.empty())
     r.repetitions = static_cast<unsigned>(parse_int(a.repetitions, "--repetitions", 1, kMaxRepetitions));
   if (a.latency) r.latency = true;
+  // A/B verdicts come from the pairs: 5 can never reach p < 0.05 across many cells once the
+  // comparisons are corrected for their number (compare), 10 can.
+  if (!a.ab.empty() && a.suite.empty() && !r.repetitions) r.repetitions = kDefaultAbRepetitions;
   return r;
 }
 
@@ -82,7 +85,28 @@ Plan checked_plan(const RunArgs& a) {
   Plan plan = make_plan(a);
   for (const auto& c : plan.cells)
     if (c.duration < kMinWindow) throw BadInput(too_short("duration of " + c.run_name() + " (suite " + a.suite + ")", format_duration(c.duration)));
+  if (!a.ab.empty()) split_builds(plan, parse_builds(a.ab));
   return plan;
+}
+
+// A/B: every build's worker says hello (its protocol, what it can measure) before anything
+// is measured or written; what they said goes into the results' context.
+nlohmann::json ab_context(const Plan& plan) {
+  std::vector<BuildInfo> infos;
+  try {
+    infos = check_builds(plan);
+  } catch (const std::invalid_argument& e) {
+    throw BadInput(e.what());
+  } catch (const ProtocolMismatch&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw BadInput(std::string("--ab: ") + e.what() + "; allowed: an lfbench binary (lfbench itself or a program linked with liblfbench)");
+  }
+  nlohmann::json builds = nlohmann::json::array();
+  for (const auto& i : infos)
+    builds.push_back({{"name", i.build.name}, {"path", i.build.path}, {"version", i.hello.value("version", "")},
+                      {"binary", binary_identity(i.build.path)}});
+  return {{"builds", builds}};
 }
 
 // The machine around a run, sampled while lfbench itself is idle: who else uses the CPUs.
@@ -200,7 +224,7 @@ class ProgressBar {
 
 int print_plan(const Plan& plan) {
   for (const auto& c : plan.cells)
-    std::cout << c.run_name() << "  (" << c.repetitions << " x " << format_duration(c.duration)
+    std::cout << c.display_name() << "  (" << c.repetitions << " x " << format_duration(c.duration)
               << (c.latency ? ", latency" : "") << ")\n";
   std::cout << plan.cells.size() << " cells, ETA " << format_duration(plan.estimate()) << "\n";
   return 0;
@@ -227,7 +251,7 @@ std::size_t cells_in(const std::string& path) {
   for (const auto& e : doc["benchmarks"])
     if (e.is_object() && e.contains("lfbench") && e["lfbench"].is_object() && e["lfbench"].contains("id") &&
         e["lfbench"]["id"].is_string())
-      ids.insert(e["lfbench"]["id"].get<std::string>());
+      ids.insert(e["lfbench"]["id"].get<std::string>() + "@" + e["lfbench"].value("build", ""));
   return ids.size();
 }
 
@@ -263,6 +287,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   if (!parse_pin(pin_name, pin)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");
   const Format format = format_for(format_name, path);
   const Output out(path, force);  // refuses before measuring: nothing is written on bad input
+  const nlohmann::json ab = plan.builds.empty() ? nlohmann::json() : ab_context(plan);
 
   std::unique_ptr<Journal> journal;
   if (!a.resume.empty()) {
@@ -317,16 +342,17 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
                                   {"after", after.state},
                                   {"during", machine_state_json(before.end, after.start)}};
   ctx["lfbench_cpu_governor"] = governors;
+  if (!ab.is_null()) ctx["lfbench_ab"] = ab;
   const nlohmann::json doc = results_json(results, ctx);
 
   for (const auto& c : results.cells) {
     if (!c.failure.empty()) {
-      std::cerr << "lfbench: " << c.failure << ": " << c.plan.run_name() << ": " << c.failure_detail << "\n";
+      std::cerr << "lfbench: " << c.failure << ": " << c.plan.display_name() << ": " << c.failure_detail << "\n";
       continue;
     }
     for (const auto& w : c.windows)
       if (!w.verdict.ok) {
-        std::cerr << "lfbench: verification FAILED: " << c.plan.run_name() << ": " << w.verdict.detail << "\n";
+        std::cerr << "lfbench: verification FAILED: " << c.plan.display_name() << ": " << w.verdict.detail << "\n";
         break;
       }
   }
@@ -377,7 +403,7 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_option("-t,--threads", a->threads, "thread counts: 1,2,4 or 1-8 (1.." + std::to_string(kMaxThreads) + "; default 1,2,4)");
   r->add_option("--param", a->params, "NAME=V1,V2,... sweep of a scenario parameter (repeatable; lfbench describe)");
   r->add_option("-d,--duration", a->duration, "length of one measured window, e.g. 200ms (default)");
-  r->add_option("-r,--repetitions", a->repetitions, "measured windows per cell (1.." + std::to_string(kMaxRepetitions) + "; default 5)");
+  r->add_option("-r,--repetitions", a->repetitions, "measured windows per cell (1.." + std::to_string(kMaxRepetitions) + "; default 5, with --ab and no suite 10)");
   r->add_option("--warmup", a->warmup, "warm-up before every window, e.g. 50ms (default); 0s for none");
   r->add_flag("--latency", a->latency, "sample per-operation latency into percentiles (cycle counter, its cost subtracted; rate set so timing costs ~1%)");
   r->add_option("--pin", a->pin, "thread pinning: compact (default), scatter or none");
@@ -393,6 +419,10 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_option("--resume", a->resume,
                  "finish an interrupted or crashed run from its journal (OUTPUT.journal): measures what is missing "
                  "with the same plan and build, then writes the results file");
+  r->add_option("--ab", a->ab,
+                 "NAME=PATH: an A/B run of two lfbench builds (give it twice, base first): each build gets "
+                 "its own worker and their windows of a cell alternate pair by pair, so both see the same "
+                 "machine; one results file holds both, for `lfbench compare FILE`");
   r->add_flag("--plan", a->plan_only, "print the cells and an ETA without running");
   r->add_flag("-q,--quiet", a->quiet, "no progress bar and no summary table");
   // A repeated option takes its last value, so a script can append overrides to a command.

@@ -152,14 +152,26 @@ json plan_json(const Plan& plan) {
     cells.push_back({{"scenario", c.scenario->id}, {"primitive", c.primitive->id}, {"params", params},
                      {"threads", c.threads}, {"duration_ns", c.duration.count()}, {"warmup_ns", c.warmup.count()},
                      {"repetitions", c.repetitions}, {"latency", c.latency}});
+    if (!c.build.empty()) cells.back()["build"] = c.build;
   }
-  return cells;
+  json builds = json::array();
+  for (const auto& b : plan.builds) builds.push_back({{"name", b.name}, {"path", b.path}, {"binary", binary_identity(b.path)}});
+  return {{"cells", cells}, {"builds", builds}};
 }
 
 Plan plan_from_json(const json& j, const std::string& where) {
   Plan plan;
   try {
-    for (const auto& c : j) {
+    for (const auto& b : j.at("builds")) {
+      Build build{b.at("name").get<std::string>(), b.at("path").get<std::string>()};
+      check_build(build, where);
+      // Another binary at that path now would measure something else under the same name.
+      if (b.at("binary") != binary_identity(build.path))
+        throw BadInput(where + ": build " + build.name + " (" + build.path + ") is not the binary that measured it any more; "
+                       "allowed: resume with the same builds");
+      plan.builds.push_back(std::move(build));
+    }
+    for (const auto& c : j.at("cells")) {
       CellPlan p;
       const std::string sc = c.at("scenario").get<std::string>(), pr = c.at("primitive").get<std::string>();
       p.scenario = find_scenario(sc);
@@ -171,6 +183,10 @@ Plan plan_from_json(const json& j, const std::string& where) {
       p.warmup = std::chrono::nanoseconds(c.at("warmup_ns").get<std::int64_t>());
       p.repetitions = c.at("repetitions").get<unsigned>();
       p.latency = c.at("latency").get<bool>();
+      if (c.contains("build")) p.build = c.at("build").get<std::string>();
+      if (p.build.empty() != plan.builds.empty() ||
+          (!p.build.empty() && std::none_of(plan.builds.begin(), plan.builds.end(), [&](const Build& b) { return b.name == p.build; })))
+        throw BadInput(where + ": its plan has a cell of build '" + p.build + "', which is not one of its builds");
       check_cell(p, where);
       plan.cells.push_back(std::move(p));
       if (plan.cells.size() > kMaxCells) throw BadInput(where + ": its plan has more than " + std::to_string(kMaxCells) + " cells");
@@ -182,10 +198,11 @@ Plan plan_from_json(const json& j, const std::string& where) {
   return plan;
 }
 
-json binary_identity() {
+json binary_identity(const std::string& path) {
   json id = {{"version", LFBENCH_VERSION}, {"git_sha", LFBENCH_GIT_SHA}};
+  if (path != "/proc/self/exe") id = json::object();  // another build: its size and time say which
   struct stat st{};
-  if (::stat("/proc/self/exe", &st) == 0) {
+  if (::stat(path.c_str(), &st) == 0) {
     id["size"] = static_cast<std::uint64_t>(st.st_size);
     id["mtime"] = static_cast<std::int64_t>(st.st_mtim.tv_sec);
   }

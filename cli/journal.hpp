@@ -15,7 +15,7 @@
 
 namespace lfbench {
 
-inline constexpr int kJournalVersion = 1;
+inline constexpr int kJournalVersion = 2;  // 2: the plan names its builds (A/B runs)
 
 class Journal {
  public:
@@ -61,7 +61,7 @@ nlohmann::json plan_json(const Plan& plan);
 Plan plan_from_json(const nlohmann::json& j, const std::string& where);
 
 // What identifies the binary that measured: version, git sha, and the executable's size and
-// modification time.
-nlohmann::json binary_identity();
+// modification time (of another binary: its size and modification time).
+nlohmann::json binary_identity(const std::string& path = "/proc/self/exe");
 
 }  // namespace lfbench

@@ -3,6 +3,8 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -266,6 +268,51 @@ void check_cell(const CellPlan& c, const std::string& where) {
   if (c.primitive->unsupported)
     if (auto why = c.primitive->unsupported(CellSpec{c.params, c.threads}); !why.empty())
       throw BadInput(where + ": " + c.primitive->id + " cannot run " + c.run_name() + ": " + why);
+}
+
+void check_build(const Build& b, const std::string& where) {
+  const bool name_ok = !b.name.empty() && b.name.size() <= 32 &&
+                       std::all_of(b.name.begin(), b.name.end(), [](unsigned char ch) {
+                         return std::isalnum(ch) || ch == '_' || ch == '.' || ch == '-';
+                       });
+  if (!name_ok)
+    throw BadInput(where + ": build name '" + b.name + "' is not allowed; allowed: 1-32 of A-Z a-z 0-9 _ . -");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(b.path, ec) || ::access(b.path.c_str(), X_OK) != 0)
+    throw BadInput(where + ": " + b.name + "=" + b.path + " is not an executable file; allowed: an lfbench binary "
+                   "(lfbench itself or a program linked with liblfbench)");
+}
+
+std::vector<Build> parse_builds(const std::vector<std::string>& ab) {
+  std::vector<Build> builds;
+  for (const auto& v : ab) {
+    const auto eq = v.find('=');
+    if (eq == std::string::npos || eq + 1 == v.size())
+      throw BadInput("--ab: '" + v + "' is not NAME=PATH; allowed: e.g. --ab base=old/lfbench --ab head=build/cli/lfbench");
+    Build b{v.substr(0, eq), v.substr(eq + 1)};
+    check_build(b, "--ab");
+    b.path = std::filesystem::canonical(b.path).string();  // a --resume from elsewhere finds it
+    for (const auto& other : builds)
+      if (other.name == b.name) throw BadInput("--ab: build name '" + b.name + "' given twice; allowed: two distinct names");
+    builds.push_back(std::move(b));
+  }
+  if (builds.size() != 2)
+    throw BadInput("--ab: " + std::to_string(builds.size()) + " build(s) given; allowed: exactly two, base first "
+                   "(--ab base=PATH --ab head=PATH)");
+  return builds;
+}
+
+void split_builds(Plan& plan, const std::vector<Build>& builds) {
+  std::vector<CellPlan> cells;
+  for (const auto& c : plan.cells)
+    for (const auto& b : builds) {
+      cells.push_back(c);
+      cells.back().build = b.name;
+    }
+  if (cells.size() > kMaxCells)
+    throw BadInput("--ab: " + std::to_string(cells.size()) + " cells; allowed: at most " + std::to_string(kMaxCells));
+  plan.cells = std::move(cells);
+  plan.builds = builds;
 }
 
 }  // namespace lfbench

@@ -26,6 +26,7 @@ struct RunRequest {
 inline constexpr auto kDefaultDuration = std::chrono::milliseconds(200);
 inline constexpr auto kDefaultWarmup = std::chrono::milliseconds(50);  // before every window
 inline constexpr unsigned kDefaultRepetitions = 5;
+inline constexpr unsigned kDefaultAbRepetitions = 10;  // run --ab: pairs per cell
 inline const std::vector<unsigned> kDefaultThreads = {1, 2, 4};
 inline constexpr unsigned kMaxRepetitions = 1000;
 // More cells than anyone measures (at the smallest window it would take hours); bounds the
@@ -47,6 +48,13 @@ std::vector<std::string> suite_names();
 // A cell that did not come from build_plan (a journal's plan): every value checked as the
 // flags would be; throws BadInput naming `where`.
 void check_cell(const CellPlan& c, const std::string& where);
+
+// A/B runs: `--ab NAME=PATH` values -> the builds, base first (exactly two, names distinct and
+// [A-Za-z0-9_.-]{1,32}, PATH an executable file, kept as an absolute path).
+std::vector<Build> parse_builds(const std::vector<std::string>& ab);
+void check_build(const Build& b, const std::string& where);
+// Every cell once per build, the builds of a cell side by side.
+void split_builds(Plan& plan, const std::vector<Build>& builds);
 
 // Suite parsing from text (exposed for tests); `file` names it in errors.
 std::vector<RunRequest> parse_suite(const std::string& text, const std::string& file);

@@ -194,9 +194,9 @@ std::string sanitize(const std::string& text) {
 // with another -r would share no name with this one (compare.py would match nothing). Names
 // are the cell's id (+ _<aggregate>) instead, and `threads` is the cell's thread count (what
 // readers of Google Benchmark files, e.g. github-action-benchmark, show), not the 1 thread
-// that coordinated the window.
+// that coordinated the window. In an A/B run the name carries "@build" (lfbench.id does not).
 void stable_names(json& e, const CellPlan& p) {
-  const std::string id = p.run_name();
+  const std::string id = p.display_name();
   const std::string agg = e.value("run_type", "") == "aggregate" ? e.value("aggregate_name", "") : "";
   e["run_name"] = id;
   e["name"] = agg.empty() ? id : id + "_" + agg;
@@ -266,6 +266,7 @@ json cell_json(const CellResult& c, unsigned cpus) {
   }
   o["op_kinds"] = kj;
   if (p.latency) o["latency_ns"] = latency_json(all, sample_every);
+  if (!p.build.empty()) o["build"] = p.build;
   return o;
 }
 
@@ -291,6 +292,8 @@ json results_json(const Results& r, const json& context) {
       const auto rep = e.value("repetition_index", std::size_t{0});
       if (rep >= c.windows.size()) continue;
       e["lfbench"] = entry_json(c, &c.windows[rep], "", cpus);
+      // Which window of the run this was: in an A/B run the two of a pair are adjacent.
+      if (rep < c.window_seq.size()) e["lfbench"]["window_seq"] = c.window_seq[rep];
       // Google Benchmark timed only the coordinating thread's CPU; the process's CPU time per
       // operation over the window is the figure that means something here.
       e["cpu_time"] = e["lfbench"]["cpu_ns_per_op"];
@@ -304,7 +307,7 @@ json results_json(const Results& r, const json& context) {
     json l = cell_json(c, cpus);
     l["metrics"] = json::object();
     l["cpu_ns_per_op"] = 0;
-    entries.push_back({{"name", c.plan.run_name()}, {"run_name", c.plan.run_name()}, {"run_type", "iteration"},
+    entries.push_back({{"name", c.plan.display_name()}, {"run_name", c.plan.display_name()}, {"run_type", "iteration"},
                        {"family_index", c.index}, {"per_family_instance_index", 0}, {"repetitions", c.plan.repetitions},
                        {"repetition_index", 0}, {"threads", c.plan.threads}, {"iterations", 0}, {"real_time", 0}, {"cpu_time", 0},
                        {"time_unit", "ns"}, {"error_occurred", true}, {"error_message", c.failure + ": " + c.failure_detail},

@@ -38,7 +38,8 @@ std::vector<const json*> cells(const json& doc) {
   std::vector<std::string> order;
   for (const auto& e : doc["benchmarks"]) {
     if (!e.contains("lfbench")) continue;
-    const std::string id = e["lfbench"]["id"];
+    // A/B files hold each cell once per build.
+    const std::string id = e["lfbench"]["id"].get<std::string>() + (e["lfbench"].contains("build") ? "@" + e["lfbench"]["build"].get<std::string>() : "");
     const bool median = e.value("aggregate_name", "") == "median";
     if (!by_id.count(id)) order.push_back(id);
     if (!by_id.count(id) || median) by_id[id] = &e;
@@ -46,6 +47,10 @@ std::vector<const json*> cells(const json& doc) {
   for (const auto& id : order) out.push_back(by_id[id]);
   return out;
 }
+
+// An A/B file (run --ab): every cell once per build, shown with a build column.
+bool is_ab(const json& doc) { return doc.contains("context") && doc["context"].contains("lfbench_ab"); }
+std::string build_of(const json& l) { return l.value("build", ""); }
 
 std::string params_text(const json& params) {
   std::string s;
@@ -99,7 +104,8 @@ std::string render_csv(const json& doc) {
     for (const auto& [k, v] : (*e)["lfbench"]["params"].items())
       if (std::find(params.begin(), params.end(), k) == params.end()) params.push_back(k);
   std::ostringstream o;
-  o << "scenario,primitive";
+  const bool ab = is_ab(doc);
+  o << "scenario,primitive" << (ab ? ",build" : "");
   for (const auto& k : params) o << ',' << csv_quote(k);
   o << ",threads,ns_per_op,cpu_ns_per_op,ops_per_sec,cv_pct,min_ns_per_op,max_ns_per_op,"
        "jain,min_share,max_share,jain_cpu,p50_ns,p99_ns,discarded_windows,verified,flags\n";
@@ -109,6 +115,7 @@ std::string render_csv(const json& doc) {
     std::string flags;
     for (const auto& f : l["flags"]) flags += (flags.empty() ? "" : ";") + f.get<std::string>();
     o << csv_quote(l["scenario"]) << ',' << csv_quote(l["primitive"]);
+    if (ab) o << ',' << csv_quote(build_of(l));
     for (const auto& k : params) o << ',' << (l["params"].contains(k) ? csv_quote(param_value(l["params"][k])) : "");
     o << ',' << l["threads"] << ',' << st["median"].get<double>() << ',' << cpu_ns(l) << ','
       << l["ops_per_sec"].get<double>() << ',' << 100 * st["cv"].get<double>() << ',' << st["min"].get<double>() << ','
@@ -136,7 +143,8 @@ std::string render_gab(const json& doc) {
     std::string flags;
     for (const auto& f : l["flags"]) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
     if (!flags.empty()) extra += "\nflags: " + flags;
-    a.push_back({{"name", l["id"]}, {"unit", "ns/op"}, {"value", st["median"]},
+    const std::string b = build_of(l);
+    a.push_back({{"name", l["id"].get<std::string>() + (b.empty() ? "" : "@" + b)}, {"unit", "ns/op"}, {"value", st["median"]},
                  {"range", "\u00b1 " + fmt(st["stddev"].get<double>(), 2)}, {"extra", extra}});
   }
   return a.dump(2) + "\n";
@@ -148,6 +156,7 @@ std::string render_table(const json& doc) {
   bool latency = false;
   for (const json* e : cells(doc)) latency |= (*e)["lfbench"].contains("latency_ns");
   if (latency) rows[0].insert(rows[0].end() - 2, {"p50 ns", "p99 ns"});
+  const bool ab = is_ab(doc);
   for (const json* e : cells(doc)) {
     const json& l = (*e)["lfbench"];
     const json& st = l["stats"]["ns_per_op"];
@@ -161,6 +170,7 @@ std::string render_table(const json& doc) {
     if (latency)
       row.insert(row.end() - 2, {l.contains("latency_ns") ? pct_text(l["latency_ns"], "p50") : "",
                                  l.contains("latency_ns") ? pct_text(l["latency_ns"], "p99") : ""});
+    if (ab) row[1] += "@" + build_of(l);
     rows.push_back(std::move(row));
   }
   std::vector<std::size_t> width(rows[0].size(), 0);

@@ -207,13 +207,13 @@ TEST(Faulty, AJournalIsCheckedLikeTheFlags) {
     if (::testing::Test::HasFailure()) std::cerr << what << ": " << r.err;
   };
   auto e = lines;
-  e[0]["plan"][0]["threads"] = 100000;
+  e[0]["plan"]["cells"][0]["threads"] = 100000;
   refused("threads beyond the flags' range", e);
   e = lines;
-  e[0]["plan"][0]["duration_ns"] = 1;
+  e[0]["plan"]["cells"][0]["duration_ns"] = 1;
   refused("a window too short to measure", e);
   e = lines;
-  e[0]["plan"][0]["params"] = json::array({json::array({"after", "-5"})});
+  e[0]["plan"]["cells"][0]["params"] = json::array({json::array({"after", "-5"})});
   refused("a parameter out of its range", e);
   e = lines;
   e[0]["options"] = "x";

@@ -145,9 +145,9 @@ def load_results(path):
         if not 0 < e["real_time"] <= 1e12:
             raise BadInput(f"{path}: benchmarks[{i}].real_time is {e['real_time']}; "
                            "allowed: a positive time per op below 1000 s")
-        key = (e["lfbench"]["id"], e.get("repetition_index", -1))
+        key = (e["lfbench"]["id"], e["lfbench"].get("build"), e.get("repetition_index", -1))
         if key in seen:
-            raise BadInput(f"{path}: duplicate cell '{key[0]}' repetition {key[1]} (benchmarks[{i}])")
+            raise BadInput(f"{path}: duplicate cell '{key[0]}' repetition {key[2]} (benchmarks[{i}])")
         seen.add(key)
     if not seen:
         raise BadInput(f"{path}: empty results (no benchmarks in the file)")
@@ -210,6 +210,8 @@ def cells(doc):
         shared = {k: v for k, v in params.items() if k in common[lf["scenario"]]}
         own = {k: v for k, v in sorted(params.items()) if k not in shared}
         label = lf["primitive"] + ("[" + ",".join(f"{k}={v}" for k, v in own.items()) + "]" if own else "")
+        if lf.get("build"):  # an A/B file (run --ab): each build is a series of its own
+            label += "@" + lf["build"]
         key = (lf["scenario"], params_key(shared), int(lf["threads"]))
         s = out.setdefault(key, {}).setdefault(label, {
             "ops": [], "flags": set(), "ok": True, "detail": "", "entry": None, "stats": lf.get("stats", {}),

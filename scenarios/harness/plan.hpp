@@ -19,13 +19,22 @@ struct CellPlan {
   std::chrono::nanoseconds warmup{std::chrono::milliseconds(50)};     // before every window, not kept
   unsigned repetitions = 5;
   bool latency = false;
+  std::string build;  // A/B runs: the name of the build that measures it; "" otherwise
 
-  // Stable id: scenario/primitive/param:value.../threads:N
+  // Stable id: scenario/primitive/param:value.../threads:N (the same in every build)
   std::string run_name() const;
+  // The id, with "@build" in an A/B run: unique within a run.
+  std::string display_name() const;
+};
+
+// A/B runs: one lfbench binary per build, each measured by its own worker (--ab NAME=PATH).
+struct Build {
+  std::string name, path;
 };
 
 struct Plan {
   std::vector<CellPlan> cells;
+  std::vector<Build> builds;  // empty: one build, this binary
   unsigned max_threads() const;
   std::chrono::nanoseconds estimate() const;  // measuring time, calibration included
 };

@@ -142,8 +142,16 @@ int worker_main(unsigned threads, Pin pin) {
   Pool pool(threads, pin);  // threads first: created once, pinned, before any timed lock
   tsc::calibrate();
   json cpus = pool.cpus();
+  // What this build can measure: an A/B supervisor checks every cell against it up front.
+  json catalog = json::object();
+  for (const Scenario& sc : scenarios()) {
+    json prims = json::array(), params = json::array();
+    for (const auto& pe : sc.primitives) prims.push_back(pe.id);
+    for (const auto& spec : sc.params) params.push_back(spec.name);
+    catalog[sc.id] = {{"primitives", prims}, {"params", params}};
+  }
   ch.send({{"hello", {{"pid", ::getpid()}, {"threads", threads}, {"pin", to_string(pin)}, {"cpus", cpus},
-                      {"version", LFBENCH_VERSION}}}});
+                      {"version", LFBENCH_VERSION}, {"catalog", catalog}}}});
 
   std::unique_ptr<Cell> cell;
   Params params;  // the cached cell's parameters (a CellSpec refers to them)

@@ -11,7 +11,9 @@
 // the other with one line naming both versions, exit code 2: the worker on the first request,
 // the supervisor on the worker's hello (it throws ProtocolMismatch; main prints it).
 //   worker -> supervisor, once at start:
-//     {"v":1, "hello": {"pid": N, "threads": N, "pin": "compact", "cpus": [..], "version": "..."}}
+//     {"v":1, "hello": {"pid": N, "threads": N, "pin": "compact", "cpus": [..], "version": "...",
+//                       "catalog": {"SCENARIO": {"primitives": [..], "params": [..]}, ...}}}
+//     (catalog: what this build can measure; an A/B supervisor checks its cells against it)
 //   supervisor -> worker, one per window:
 //     {"v":1, "window": {"cell": I, "scenario": "...", "primitive": "...", "params": {"k": "v"},
 //                        "threads": N, "duration_ns": N, "warmup_ns": N, "latency": bool}}

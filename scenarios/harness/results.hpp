@@ -22,6 +22,7 @@ struct CellResult {
   CellPlan plan;
   std::size_t index = 0;              // position in the plan (= Google Benchmark's family_index)
   std::vector<WindowResult> windows;  // measured windows, warm-up excluded
+  std::vector<std::size_t> window_seq;  // per window: its place in the run's order of windows
   std::vector<DiscardedWindow> discarded;
   bool complete = false;              // all repetitions ran (false when interrupted)
   std::string failure;                // "hung" or "crashed": the worker never finished a window

@@ -3,7 +3,12 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <random>
 #include <sstream>
+#include <stdexcept>
+#include <tuple>
 
 #include "tsc.hpp"
 
@@ -35,20 +40,22 @@ class Collector final : public benchmark::BenchmarkReporter {
 struct Context {
   const Plan& plan;
   const RunOptions& opt;
-  WorkerProcess& worker;
+  std::vector<std::unique_ptr<WorkerProcess>>& workers;  // one per build
+  std::vector<std::size_t> worker_of;                    // per cell
   Results& results;
   std::vector<std::deque<JournalRecord>> replay;
   std::size_t windows_done = 0, windows_total = 0;
+  std::size_t seq = 0;  // windows asked for so far, discarded ones included
 };
 
 void progress(Context& ctx, std::size_t i) {
   if (ctx.opt.progress)
     ctx.opt.progress(RunProgress{i, ctx.plan.cells.size(), ctx.windows_done, ctx.windows_total,
-                                 ctx.plan.cells[i].run_name()});
+                                 ctx.plan.cells[i].display_name()});
 }
 
-// The next window of cell i: from the journal being resumed, else from the worker (and then
-// into the journal before anything else happens to it).
+// The next window of cell i: from the journal being resumed, else from its build's worker
+// (and then into the journal before anything else happens to it).
 Outcome next_window(Context& ctx, std::size_t i) {
   Outcome o;
   if (i < ctx.replay.size() && !ctx.replay[i].empty()) {
@@ -61,50 +68,86 @@ Outcome next_window(Context& ctx, std::size_t i) {
   }
   const CellPlan& c = ctx.plan.cells[i];
   WindowRequest req{i, c.scenario->id, c.primitive->id, c.params.items(), c.threads, c.duration, c.warmup, c.latency};
-  o = ctx.worker.run(req);
+  o = ctx.workers[ctx.worker_of[i]]->run(req);
   if (o.kind == Outcome::window && ctx.opt.journal) ctx.opt.journal(JournalRecord{i, "", "", o.result});
   if ((o.kind == Outcome::hung || o.kind == Outcome::crashed) && ctx.opt.journal)
     ctx.opt.journal(JournalRecord{i, o.kind == Outcome::hung ? "hung" : "crashed", o.detail, {}});
   return o;
 }
 
-// One Google Benchmark repetition = one measured window of cell i, run by a worker. A
-// disturbed window is measured again (up to the cell's repetitions in extra windows in all)
-// unless the user keeps them; a window whose verification failed is never discarded. A worker
-// that hangs or dies fails the cell (recorded, not fatal): the next window gets a new worker.
-void measure(benchmark::State& st, Context& ctx, std::size_t i) {
+double ns_per_op(const WindowResult& w) {
+  return w.seconds * 1e9 / static_cast<double>(std::max<std::uint64_t>(1, w.total_ops()));
+}
+
+// One slot: one more window of each cell of a group (the same cell in every build; one cell
+// without --ab), the builds in random order, so that the windows of a pair see the same
+// machine and neither build always goes first. A disturbed window is measured again with its
+// whole pair (up to the cell's repetitions in extra windows) unless the user keeps them; a
+// window whose verification failed is never discarded. A worker that hangs or dies fails its
+// cell (recorded, not fatal): its partner goes on alone, the next window gets a new worker.
+// Returns false when a signal came.
+bool measure_slot(Context& ctx, std::vector<std::size_t> group, std::mt19937_64& rng) {
+  std::erase_if(group, [&](std::size_t i) { return !ctx.results.cells[i].failure.empty(); });
+  if (group.empty()) return true;
+  std::shuffle(group.begin(), group.end(), rng);
+  for (;;) {
+    std::vector<std::tuple<std::size_t, WindowResult, std::size_t>> got;  // cell, window, seq
+    std::string disturbed;  // why this attempt's windows are not kept
+    for (const std::size_t i : group) {
+      Outcome o = next_window(ctx, i);
+      const std::size_t seq = ctx.seq++;
+      ++ctx.windows_done;
+      progress(ctx, i);
+      if (o.kind == Outcome::interrupted) {
+        ctx.results.interrupted = true;
+        ctx.results.signal = o.signal;
+        return false;
+      }
+      CellResult& out = ctx.results.cells[i];
+      if (o.kind != Outcome::window) {
+        out.failure = o.kind == Outcome::hung ? "hung" : "crashed";
+        out.failure_detail = "window " + std::to_string(out.windows.size() + 1) + ": " + o.detail;
+        continue;
+      }
+      const WindowResult& w = o.result;
+      if (w.judgement.disturbed && w.verdict.ok && disturbed.empty())
+        disturbed = (group.size() > 1 ? ctx.plan.cells[i].build + ": " : "") + w.judgement.reason;
+      got.emplace_back(i, std::move(o.result), seq);
+    }
+    const bool remeasure = !disturbed.empty() && !ctx.opt.keep_disturbed &&
+                           std::all_of(got.begin(), got.end(), [&](const auto& g) {
+                             return std::get<1>(g).verdict.ok &&
+                                    ctx.results.cells[std::get<0>(g)].discarded.size() < ctx.plan.cells[std::get<0>(g)].repetitions;
+                           });
+    if (!remeasure) {
+      for (auto& [i, w, seq] : got) {
+        ctx.results.cells[i].windows.push_back(std::move(w));
+        ctx.results.cells[i].window_seq.push_back(seq);
+      }
+      return true;
+    }
+    for (auto& [i, w, seq] : got) {
+      ctx.results.cells[i].discarded.push_back(
+          {w.judgement.disturbed ? w.judgement.reason : "its pair was disturbed (" + disturbed + ")", ns_per_op(w)});
+      ++ctx.windows_total;
+    }
+    std::erase_if(group, [&](std::size_t i) { return !ctx.results.cells[i].failure.empty(); });
+    if (group.empty()) return true;
+  }
+}
+
+// One Google Benchmark repetition = one window the scheduler measured for cell i.
+void report(benchmark::State& st, Context& ctx, std::size_t i, std::size_t& next) {
   const CellPlan& plan = ctx.plan.cells[i];
-  CellResult& out = ctx.results.cells[i];
-  if (ctx.results.interrupted || !out.failure.empty()) {
-    st.SkipWithError(ctx.results.interrupted ? "interrupted before this window" : "the cell failed");
+  const CellResult& out = ctx.results.cells[i];
+  if (next >= out.windows.size()) {
+    st.SkipWithError(!out.failure.empty() ? out.failure.c_str() : "interrupted before this window");
     for (auto _ : st) {
     }
     return;
   }
+  const WindowResult& w = out.windows[next++];
   for (auto _ : st) {
-    Outcome o = next_window(ctx, i);
-    while (o.kind == Outcome::window && o.result.judgement.disturbed && o.result.verdict.ok &&
-           !ctx.opt.keep_disturbed && out.discarded.size() < plan.repetitions) {
-      const WindowResult& w = o.result;
-      out.discarded.push_back({w.judgement.reason, w.seconds * 1e9 / static_cast<double>(std::max<std::uint64_t>(1, w.total_ops()))});
-      ++ctx.windows_total;
-      ++ctx.windows_done;
-      progress(ctx, i);
-      o = next_window(ctx, i);
-    }
-    if (o.kind == Outcome::interrupted) {
-      ctx.results.interrupted = true;
-      ctx.results.signal = o.signal;
-      st.SkipWithError("interrupted");
-      break;
-    }
-    if (o.kind != Outcome::window) {
-      out.failure = o.kind == Outcome::hung ? "hung" : "crashed";
-      out.failure_detail = "window " + std::to_string(out.windows.size() + 1) + ": " + o.detail;
-      st.SkipWithError(out.failure.c_str());
-      break;
-    }
-    WindowResult& w = o.result;
     const double ops = static_cast<double>(std::max<std::uint64_t>(1, w.total_ops()));
     // Manual time = the window's ns per operation, so Google Benchmark's real_time is ns/op.
     st.SetIterationTime(w.seconds / ops);
@@ -115,14 +158,42 @@ void measure(benchmark::State& st, Context& ctx, std::size_t i) {
     st.counters["jain"] = fairness(w.per_thread_ops).jain;
     st.counters["verified"] = w.verdict.ok ? 1 : 0;  // every window sets the same counters
     st.counters["disturbed"] = w.judgement.disturbed ? 1 : 0;
-    out.windows.push_back(std::move(w));
   }
-  ++ctx.windows_done;
-  progress(ctx, i);
-  out.complete = out.windows.size() == plan.repetitions;
+}
+
+std::vector<Build> builds_of(const Plan& plan, const RunOptions& opt) {
+  return plan.builds.empty() ? std::vector<Build>{{"", opt.worker_exe}} : plan.builds;
 }
 
 }  // namespace
+
+std::vector<BuildInfo> check_builds(const Plan& plan) {
+  std::vector<BuildInfo> out;
+  for (const Build& b : plan.builds) {
+    WorkerProcess w(b.path, 1, Pin::none, -1);
+    BuildInfo info{b, w.hello()};
+    const auto& catalog = info.hello.value("catalog", nlohmann::json());
+    if (catalog.is_object())  // an older build of the same protocol says nothing: its windows will
+      for (const auto& c : plan.cells) {
+        if (c.build != b.name) continue;
+        const auto sc = catalog.find(c.scenario->id);
+        const auto has = [](const nlohmann::json& list, const std::string& x) {
+          return list.is_array() && std::find(list.begin(), list.end(), x) != list.end();
+        };
+        std::string lacks;
+        if (sc == catalog.end()) lacks = "scenario " + c.scenario->id;
+        else if (!has(sc->value("primitives", nlohmann::json()), c.primitive->id)) lacks = c.scenario->id + "/" + c.primitive->id;
+        else
+          for (const auto& [k, v] : c.params.items())
+            if (!has(sc->value("params", nlohmann::json()), k)) lacks = "parameter " + k + " of " + c.scenario->id;
+        if (!lacks.empty())
+          throw std::invalid_argument("--ab " + b.name + "=" + b.path + ": that build has no " + lacks +
+                                      "; allowed: cells every build can measure (choose with -p / --param)");
+      }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
 
 Results run_plan(const Plan& plan, const RunOptions& opt) {
   Results results;
@@ -135,23 +206,43 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
   results.pin = to_string(opt.pin);
 
   results.cells.resize(plan.cells.size());
-  WorkerProcess worker(opt.worker_exe, plan.max_threads(), opt.pin, opt.signal_fd);
-  Context ctx{plan, opt, worker, results, opt.replay, 0, 0};
+  const std::vector<Build> builds = builds_of(plan, opt);
+  std::vector<std::unique_ptr<WorkerProcess>> workers;
+  for (const Build& b : builds) workers.push_back(std::make_unique<WorkerProcess>(b.path, plan.max_threads(), opt.pin, opt.signal_fd));
+  Context ctx{plan, opt, workers, {}, results, opt.replay, 0, 0};
+  // Groups: the same cell in every build, by id, in plan order.
+  std::vector<std::vector<std::size_t>> groups;
+  std::map<std::string, std::size_t> group_of;
   for (std::size_t i = 0; i < plan.cells.size(); ++i) {
-    results.cells[i].plan = plan.cells[i];
+    const CellPlan& c = plan.cells[i];
+    results.cells[i].plan = c;
     results.cells[i].index = i;
-    ctx.windows_total += plan.cells[i].repetitions;
+    ctx.windows_total += c.repetitions;
+    ctx.worker_of.push_back(static_cast<std::size_t>(
+        std::find_if(builds.begin(), builds.end(), [&](const Build& b) { return b.name == c.build; }) - builds.begin()));
+    if (ctx.worker_of.back() >= builds.size()) throw std::logic_error("cell " + c.display_name() + " of no build");
+    const auto [it, added] = group_of.emplace(c.run_name(), groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].push_back(i);
   }
 
-  // Google Benchmark's own flag parsing is the public way to set its interleaving.
+  // The schedule: every group's repetitions as slots, in random order unless asked otherwise.
+  std::vector<std::size_t> slots;
+  for (std::size_t g = 0; g < groups.size(); ++g)
+    slots.insert(slots.end(), plan.cells[groups[g].front()].repetitions, g);
+  std::mt19937_64 rng(std::random_device{}());
+  if (opt.interleave) std::shuffle(slots.begin(), slots.end(), rng);
+  for (const std::size_t g : slots)
+    if (!measure_slot(ctx, groups[g], rng)) break;
+  for (auto& c : results.cells) c.complete = c.windows.size() == c.plan.repetitions;
+
+  // Google Benchmark makes the results of the measured windows (its statistics, its JSON).
   // Static storage: Initialize keeps argv[0] and prints it in the context at report time
   // (a block-scoped array left it dangling; AddressSanitizer caught it).
   {
     static char prog[] = "lfbench";
-    static std::string flag;
-    flag = std::string("--benchmark_enable_random_interleaving=") + (opt.interleave ? "true" : "false");
-    char* argv[] = {prog, flag.data(), nullptr};
-    int argc = 2;
+    char* argv[] = {prog, nullptr};
+    int argc = 1;
     benchmark::Initialize(&argc, argv);
   }
   benchmark::ClearRegisteredBenchmarks();
@@ -159,9 +250,11 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
     b->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
     b->ComputeStatistics("max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); });
   };
+  std::vector<std::size_t> reported(plan.cells.size(), 0);
   for (std::size_t i = 0; i < plan.cells.size(); ++i) {
-    auto* b = benchmark::RegisterBenchmark(plan.cells[i].run_name().c_str(),
-                                           [&ctx, i](benchmark::State& st) { measure(st, ctx, i); });
+    auto* b = benchmark::RegisterBenchmark(plan.cells[i].display_name().c_str(), [&ctx, &reported, i](benchmark::State& st) {
+      report(st, ctx, i, reported[i]);
+    });
     b->UseManualTime()->Iterations(1)->Repetitions(static_cast<int>(plan.cells[i].repetitions));
     b->Unit(benchmark::kNanosecond);
     min_max(b);
@@ -178,4 +271,3 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
 }
 
 }  // namespace lfbench
-

@@ -1,7 +1,9 @@
-// Runs a plan through Google Benchmark: each cell is a registered benchmark with manual time,
-// one iteration = one window (its manual time is the window's ns per operation), repetitions
-// = the plan's; Google Benchmark computes the aggregates and writes its JSON, which the
-// results writer extends with lfbench's fields.
+// Runs a plan: the supervisor's scheduler asks worker processes for windows, in an order it
+// chooses (interleaved across cells; in an A/B run the builds' windows of a cell pair by pair),
+// and re-measures disturbed windows; then Google Benchmark turns the measured windows into its
+// results: each cell is a registered benchmark with manual time, one iteration = one window
+// (its manual time is the window's ns per operation), repetitions = the plan's; Google
+// Benchmark computes the aggregates and writes its JSON, which the results writer extends.
 #pragma once
 
 #include <deque>
@@ -29,15 +31,16 @@ struct JournalRecord {
 struct RunOptions {
   Pin pin = Pin::compact;
   bool calibrate = true;
-  // Repetitions of all cells run in random order (Google Benchmark's random interleaving), so
-  // that each cell's repetitions sample the machine at different moments: on a shared machine
-  // contended results drift over seconds, and back-to-back repetitions would all see one state
-  // and look far more certain than they are (lfbench compare would then flag run-to-run drift).
+  // Repetitions of all cells run in random order, so that each cell's repetitions sample the
+  // machine at different moments: on a shared machine contended results drift over seconds,
+  // and back-to-back repetitions would all see one state and look far more certain than they
+  // are (lfbench compare would then flag run-to-run drift).
   bool interleave = true;
   // A disturbed window (usage.hpp) is measured again, up to the cell's repetitions in extra
-  // windows; true keeps disturbed windows (flagged) instead.
+  // windows (in an A/B run the whole pair: both windows must see the same machine); true
+  // keeps disturbed windows (flagged) instead.
   bool keep_disturbed = false;
-  std::string worker_exe;  // the lfbench binary workers run (protocol.hpp)
+  std::string worker_exe;  // the lfbench binary workers run (protocol.hpp), when plan.builds is empty
   int signal_fd = -1;      // a signalfd for SIGINT/SIGTERM/SIGHUP, watched while waiting
   // Called with every window and every failure the moment it arrives, before anything else is
   // done with it (the journal).
@@ -47,7 +50,18 @@ struct RunOptions {
   std::function<void(const RunProgress&)> progress = {};  // called between windows
 };
 
-// Measures the plan through worker processes. REQUIRES: opt.worker_exe.
+// What a build's worker said of itself before anything was measured (its hello).
+struct BuildInfo {
+  Build build;
+  nlohmann::json hello;
+};
+
+// Starts one worker per build of an A/B plan and checks each speaks this protocol (throws
+// ProtocolMismatch) and has every scenario, primitive and parameter of its cells (throws
+// std::invalid_argument naming the first it lacks), before anything is measured.
+std::vector<BuildInfo> check_builds(const Plan& plan);
+
+// Measures the plan through worker processes. REQUIRES: opt.worker_exe or plan.builds.
 Results run_plan(const Plan& plan, const RunOptions& opt);
 
 }  // namespace lfbench

@@ -163,6 +163,30 @@ std::string WorkerProcess::reap_detail() {
   return how + (tail.empty() ? "" : "; its last output: " + tail);
 }
 
+void WorkerProcess::check_version(const json& m) {
+  if (m.is_object() && m.contains("v") && m["v"] != kProtocolVersion) {
+    stop(true);
+    throw ProtocolMismatch("worker " + exe_ + " speaks worker protocol v" + m["v"].dump() +
+                           ", this lfbench (the supervisor) speaks v" + std::to_string(kProtocolVersion) +
+                           ": refusing (run workers of the same lfbench build)");
+  }
+}
+
+json WorkerProcess::hello() {
+  if (pid_ <= 0) start();
+  why_ = Why::none;
+  // A worker says hello once its threads exist: well within the setup bound.
+  const auto deadline = clock_type::now() + std::chrono::seconds(30);
+  while (const auto got = next_line(deadline)) {
+    const json m = json::parse(*got, nullptr, false);
+    check_version(m);
+    if (m.is_object() && m.contains("hello") && m["hello"].is_object()) return m["hello"];
+  }
+  const std::string detail = why_ == Why::timeout ? "said nothing within 30 s" : why_ == Why::signal ? "was interrupted" : reap_detail();
+  stop(true);
+  throw std::runtime_error(exe_ + " is not an lfbench worker: " + detail);
+}
+
 Outcome WorkerProcess::run(const WindowRequest& r) {
   Outcome o;
   if (pid_ <= 0) start();
@@ -184,12 +208,7 @@ Outcome WorkerProcess::run(const WindowRequest& r) {
     const auto got = next_line(deadline);
     if (!got) break;
     const json m = json::parse(*got, nullptr, false);
-    if (m.is_object() && m.contains("v") && m["v"] != kProtocolVersion) {
-      stop(true);
-      throw ProtocolMismatch("worker " + exe_ + " speaks worker protocol v" + m["v"].dump() +
-                             ", this lfbench (the supervisor) speaks v" + std::to_string(kProtocolVersion) +
-                             ": refusing (run workers of the same lfbench build)");
-    }
+    check_version(m);
     if (m.is_discarded() || !m.is_object()) {
       o.kind = Outcome::crashed;
       o.detail = "the worker spoke another protocol: " + got->substr(0, 200);

@@ -50,6 +50,9 @@ class WorkerProcess {
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
+  // Starts the worker (if not running) and returns its hello (protocol.hpp). Throws
+  // ProtocolMismatch if it speaks another version, std::runtime_error if it says nothing.
+  nlohmann::json hello();
   // Starts the worker (if not running) and runs one window.
   Outcome run(const WindowRequest& r);
   bool alive() const { return pid_ > 0; }
@@ -60,6 +63,7 @@ class WorkerProcess {
   // Reads until a line is complete, the deadline passes, the worker's output ends or a signal
   // arrives. Returns the line, or nullopt with why_ set.
   std::optional<std::string> next_line(std::chrono::steady_clock::time_point deadline);
+  void check_version(const nlohmann::json& m);  // throws ProtocolMismatch
   std::string reap_detail();  // after the worker ended: how, and its last log lines
   std::string log_tail() const;
 

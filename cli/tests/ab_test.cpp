@@ -1,0 +1,125 @@
+// A/B runs end to end (run --ab NAME=PATH twice): two builds in one results file, their windows
+// of a cell measured back to back in either order; builds that cannot take part are refused
+// before anything is measured or written; an interrupted A/B run resumes with its builds.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "cli/tests/run_lfbench.hpp"
+
+namespace lfbench {
+namespace {
+
+using nlohmann::json;
+using test::Sandbox;
+
+std::string bin() {
+  const char* b = std::getenv("LFBENCH_BIN");
+  return std::filesystem::canonical(b ? b : "lfbench").string();
+}
+
+std::vector<std::string> ab_run(std::vector<std::string> more) {
+  std::vector<std::string> a = {"run", "counter", "--primitive", "std_mutex,atomic_relaxed", "--param", "read_pct=0",
+                                "--threads", "1", "--duration", "10ms", "--warmup", "0s", "--repetitions", "6",
+                                "--quiet", "--ab", "base=" + bin(), "--ab", "head=" + bin()};
+  a.insert(a.end(), more.begin(), more.end());
+  return a;
+}
+
+// A shell script standing in for a build: it says `hello_line` on the worker's result pipe.
+void fake_build(const Sandbox& sb, const std::string& name, const std::string& hello_line) {
+  test::spit(sb / name, "#!/bin/sh\necho '" + hello_line + "' >&3\ncat >/dev/null\n");
+  ::chmod((sb / name).c_str(), 0755);
+}
+
+// (id, build) -> the iteration entries' lfbench objects, in repetition order.
+std::map<std::pair<std::string, std::string>, std::vector<json>> windows_of(const json& doc) {
+  std::map<std::pair<std::string, std::string>, std::vector<json>> out;
+  for (const auto& e : doc["benchmarks"])
+    if (e.value("run_type", "") == "iteration") out[{e["lfbench"]["id"], e["lfbench"].value("build", "")}].push_back(e["lfbench"]);
+  return out;
+}
+
+TEST(AB, OneFileHoldsBothBuildsPairedWindowByWindow) {
+  Sandbox sb;
+  const auto r = sb.run(ab_run({"-o", "ab.json"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(test::slurp(sb / "ab.json"));
+  const json& builds = doc["context"]["lfbench_ab"]["builds"];
+  ASSERT_EQ(builds.size(), 2u);
+  EXPECT_EQ(builds[0]["name"], "base");
+  EXPECT_EQ(builds[1]["name"], "head");
+  EXPECT_EQ(builds[0]["path"], bin());
+  const auto w = windows_of(doc);
+  ASSERT_EQ(w.size(), 4u) << "two cells, each in both builds";
+  int base_first = 0, head_first = 0;
+  for (const std::string id : {"counter/std_mutex/read_pct:0/threads:1", "counter/atomic_relaxed/read_pct:0/threads:1"}) {
+    const auto& base = w.at({id, "base"});
+    const auto& head = w.at({id, "head"});
+    ASSERT_EQ(base.size(), 6u);
+    ASSERT_EQ(head.size(), 6u);
+    for (std::size_t k = 0; k < 6; ++k) {
+      const auto b = base[k]["window_seq"].get<long>(), h = head[k]["window_seq"].get<long>();
+      // A pair re-measured for a disturbance is measured again as a pair, so kept pairs stay adjacent.
+      EXPECT_EQ(std::labs(b - h), 1) << id << " pair " << k << ": windows " << b << " and " << h;
+      (b < h ? base_first : head_first)++;
+    }
+  }
+  // Which build goes first is drawn per pair: over 12 pairs, one order every time has p = 2^-11.
+  EXPECT_GT(base_first, 0);
+  EXPECT_GT(head_first, 0);
+  for (const auto& e : doc["benchmarks"]) {
+    const std::string name = e["name"], build = e["lfbench"]["build"];
+    EXPECT_NE(name.find("@" + build), std::string::npos) << name << ": Google Benchmark names are unique per build";
+  }
+}
+
+TEST(AB, BuildsThatCannotTakePartAreRefusedBeforeAnythingIsWritten) {
+  Sandbox sb;
+  fake_build(sb, "v99", R"({"v":99,"hello":{}})");
+  fake_build(sb, "lacks", R"({"v":1,"hello":{"catalog":{"counter":{"primitives":["atomic_relaxed"],"params":["read_pct"]}}}})");
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"one build", {"--ab", "base=" + bin()}},
+      {"three builds", {"--ab", "a=" + bin(), "--ab", "b=" + bin(), "--ab", "c=" + bin()}},
+      {"a name twice", {"--ab", "x=" + bin(), "--ab", "x=" + bin()}},
+      {"a bad name", {"--ab", "b@d=" + bin(), "--ab", "head=" + bin()}},
+      {"no path", {"--ab", "base=", "--ab", "head=" + bin()}},
+      {"not executable", {"--ab", "base=/etc/hostname", "--ab", "head=" + bin()}},
+      {"not lfbench", {"--ab", "base=/bin/true", "--ab", "head=" + bin()}},
+      {"another protocol version", {"--ab", "base=./v99", "--ab", "head=" + bin()}},
+      {"a build without the primitive", {"--ab", "base=./lacks", "--ab", "head=" + bin()}},
+  };
+  for (const auto& [what, ab] : cases) {
+    std::vector<std::string> args = {"run", "counter", "--primitive", "std_mutex", "--threads", "1", "--duration",
+                                     "10ms", "--repetitions", "2", "--quiet", "-o", "out.json"};
+    args.insert(args.end(), ab.begin(), ab.end());
+    const auto r = sb.run(args);
+    EXPECT_EQ(r.code, 2) << what << ": " << r.err;
+    EXPECT_EQ(r.err_lines(), 1) << what << ": " << r.err;
+    EXPECT_EQ(sb.files().size(), 2u) << what << ": nothing but the two fake builds";
+  }
+}
+
+TEST(AB, AnInterruptedABRunResumesWithItsBuilds) {
+  Sandbox sb;
+  auto args = ab_run({"-o", "ab.json", "--duration", "50ms", "--repetitions", "8"});
+  const auto killed = sb.run(args, std::chrono::milliseconds(900), SIGKILL);
+  ASSERT_EQ(killed.code, 128 + SIGKILL);
+  ASSERT_TRUE(std::filesystem::exists(sb / "ab.json.journal"));
+  const auto r = sb.run({"run", "--resume", "ab.json.journal", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(test::slurp(sb / "ab.json"));
+  EXPECT_FALSE(doc["context"]["lfbench_incomplete"].get<bool>());
+  EXPECT_EQ(doc["context"]["lfbench_ab"]["builds"].size(), 2u);
+  for (const auto& [key, ws] : windows_of(doc)) EXPECT_EQ(ws.size(), 8u) << key.first << "@" << key.second;
+}
+
+}  // namespace
+}  // namespace lfbench
