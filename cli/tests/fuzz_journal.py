@@ -36,13 +36,17 @@ POOL = [0, -1, 1, 2, 3, 1.5, -0.0, 1e18, 1e19, 2 ** 63, 2 ** 64, 1e-300, 1e308, 
 TIMEOUT = 60  # a resumed cell of the seed plan takes well under a second
 
 
-def make_seed(tmp):
-    """A journal of a killed run: four cells, three windows each, some of them finished."""
+def make_seed(tmp, ab=False):
+    """A journal of a killed run: four cells, three windows each, some of them finished; with
+    ab, of an A/B run (run --ab) of this binary twice: its header names the builds."""
     # A relative output: each resumed case writes its own file in its own directory.
+    out = "seed-ab.json" if ab else "seed.json"
     cmd = [LFBENCH, "run", "counter", "-t", "1,2", "--primitive", "atomic_relaxed,std_mutex", "--param", "read_pct=0",
-           "-d", "10ms", "--warmup", "0ms", "-r", "3", "-o", "seed.json", "--pin", "none"]
+           "-d", "10ms", "--warmup", "0ms", "-r", "3", "-o", out, "--pin", "none"]
+    if ab:
+        cmd += ["--ab", "a=" + LFBENCH, "--ab", "b=" + LFBENCH]
     p = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    journal = tmp / "seed.json.journal"
+    journal = tmp / (out + ".journal")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and p.poll() is None:
         if journal.exists() and journal.read_bytes().count(b"\n") >= 4:
@@ -136,13 +140,13 @@ def main():
     runs = crashes = 0
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        seed = make_seed(tmp)
-        binary = json.loads(seed[0])["binary"]
+        seeds = [make_seed(tmp), make_seed(tmp, ab=True)]
+        binary = json.loads(seeds[0][0])["binary"]
         inputs = [with_identity(f.read_bytes(), binary) for f in sorted(REGRESSIONS.glob("*"))] if REGRESSIONS.exists() else []
-        inputs.append(("\n".join(seed) + "\n").encode())  # the seed itself must resume
+        inputs += [("\n".join(seed) + "\n").encode() for seed in seeds]  # the seeds themselves must resume
         n = 0
         while inputs or time.monotonic() - start < seconds:
-            data = inputs.pop(0) if inputs else mutate(rng, seed)
+            data = inputs.pop(0) if inputs else mutate(rng, rng.choice(seeds))
             case = tmp / f"c{n}"
             case.mkdir()
             n += 1
