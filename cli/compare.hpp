@@ -1,20 +1,43 @@
 // lfbench compare: the CI regression gate. Pure functions, no I/O except read_results():
-//   read + validate two results files -> match cells -> per cell a Mann-Whitney U test over the
-//   repetitions and a verdict -> geometric-mean summaries -> text / Markdown / JSON.
+//   read + validate results files -> match cells -> per cell three one-sided rank tests shifted by
+//   the threshold (slower? faster? the same within it?) and a confidence interval -> multiple-
+//   comparison control across cells -> a verdict per cell -> text / Markdown / JSON / JUnit.
 //
-// Why Mann-Whitney and not a t-test: window times on a shared machine are skewed and have
-// outliers (a preempted window); the U test only uses ranks. Why exact: at the handful of
-// repetitions a CI run affords, the normal approximation misstates small p-values; the exact
-// permutation distribution (midranks for ties) costs microseconds at these sizes. It also tells
-// when the sizes make p < alpha impossible (3 vs 3): that cell is too-few-repetitions, not same.
+// Two kinds of evidence, in order of strength:
+// - An A/B file (lfbench run --ab base=.. --ab head=..): repetition k of a cell in each build was
+//   measured back to back, in random order, so the pair saw the same machine. Per cell: the log
+//   ratios r_k = ln(head_k / base_k), a Wilcoxon signed-rank test on them, the Hodges-Lehmann
+//   estimate (median of the Walsh averages) and its confidence interval (inverting the test).
+//   Why signed-rank: exact at the handful of pairs CI affords (5-10), no normality assumption,
+//   and one odd pair (a preempted window) counts as one rank however far off it is. A bootstrap
+//   of 5-10 pairs undercovers (it cannot see beyond the few values it resamples); a t-test trusts
+//   a normality 5 pairs cannot show. Zero differences are dropped (Wilcoxon's rule, not Pratt's):
+//   after the threshold shift they practically never occur, and dropping keeps the exact null a
+//   plain sign-flip distribution. A window disturbed by other processes leaves its pair out.
+// - Separate files (one or several base runs, one new run): a Mann-Whitney rank-sum test on the
+//   log times, the ratio of medians and the two-sample Hodges-Lehmann interval. Between runs the
+//   machine moves more than within one, so a change must also exceed the threshold and, with
+//   several bases, the run-to-run spread the bases show.
 //
-// Why a threshold as well as a p-value: repetitions within one run are not independent of the
-// machine's state during that run, so between two runs the U test sees drift as a real shift.
-// A regression needs both p < alpha and a median slowdown above the threshold; --relative-to
-// cancels drift that moves every primitive of a workload together.
+// The three tests per cell, with delta = ln(1 + threshold) (the effective delta in file mode):
+//   p_slower: H0 shift <= +delta (upper tail on r - delta); p_faster: H0 shift >= -delta (lower
+//   tail on r + delta); p_same: the equivalence test (TOST), the larger of the two p's that the
+//   shift is below +delta and above -delta. Exact null distributions (doubled midranks keep ties
+//   integer) up to 50 pairs / 40 pooled repetitions, normal approximation with tie correction
+//   beyond. The interval shown is the two-sided (1 - 2 alpha) one: the one consistent with the
+//   one-sided tests at alpha (90% at alpha 0.05).
+//
+// Across cells: Benjamini-Hochberg at alpha over each family (p_slower, p_faster, p_same). The
+// gate fails on any discovery; when every cell is unchanged (A/A) BH keeps the chance of any
+// false regression at alpha, as Holm does. It has more power when a regression shows in several
+// cells at once (a slow primitive shows at every thread count), and for `same` it lets
+// consistent cells be judged together, where Holm would need each to clear alpha/m and leave
+// most cells of a CI-sized run inconclusive. --correction holm is there for who wants the
+// stricter family-wise control.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <regex>
 #include <span>
@@ -26,57 +49,118 @@
 
 namespace lfbench::compare {
 
-// One measured cell: the ns/op of each repetition, in file order.
+// One measured window of a cell.
+struct Sample {
+  double ns;                // ns/op
+  std::int64_t rep = -1;    // repetition_index (-1: none given)
+  bool disturbed = false;   // lfbench.disturbed: others had its CPUs
+};
+
+// One measured cell (in an A/B file: of one build).
 struct Cell {
   std::string id;        // lfbench.id, or the Google Benchmark run_name
-  std::string scenario;  // "" for plain Google Benchmark files
+  std::string build;     // A/B files: the build that measured it; "" otherwise
+  std::string scenario;  // plain Google Benchmark files: the name up to the first '/'
   std::string primitive;
   std::string workload;  // the id without the primitive: the cells a reference normalises
-  std::vector<double> ns;
-  bool verified = true;
+  std::vector<Sample> samples;  // file order
+  bool verified = true;  // false: verification failed, or the worker hung or crashed
   std::string verification_detail;
-  bool noisy = false;  // flagged by lfbench run
+  bool noisy = false, disturbed = false, incomplete = false;  // flags lfbench run gave the cell
+  std::vector<double> ns() const;
 };
 
 struct ResultsFile {
-  std::string name;  // as given, for messages
+  std::string name;      // as given, for messages
   bool lfbench = false;  // false: plain Google Benchmark JSON
+  bool incomplete = false;  // context.lfbench_incomplete: an interrupted run
+  std::vector<std::string> builds;  // A/B files: the two build names, base first; else empty
+  std::vector<std::string> build_paths;
   nlohmann::json env;    // the context keys whose mismatch is reported
   std::vector<Cell> cells;
+  bool ab() const { return !builds.empty(); }
 };
 
 // Throws BadInput (one line, naming `name`) on anything that is not a usable results file.
 ResultsFile parse_results(std::string_view text, const std::string& name);
 ResultsFile read_results(const std::string& path);
 
-// Two-sided p-value of the Mann-Whitney U test (exact for small samples, normal approximation
-// with tie correction otherwise). 1 when either side is empty.
-double mann_whitney_p(std::span<const double> a, std::span<const double> b);
-// The smallest two-sided p the test can give for these sample sizes (no ties).
-double min_p(std::size_t n1, std::size_t n2);
+// ---- statistics (pure; exposed for the tests) ----
 
-enum class Verdict { faster, slower, same, noisy, too_few_repetitions, only_in_base, only_in_new, invalid };
+// upper: the alternative is that values lie above (d > 0, y above x); lower: below.
+enum class Tail { lower, upper };
+
+// One-sided Wilcoxon signed-rank test on differences d (zeros dropped). 1 when none is left.
+double signed_rank_p(std::span<const double> d, Tail tail);
+// One-sided Mann-Whitney rank-sum test of y against x. 1 when either is empty.
+double rank_sum_p(std::span<const double> x, std::span<const double> y, Tail tail);
+// The smallest one-sided p each test can give at these sizes (no ties).
+double min_signed_rank_p(std::size_t n);
+double min_rank_sum_p(std::size_t n1, std::size_t n2);
+
+// A point estimate and its two-sided (1 - 2 alpha) confidence interval; the interval is absent
+// when the sample is too small for any interval at that level.
+struct Estimate {
+  double point = 0;
+  std::optional<double> low, high;
+};
+// Hodges-Lehmann one-sample: median of the Walsh averages (r_i + r_j) / 2, i <= j; the interval
+// inverts the signed-rank test (Walsh averages at the exact critical rank).
+Estimate hodges_lehmann(std::span<const double> r, double alpha);
+// Hodges-Lehmann two-sample: median of y_j - x_i; the interval inverts the rank-sum test.
+Estimate hodges_lehmann_shift(std::span<const double> x, std::span<const double> y, double alpha);
+
+// The three threshold-shifted one-sided tests of one cell, on log times.
+struct Tests {
+  double p_slower = 1, p_faster = 1, p_same = 1;
+  double min_p = 1;  // the smallest p these sizes allow: above alpha, no verdict is possible
+};
+Tests paired_tests(std::span<const double> log_ratios, double delta);
+Tests unpaired_tests(std::span<const double> log_base, std::span<const double> log_new, double delta);
+
+enum class Correction { bh, holm };
+std::string_view to_string(Correction c);
+// Adjusted p-values (q): reject where q <= alpha. BH: step-up false discovery rate; Holm:
+// step-down family-wise error rate.
+std::vector<double> adjust(std::span<const double> p, Correction c);
+
+// ---- comparing ----
+
+// `added`: only in the new file (printed "new": informational).
+enum class Verdict { faster, slower, same, inconclusive, missing, added, invalid };
 std::string_view to_string(Verdict v);
+
+// Default thresholds. Files: tuned on A/A runs of the quick suite on a shared 2-core machine
+// (5% and 8% each let one false regression through in three pairs, 10% none; a 12% slowdown of
+// one primitive was still caught in its tight cells). A/B: pairs cancel the drift between runs
+// that the 10% absorbs, so half of it.
+inline constexpr double kThresholdFiles = 0.10;
+inline constexpr double kThresholdAB = 0.05;
 
 struct Options {
   double alpha = 0.05;
-  // Relative change of the median that counts (0.10 = 10%). Tuned on A/A runs of the quick
-  // suite on a shared 2-core machine: 5% and 8% each let one false regression through in three
-  // pairs, 10% none, and a 12% slowdown of one primitive was still caught in its tight cells.
-  double threshold = 0.10;
-  std::string relative_to;  // a primitive id, or "" for absolute times
+  std::optional<double> threshold;  // relative change that counts (0.10 = 10%); unset: by mode
+  Correction correction = Correction::bh;
+  double max_inconclusive_pct = 0;  // share of compared cells allowed unjudged before exit 4
+  bool allow_missing = false;       // cells missing from the new file are listed, not failed
+  std::string relative_to;          // two-file mode: a primitive id, or "" for absolute times
   std::optional<std::regex> filter;
   std::string filter_text;
 };
 
 struct Row {
   std::string id, scenario;
-  Verdict verdict = Verdict::same;
-  std::size_t n_base = 0, n_new = 0;
+  Verdict verdict = Verdict::inconclusive;
+  std::size_t n_base = 0, n_new = 0;      // repetitions of each side (A/B: windows of each build)
+  std::size_t pairs = 0, pairs_dropped = 0;  // A/B: pairs used, pairs left out (disturbed)
   double base = 0, next = 0;  // median ns/op, or median ratio to the reference with --relative-to
-  double ratio = 0;           // next / base: > 1 is slower
-  double p = 1;
-  std::string note;           // why invalid or noisy, or "absolute" when no reference was measured
+  double ratio = 0;           // new / base: > 1 is slower. A/B: exp(HL); files: ratio of medians
+  std::optional<double> ci_low, ci_high;  // the (1 - 2 alpha) interval of the ratio
+  std::optional<double> p_slower, p_faster, p_same;  // absent: not tested
+  std::optional<double> q;    // the adjusted p of the verdict's test (inconclusive: of `same`)
+  std::string note;           // why not judged, or what else to know
+  bool in_both = false;       // measured on both sides: a compared cell
+  bool fails = false;         // makes the gate exit 1
 };
 
 struct Geomean {
@@ -86,24 +170,35 @@ struct Geomean {
 };
 
 struct Comparison {
+  bool ab = false;                        // mode: an A/B file, or separate files
   Options options;
-  std::string base_name, new_name;
+  double threshold = kThresholdFiles;     // in effect
+  std::vector<std::string> base_names;    // files; A/B: the one file
+  std::string new_name;
+  std::string base_build, head_build;     // A/B: the builds' names and paths
+  std::string base_path, head_path;
   std::vector<std::string> env_mismatches;  // "lfbench_cpu_model: 'A' vs 'B'"
+  bool new_incomplete = false;            // the new (A/B: the) file is from an interrupted run
   std::vector<Row> rows;
-  std::vector<Geomean> geomeans;  // per scenario, then overall
-  bool new_verification_failed = false;
-  bool regressed() const;
-  int exit_code() const { return regressed() || new_verification_failed ? 1 : 0; }
+  std::vector<Geomean> geomeans;          // per scenario, then overall
+  std::size_t count(Verdict v) const;
+  std::size_t compared() const;           // cells in both sides
+  std::size_t unjudged() const;           // compared cells neither faster, slower nor same
+  int exit_code() const;                  // 0, 1 or 4 (see README: `lfbench compare`)
 };
 
-// The verdict for one matched cell from its samples (already normalised in relative mode).
-Verdict judge(std::span<const double> base, std::span<const double> next, bool flagged_noisy, const Options& o,
-              double* p_out = nullptr);
+// Several base runs (pooled; their spread widens what counts) against a new one. Throws
+// BadInput when no cell is in common, an input is an A/B file, or --relative-to names a
+// primitive a file lacks.
+Comparison compare(std::span<const ResultsFile> bases, const ResultsFile& next, const Options& o);
+inline Comparison compare(const ResultsFile& base, const ResultsFile& next, const Options& o) {
+  return compare(std::span<const ResultsFile>(&base, 1), next, o);
+}
+// An A/B file: head against base, pair by pair. Throws BadInput for a file that is not A/B, or
+// with --relative-to.
+Comparison compare_ab(const ResultsFile& ab, const Options& o);
 
-// Throws BadInput when no cell is in common, or --relative-to names a primitive neither file has.
-Comparison compare(const ResultsFile& base, const ResultsFile& next, const Options& o);
-
-enum class Format { text, md, json };
+enum class Format { text, md, json, junit };
 std::string render(const Comparison& c, Format f, bool color);
 
 }  // namespace lfbench::compare

@@ -136,18 +136,33 @@ def load_results(path):
     err = next(iter(jsonschema.Draft202012Validator(sch).iter_errors(doc)), None)
     if err is not None:
         raise BadInput(f"{path}: {_json_path(err.absolute_path)}: {err.message} (reports/results.schema.json)")
-    # The rules lfbench compare adds to the schema, so both readers accept the same files: a
-    # per-repetition entry has a time per operation in (0, 1000 s] and one repetition index.
+    # The rules lfbench compare adds to the schema, so both readers accept the same files: in an
+    # A/B file (context.lfbench_ab) every entry names one of its two builds, elsewhere none does;
+    # a per-repetition entry has a time per operation in (0, 1000 s] unless it is an error (a
+    # worker that hung or crashed before a window), and one repetition index per cell and build.
+    ab = doc["context"].get("lfbench_ab")
+    builds = [b["name"] for b in ab["builds"]] if ab else []
+    if ab and builds[0] == builds[1]:
+        raise BadInput(f"{path}: context.lfbench_ab.builds names '{builds[0]}' twice; "
+                       "allowed: two different build names")
     seen = set()
     for i, e in enumerate(doc["benchmarks"]):
+        build = e["lfbench"].get("build")
+        if ab and build not in builds:
+            raise BadInput(f"{path}: benchmarks[{i}].lfbench.build {build!r} is not a build of this file; "
+                           f"allowed: {', '.join(builds)}")
+        if not ab and build is not None:
+            raise BadInput(f"{path}: benchmarks[{i}].lfbench.build '{build}' outside an A/B file; "
+                           "allowed: only with context.lfbench_ab")
         if e["run_type"] == "aggregate":
             continue
-        if not 0 < e["real_time"] <= 1e12:
+        if e.get("error_occurred") is not True and not 0 < e["real_time"] <= 1e12:
             raise BadInput(f"{path}: benchmarks[{i}].real_time is {e['real_time']}; "
                            "allowed: a positive time per op below 1000 s")
-        key = (e["lfbench"]["id"], e["lfbench"].get("build"), e.get("repetition_index", -1))
+        key = (e["lfbench"]["id"], build, e.get("repetition_index", -1))
         if key in seen:
-            raise BadInput(f"{path}: duplicate cell '{key[0]}' repetition {key[2]} (benchmarks[{i}])")
+            build_text = f" of build '{build}'" if build else ""
+            raise BadInput(f"{path}: duplicate cell '{key[0]}'{build_text} repetition {key[2]} (benchmarks[{i}])")
         seen.add(key)
     if not seen:
         raise BadInput(f"{path}: empty results (no benchmarks in the file)")

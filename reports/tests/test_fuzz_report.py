@@ -70,10 +70,12 @@ def mutate(rng, doc):
 
 
 def compare_verdict(path):
-    """'rejected' (exit 2) or 'accepted' by lfbench compare reading the file against itself."""
-    p = subprocess.run([LFBENCH, "compare", str(path), str(path), "--format", "json"], capture_output=True,
-                       timeout=120)
-    assert p.returncode in (0, 1, 2), p.stderr
+    """'rejected' (exit 2) or 'accepted' by lfbench compare reading the file (alone if it is an
+    A/B file, else against itself; 4 = accepted, cells inconclusive)."""
+    ab = lfbench_file(path.read_bytes()) and "lfbench_ab" in (json.loads(path.read_bytes()).get("context") or {})
+    files = [str(path)] if ab else [str(path), str(path)]
+    p = subprocess.run([LFBENCH, "compare", *files, "--format", "json"], capture_output=True, timeout=120)
+    assert p.returncode in (0, 1, 2, 4), p.stderr
     return "rejected" if p.returncode == 2 else "accepted"
 
 

@@ -56,6 +56,29 @@ def lf0(doc):
     return doc["benchmarks"][0]["lfbench"]
 
 
+AB = HERE.parents[1] / "cli" / "tests" / "fixtures" / "ab.json"  # lfbench compare's A/B fixture
+
+
+def ab_mutated(change):
+    doc = json.loads(AB.read_text())
+    change(doc)
+    return json.dumps(doc)
+
+
+def test_ab_files_and_error_entries_are_read_as_compare_reads_them():
+    """An A/B file (both builds of each cell, pair k = repetition k of each) and an entry that is
+    an error (a worker that hung before its first window: real_time 0) are results."""
+    assert len(rep.load_results(AB)["benchmarks"]) == 64
+    doc = synthetic()
+    doc["benchmarks"][0].update(real_time=0, error_occurred=True, error_message="hung: no window")
+    f = Path(os.environ.get("TMPDIR", "/tmp")) / f"lfbench-error-entry-{os.getpid()}.json"
+    try:
+        f.write_text(json.dumps(doc))
+        assert rep.load_results(f)["benchmarks"][0]["error_occurred"] is True
+    finally:
+        f.unlink()
+
+
 BAD = {
     "verification_0": (lambda: mutated(lambda d: lf0(d)["verification"].update(ok=0)), "verification.ok: 0 is not of type 'boolean'"),
     "nan": (lambda: with_real_time("NaN"), "NaN is not a JSON value"),
@@ -77,6 +100,11 @@ BAD = {
     "threads_zero": (lambda: mutated(lambda d: lf0(d).update(threads=0)), "less than the minimum of 1"),
     "duplicate_rep": (lambda: mutated(lambda d: d["benchmarks"].append(d["benchmarks"][0])), "duplicate cell"),
     "real_time_0": (lambda: mutated(lambda d: d["benchmarks"][0].update(real_time=0)), "real_time is 0"),
+    "build_outside_ab": (lambda: mutated(lambda d: lf0(d).update(build="head")), "outside an A/B file"),
+    "ab_unknown_build": (lambda: ab_mutated(lambda d: lf0(d).update(build="other")), "'other' is not a build"),
+    "ab_no_build": (lambda: ab_mutated(lambda d: lf0(d).pop("build")), "None is not a build"),
+    "ab_duplicate": (lambda: ab_mutated(lambda d: d["benchmarks"][1]["lfbench"].update(build="base")),
+                     "of build 'base' repetition 0"),
     "aggregates_only": (lambda: mutated(lambda d: [b.update(run_type="aggregate") for b in d["benchmarks"]]),
                         "empty results"),
     "not_utf8": (lambda: b'{"context": {"lfbench_host": "\xff\xfe"}}', "not UTF-8"),
