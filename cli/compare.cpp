@@ -200,6 +200,7 @@ ResultsFile parse_results(std::string_view text, const std::string& name) {
         c.primitive = *primitive;
         const std::string prefix = c.scenario + "/" + c.primitive + "/";
         c.workload = id->starts_with(prefix) ? c.scenario + "/" + id->substr(prefix.size()) : *id;
+        if (const auto t = lf->find("threads"); t != lf->end() && t->is_number_unsigned()) c.threads = t->get<unsigned>();
       } else {
         c.scenario = id->substr(0, id->find('/'));
       }
@@ -215,7 +216,12 @@ ResultsFile parse_results(std::string_view text, const std::string& name) {
       const std::string* m = string_at(e, "error_message");
       fail(m ? *m : "error_occurred");
     } else {
-      c.samples.push_back({ns, rep, lf && true_at(*lf, "disturbed")});
+      double cpu_ns = 0;
+      if (lf)
+        if (const auto it = lf->find("cpu_ns_per_op"); it != lf->end() && it->is_number() && it->get<double>() > 0 &&
+                                                        it->get<double>() <= kAbsurdNs)
+          cpu_ns = it->get<double>();
+      c.samples.push_back({ns, rep, lf && true_at(*lf, "disturbed"), cpu_ns});
     }
     if (lf) {
       // Verified only by a literal "ok": true (the schema requires it to be a boolean).
@@ -641,6 +647,10 @@ void decide(Comparison& c, std::vector<Pending>& cells) {
       } else if (p.in_same && p.q_same <= o.alpha) {
         r.verdict = Verdict::same;
         r.q = p.q_same;
+        // "same" promises no change beyond the threshold, not no change: say so when the interval
+        // shows one (a real +8% under a 10% threshold reads as "same" otherwise).
+        if (r.ci_low && r.ci_high && (*r.ci_low > 1 || *r.ci_high < 1))
+          why.push_back("changed, but less than the threshold: " + ci_label(c) + " " + ci_text(r));
       } else {
         if (p.in_same) r.q = p.q_same;
         if (!p.not_same.empty()) why.push_back(p.not_same);
@@ -657,7 +667,9 @@ void decide(Comparison& c, std::vector<Pending>& cells) {
   double all_logs = 0;
   std::size_t all_n = 0;
   for (const auto& r : c.rows) {
-    if (!r.in_both || r.verdict == Verdict::invalid || !(r.ratio > 0) || !std::isfinite(r.ratio)) continue;
+    // An A/B cell with no usable pair has no paired ratio: its medians mix other moments.
+    if (!r.in_both || r.verdict == Verdict::invalid || (c.ab && r.pairs == 0) || !(r.ratio > 0) || !std::isfinite(r.ratio))
+      continue;
     auto& [logs, n] = by_scenario[r.scenario];
     logs += std::log(r.ratio);
     ++n;
@@ -925,21 +937,31 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
       continue;
     }
     // Pair k: repetition k of each build. A pair with a disturbed window is left out: the
-    // machine was not the same for both sides.
+    // machine was not the same for both sides. Except with one thread: there the disturbance
+    // is time off the CPU, which CPU time per operation does not count, so such a cell is
+    // compared on CPU time (every pair of it, said in the note) and its disturbed pairs kept.
     std::map<std::int64_t, const Sample*> base_rep;
     for (const auto& s : b->samples) base_rep.emplace(s.rep, &s);
+    std::vector<std::pair<const Sample*, const Sample*>> matched_pairs;
+    for (const auto& s : h->samples)
+      if (const auto m = base_rep.find(s.rep); m != base_rep.end()) matched_pairs.emplace_back(m->second, &s);
+    const bool any_disturbed = std::any_of(matched_pairs.begin(), matched_pairs.end(),
+                                           [](const auto& pr) { return pr.first->disturbed || pr.second->disturbed; });
+    const bool on_cpu = any_disturbed && b->threads == 1 && h->threads == 1 &&
+                        std::all_of(matched_pairs.begin(), matched_pairs.end(),
+                                    [](const auto& pr) { return pr.first->cpu_ns > 0 && pr.second->cpu_ns > 0; });
     std::vector<double> r_k, bs, hs;
-    for (const auto& s : h->samples) {
-      const auto m = base_rep.find(s.rep);
-      if (m == base_rep.end()) continue;
-      if (s.disturbed || m->second->disturbed) {
+    for (const auto& [bp, hp] : matched_pairs) {
+      if (!on_cpu && (bp->disturbed || hp->disturbed)) {
         ++r.pairs_dropped;
         continue;
       }
-      r_k.push_back(std::log(s.ns / m->second->ns));
-      bs.push_back(m->second->ns);
-      hs.push_back(s.ns);
+      const double x = on_cpu ? bp->cpu_ns : bp->ns, y = on_cpu ? hp->cpu_ns : hp->ns;
+      r_k.push_back(std::log(y / x));
+      bs.push_back(x);
+      hs.push_back(y);
     }
+    if (on_cpu) p.notes.push_back("compared on CPU time per op (1 thread; disturbed pairs kept: time off the CPU does not count)");
     r.pairs = r_k.size();
     r.base = median(bs.empty() ? b->ns() : bs);
     r.next = median(hs.empty() ? h->ns() : hs);

@@ -54,6 +54,7 @@ struct Sample {
   double ns;                // ns/op
   std::int64_t rep = -1;    // repetition_index (-1: none given)
   bool disturbed = false;   // lfbench.disturbed: others had its CPUs
+  double cpu_ns = 0;        // lfbench.cpu_ns_per_op: CPU time per op over all threads (0: absent)
 };
 
 // One measured cell (in an A/B file: of one build).
@@ -63,6 +64,7 @@ struct Cell {
   std::string scenario;  // plain Google Benchmark files: the name up to the first '/'
   std::string primitive;
   std::string workload;  // the id without the primitive: the cells a reference normalises
+  unsigned threads = 0;  // lfbench.threads (0: not an lfbench file)
   std::vector<Sample> samples;  // file order
   bool verified = true;  // false: verification failed, or the worker hung or crashed
   std::string verification_detail;

@@ -79,6 +79,13 @@ TEST(AB, OneFileHoldsBothBuildsPairedWindowByWindow) {
     const std::string name = e["name"], build = e["lfbench"]["build"];
     EXPECT_NE(name.find("@" + build), std::string::npos) << name << ": Google Benchmark names are unique per build";
   }
+  // The same binary twice: the gate finds no regression (4 = cells it could not judge is allowed:
+  // this is a shared machine; the verdict rules are compare_test's).
+  const auto c = sb.run({"compare", "ab.json", "--format", "json"});
+  EXPECT_TRUE(c.code == 0 || c.code == 4) << c.out << c.err;
+  const json verdicts = json::parse(c.out, nullptr, false);
+  ASSERT_TRUE(verdicts.is_object()) << c.out;
+  for (const auto& cell : verdicts["cells"]) EXPECT_NE(cell["verdict"], "slower") << cell.dump();
 }
 
 TEST(AB, BuildsThatCannotTakePartAreRefusedBeforeAnythingIsWritten) {

@@ -200,6 +200,8 @@ struct AbCell {
   std::vector<std::pair<double, double>> pairs;
   std::set<std::size_t> disturbed = {};  // pairs whose head window was disturbed
   std::vector<std::string> flags = {};
+  // CPU ns/op per pair (base, head); empty: the same as the times.
+  std::vector<std::pair<double, double>> cpu = {};
 };
 
 json ab_doc(const std::vector<AbCell>& cells) {
@@ -219,6 +221,8 @@ json ab_doc(const std::vector<AbCell>& cells) {
         lf["scenario"] = c.id.substr(0, c.id.find('/'));
         lf["primitive"] = c.id.substr(c.id.find('/') + 1, c.id.find('/', c.id.find('/') + 1) - c.id.find('/') - 1);
         lf["ns_per_op"] = t;
+        lf["threads"] = std::stoi(c.id.substr(c.id.rfind(':') + 1));
+        lf["cpu_ns_per_op"] = c.cpu.empty() ? t : std::string(build) == "base" ? c.cpu[k].first : c.cpu[k].second;
         lf["disturbed"] = std::string(build) == "head" && c.disturbed.contains(k);
         lf["flags"] = c.flags;
         entries.push_back(std::move(e));
@@ -244,6 +248,7 @@ std::vector<std::pair<double, double>> pairs(std::size_t n, double ratio, double
 }
 
 const std::string kCell = "counter/p/threads:1";
+const std::string kCell2 = "counter/p/threads:2";
 
 TEST(AbVerdict, Rules) {
   EXPECT_EQ(ab({{kCell, pairs(8, 1.2)}}).rows[0].verdict, Verdict::slower);
@@ -287,15 +292,39 @@ TEST(AbVerdict, DisturbedPairIsLeftOut) {
   // One pair wildly off (head 3x) but disturbed: left out, and the cell is still same.
   auto p = pairs(8, 1.0, 0.01);
   p[3].second *= 3;
-  const Comparison c = ab({{kCell, p, {3}}});
+  const Comparison c = ab({{kCell2, p, {3}}});
   EXPECT_EQ(c.rows[0].pairs, 7u);
   EXPECT_EQ(c.rows[0].pairs_dropped, 1u);
   EXPECT_EQ(c.rows[0].verdict, Verdict::same);
   EXPECT_NE(c.rows[0].note.find("1 pair left out (a window disturbed)"), std::string::npos) << c.rows[0].note;
   // Dropping pairs below the minimum leaves the cell inconclusive.
-  const Comparison few = ab({{kCell, pairs(6, 1.5), {0, 1}}});
+  const Comparison few = ab({{kCell2, pairs(6, 1.5), {0, 1}}});
   EXPECT_EQ(few.rows[0].verdict, Verdict::inconclusive);
   EXPECT_EQ(few.rows[0].pairs, 4u);
+}
+
+TEST(AbVerdict, OneThreadDisturbedPairsAreComparedOnCpuTime) {
+  // Every window of a one-thread cell disturbed (a loaded machine: wall times doubled at random),
+  // its CPU time per op 20% higher in head: compared on CPU time, said in the note, slower.
+  auto wall = pairs(8, 1.0, 0.01);
+  std::vector<std::pair<double, double>> cpu;
+  for (std::size_t k = 0; k < wall.size(); ++k) {
+    cpu.emplace_back(50, 60 * (1 + 0.002 * double(k % 3)));
+    wall[k] = {wall[k].first * (1 + double(k % 2)), wall[k].second * (1 + double((k + 1) % 2))};
+  }
+  std::set<std::size_t> all;
+  for (std::size_t k = 0; k < wall.size(); ++k) all.insert(k);
+  const Comparison c = ab({{kCell, wall, all, {}, cpu}});
+  EXPECT_EQ(c.rows[0].verdict, Verdict::slower);
+  EXPECT_EQ(c.rows[0].pairs, 8u);
+  EXPECT_EQ(c.rows[0].pairs_dropped, 0u);
+  EXPECT_NE(c.rows[0].note.find("compared on CPU time per op"), std::string::npos) << c.rows[0].note;
+  // More threads: CPU time counts what a preempted holder makes others spin, so such pairs go.
+  const Comparison two = ab({{kCell2, wall, all, {}, cpu}});
+  EXPECT_EQ(two.rows[0].verdict, Verdict::inconclusive);
+  EXPECT_EQ(two.rows[0].pairs_dropped, 8u);
+  // Nothing disturbed: wall time, as always.
+  EXPECT_EQ(ab({{kCell, pairs(8, 1.0, 0.01), {}, {}, cpu}}).rows[0].verdict, Verdict::same);
 }
 
 TEST(AbVerdict, NoisyFlagDoesNotStopThePairedTest) {
