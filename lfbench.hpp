@@ -36,6 +36,7 @@
 #include <string_view>
 
 #include "primitives/concepts.hpp"
+#include "primitives/spin.hpp"
 #include "scenarios/broker.hpp"
 #include "scenarios/counter.hpp"
 #include "scenarios/cow.hpp"
@@ -47,6 +48,10 @@
 #include "scenarios/status.hpp"
 
 namespace lfbench {
+
+// The CPU's spin-wait hint (pause, yield), for a user's spinning primitive: the one lfbench's own
+// spinlocks use.
+using prim::detail::cpu_relax;
 
 // Offers P to every built-in scenario; each takes it if P models a concept it uses. One line
 // per scenario header.

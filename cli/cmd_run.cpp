@@ -105,7 +105,7 @@ nlohmann::json ab_context(const Plan& plan) {
   nlohmann::json builds = nlohmann::json::array();
   for (const auto& i : infos)
     builds.push_back({{"name", i.build.name}, {"path", i.build.path}, {"version", i.hello.value("version", "")},
-                      {"binary", binary_identity(i.build.path)}});
+                      {"binary", file_identity(i.build.path)}});
   return {{"builds", builds}};
 }
 

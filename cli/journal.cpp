@@ -155,7 +155,7 @@ json plan_json(const Plan& plan) {
     if (!c.build.empty()) cells.back()["build"] = c.build;
   }
   json builds = json::array();
-  for (const auto& b : plan.builds) builds.push_back({{"name", b.name}, {"path", b.path}, {"binary", binary_identity(b.path)}});
+  for (const auto& b : plan.builds) builds.push_back({{"name", b.name}, {"path", b.path}, {"binary", file_identity(b.path)}});
   return {{"cells", cells}, {"builds", builds}};
 }
 
@@ -166,7 +166,7 @@ Plan plan_from_json(const json& j, const std::string& where) {
       Build build{b.at("name").get<std::string>(), b.at("path").get<std::string>()};
       check_build(build, where);
       // Another binary at that path now would measure something else under the same name.
-      if (b.at("binary") != binary_identity(build.path))
+      if (b.at("binary") != file_identity(build.path))
         throw BadInput(where + ": build " + build.name + " (" + build.path + ") is not the binary that measured it any more; "
                        "allowed: resume with the same builds");
       plan.builds.push_back(std::move(build));
@@ -198,14 +198,20 @@ Plan plan_from_json(const json& j, const std::string& where) {
   return plan;
 }
 
-json binary_identity(const std::string& path) {
-  json id = {{"version", LFBENCH_VERSION}, {"git_sha", LFBENCH_GIT_SHA}};
-  if (path != "/proc/self/exe") id = json::object();  // another build: its size and time say which
+json file_identity(const std::string& path) {
+  json id = json::object();
   struct stat st{};
   if (::stat(path.c_str(), &st) == 0) {
     id["size"] = static_cast<std::uint64_t>(st.st_size);
     id["mtime"] = static_cast<std::int64_t>(st.st_mtim.tv_sec);
   }
+  return id;
+}
+
+json binary_identity() {
+  json id = file_identity("/proc/self/exe");
+  id["version"] = LFBENCH_VERSION;
+  id["git_sha"] = LFBENCH_GIT_SHA;
   return id;
 }
 

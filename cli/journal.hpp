@@ -61,7 +61,8 @@ nlohmann::json plan_json(const Plan& plan);
 Plan plan_from_json(const nlohmann::json& j, const std::string& where);
 
 // What identifies the binary that measured: version, git sha, and the executable's size and
-// modification time (of another binary: its size and modification time).
-nlohmann::json binary_identity(const std::string& path = "/proc/self/exe");
+// modification time; of another binary (an A/B build), its size and modification time.
+nlohmann::json binary_identity();
+nlohmann::json file_identity(const std::string& path);
 
 }  // namespace lfbench

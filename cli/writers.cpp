@@ -31,6 +31,10 @@ bool parse_format(const std::string& s, Format& out) {
 
 namespace {
 
+// An A/B file (run --ab): every cell once per build, shown with a build column.
+bool is_ab(const json& doc) { return doc.contains("context") && doc["context"].contains("lfbench_ab"); }
+std::string build_of(const json& l) { return l.value("build", ""); }
+
 // The cell-level entries: the median aggregate of each cell, or its only repetition.
 std::vector<const json*> cells(const json& doc) {
   std::vector<const json*> out;
@@ -38,8 +42,7 @@ std::vector<const json*> cells(const json& doc) {
   std::vector<std::string> order;
   for (const auto& e : doc["benchmarks"]) {
     if (!e.contains("lfbench")) continue;
-    // A/B files hold each cell once per build.
-    const std::string id = e["lfbench"]["id"].get<std::string>() + (e["lfbench"].contains("build") ? "@" + e["lfbench"]["build"].get<std::string>() : "");
+    const std::string id = e["lfbench"]["id"].get<std::string>() + "@" + build_of(e["lfbench"]);  // A/B: once per build
     const bool median = e.value("aggregate_name", "") == "median";
     if (!by_id.count(id)) order.push_back(id);
     if (!by_id.count(id) || median) by_id[id] = &e;
@@ -47,10 +50,6 @@ std::vector<const json*> cells(const json& doc) {
   for (const auto& id : order) out.push_back(by_id[id]);
   return out;
 }
-
-// An A/B file (run --ab): every cell once per build, shown with a build column.
-bool is_ab(const json& doc) { return doc.contains("context") && doc["context"].contains("lfbench_ab"); }
-std::string build_of(const json& l) { return l.value("build", ""); }
 
 std::string params_text(const json& params) {
   std::string s;

@@ -20,11 +20,14 @@
 #include <memory>
 
 #include "concepts.hpp"
+#include "sequenced_ring.hpp"
 
 namespace lfbench::prim {
 
 template <class V>
-class MpmcRing {
+class MpmcRing : public detail::SequencedRing<V> {
+  using Ring = detail::SequencedRing<V>;
+
  public:
   using value_type = V;
   static constexpr std::string_view name = "mpmc_ring";
@@ -35,42 +38,14 @@ class MpmcRing {
                                  .order = Order::fifo};
 
   // REQUIRES: capacity >= 1 (rounded up to a power of two, at least 2).
-  explicit MpmcRing(QueueConfig c = {})
-      : mask_(std::bit_ceil(c.capacity < 2 ? std::size_t{2} : c.capacity) - 1),
-        slots_(std::make_unique<Slot[]>(mask_ + 1)) {
-    // relaxed: the ring is not shared yet; whoever receives it synchronises with this thread.
-    for (std::size_t i = 0; i <= mask_; ++i) slots_[i].seq.store(i, std::memory_order_relaxed);
-  }
+  explicit MpmcRing(QueueConfig c = {}) : Ring(std::bit_ceil(c.capacity < 2 ? std::size_t{2} : c.capacity)) {}
 
-  bool try_push(const V& v) {
-    // relaxed: a hint where to try; the slot's sequence decides.
-    std::size_t pos = tail_.value.load(std::memory_order_relaxed);
-    for (;;) {
-      Slot& s = slots_[pos & mask_];
-      // acquire: pairs with the consumer's release below, so its move out of the slot is done
-      // before we overwrite it.
-      const std::size_t seq = s.seq.load(std::memory_order_acquire);
-      const auto dif = static_cast<std::intptr_t>(seq) - static_cast<std::intptr_t>(pos);
-      if (dif == 0) {
-        // relaxed: the claim only decides who writes the slot; the slot's sequence publishes.
-        if (tail_.value.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed, std::memory_order_relaxed)) {
-          s.value = v;
-          // release: publishes the item written above to the consumer that acquires seq.
-          s.seq.store(pos + 1, std::memory_order_release);
-          return true;
-        }
-      } else if (dif < 0) {
-        return false;  // the slot still holds last lap's item: full
-      } else {
-        pos = tail_.value.load(std::memory_order_relaxed);  // another producer took pos
-      }
-    }
-  }
+  // try_push: SequencedRing's (the producers' claim).
 
   bool try_pop(V& out) {
-    std::size_t pos = head_.value.load(std::memory_order_relaxed);  // relaxed: a hint, as above
+    std::size_t pos = head_.value.load(std::memory_order_relaxed);  // relaxed: a hint, as in try_push
     for (;;) {
-      Slot& s = slots_[pos & mask_];
+      auto& s = this->slots_[pos & this->mask_];
       // acquire: pairs with the producer's release, so the item it wrote is visible.
       const std::size_t seq = s.seq.load(std::memory_order_acquire);
       const auto dif = static_cast<std::intptr_t>(seq) - static_cast<std::intptr_t>(pos + 1);
@@ -78,8 +53,7 @@ class MpmcRing {
         // relaxed: as in try_push, the claim is ordered with the slot by its sequence.
         if (head_.value.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed, std::memory_order_relaxed)) {
           out = std::move(s.value);
-          // release: our read of the item happens before the next lap's producer writes it.
-          s.seq.store(pos + mask_ + 1, std::memory_order_release);
+          this->release(pos);  // our read of the item happens before the next lap's producer writes it
           return true;
         }
       } else if (dif < 0) {
@@ -91,14 +65,6 @@ class MpmcRing {
   }
 
  private:
-  struct alignas(cacheline) Slot {
-    std::atomic<std::size_t> seq{0};
-    V value{};
-  };
-
-  const std::size_t mask_;
-  std::unique_ptr<Slot[]> slots_;
-  Padded<std::atomic<std::size_t>> tail_;  // next position to push
   Padded<std::atomic<std::size_t>> head_;  // next position to pop
 };
 

@@ -8,7 +8,7 @@
 //            buffer is full); consumers take from their own buffer. The first `queues` threads
 //            of the cell are the drain threads.
 //   pull   — consumers pop straight from their queue, up to `prefetch` at a time.
-//   cursor — the queue is a sequenced ring (cursor_ring, below, in place of a queue
+//   cursor — the queue is a sequenced ring (primitives/cursor_ring.hpp, not a queue
 //            primitive): producers claim positions in order, and consumer c of C owns
 //            positions c, c+C, c+2C, ... — its own cursor, no claim shared with other
 //            consumers — reading up to prefetch at a time.
@@ -39,6 +39,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../primitives/cursor_ring.hpp"
 #include "../primitives/spsc_ring.hpp"
 #include "harness/histogram.hpp"
 #include "harness/scenario.hpp"
@@ -52,9 +53,9 @@ inline constexpr std::string_view id = "broker";
 using msg::Message;
 using msg::voluntary_switches;
 using msg::wait_a_little;
+using prim::CursorRing;
 
 enum class Delivery { push, pull, cursor };
-enum class Split { one_one, one_n, n_one, n_n };
 
 inline Delivery delivery_of(const Params& p) {
   const auto& d = p.text("delivery");
@@ -80,95 +81,12 @@ inline Layout layout_of(const Params& p, unsigned threads) {
   l.queues = static_cast<unsigned>(p.integer("queues"));
   l.drains = delivery_of(p) == Delivery::push ? l.queues : 0;
   const unsigned rest = threads > l.drains ? threads - l.drains : 0;
-  const auto& s = p.text("split");
   if (rest < 2) return l;
-  if (s == "1:1") l.producers = 1, l.consumers = 1;
-  else if (s == "1:N") l.producers = 1, l.consumers = rest - 1;
-  else if (s == "N:1") l.producers = rest - 1, l.consumers = 1;
-  else l.producers = rest / 2, l.consumers = rest - rest / 2;
+  const msg::Sides sides = msg::sides_of(msg::split_of(p), rest);
+  l.producers = sides.producers;
+  l.consumers = sides.consumers;
   return l;
 }
-
-// cursor_ring: a bounded ring of sequenced slots (Vyukov's per-slot sequence, as mpmc_ring)
-// whose consumers do not compete: consumer c of C reads only positions c, c+C, ... with its
-// own cursor, so a consumer's read is a load and a store, never a CAS. The price: a slow
-// consumer holds up the producers when they reach its next slot (head-of-line blocking),
-// and messages are dealt to consumers in strict rotation.
-// Progress: as mpmc_ring (producers), wait-free per consumer read.
-// Ordering: producers' claims are in order, each consumer reads its positions in order: FIFO
-// per producer as each consumer sees it.
-template <class V>
-class CursorRing {
- public:
-  using value_type = V;
-  static constexpr std::string_view name = "cursor_ring";
-  static constexpr prim::Traits traits{.progress = prim::Progress::blocking,
-                                       .producers = prim::Producers::multi,
-                                       .consumers = prim::Producers::multi,
-                                       .bounded = true,
-                                       .order = prim::Order::fifo};
-
-  CursorRing(std::size_t capacity, unsigned consumers)
-      : mask_(std::bit_ceil(std::max<std::size_t>(capacity, consumers * 2)) - 1),
-        slots_(std::make_unique<Slot[]>(mask_ + 1)),
-        cursors_(consumers) {
-    // relaxed: not shared yet.
-    for (std::size_t i = 0; i <= mask_; ++i) slots_[i].seq.store(i, std::memory_order_relaxed);
-    for (unsigned c = 0; c < consumers; ++c) cursors_[c].value = c;
-  }
-
-  bool try_push(const V& v) {
-    std::size_t pos = tail_.value.load(std::memory_order_relaxed);  // relaxed: the slot decides
-    for (;;) {
-      Slot& s = slots_[pos & mask_];
-      // acquire: the consumer that freed the slot has finished reading it.
-      const std::size_t seq = s.seq.load(std::memory_order_acquire);
-      const auto dif = static_cast<std::intptr_t>(seq) - static_cast<std::intptr_t>(pos);
-      if (dif == 0) {
-        // relaxed: the claim picks the writer; the slot's sequence publishes.
-        if (tail_.value.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed, std::memory_order_relaxed)) {
-          s.value = v;
-          s.seq.store(pos + 1, std::memory_order_release);  // release: publishes the item
-          return true;
-        }
-      } else if (dif < 0) {
-        return false;  // full (at this slot's consumer)
-      } else {
-        pos = tail_.value.load(std::memory_order_relaxed);
-      }
-    }
-  }
-
-  // Consumer c's next up to n messages from its own positions. `shortfall` is a fault for the
-  // oracle test (the cursor advances that many positions less than it read).
-  std::size_t read(unsigned c, V* out, std::size_t n, std::size_t shortfall = 0) {
-    std::size_t& cur = cursors_[c].value;
-    const std::size_t stride = cursors_.size();
-    std::size_t k = 0, pos = cur;
-    for (; k < n; ++k, pos += stride) {
-      Slot& s = slots_[pos & mask_];
-      // acquire: pairs with the producer's release; the item is written.
-      if (s.seq.load(std::memory_order_acquire) != pos + 1) break;
-      out[k] = s.value;
-    }
-    if (k == 0) return 0;
-    const std::size_t keep = std::min(shortfall, k - 1);
-    for (std::size_t i = 0, p = cur; i < k - keep; ++i, p += stride)
-      slots_[p & mask_].seq.store(p + mask_ + 1, std::memory_order_release);  // release: we are done reading it
-    cur += (k - keep) * stride;
-    return k;
-  }
-
- private:
-  struct alignas(prim::cacheline) Slot {
-    std::atomic<std::size_t> seq{0};
-    V value{};
-  };
-  const std::size_t mask_;
-  std::unique_ptr<Slot[]> slots_;
-  prim::Padded<std::atomic<std::size_t>> tail_;
-  std::vector<prim::Padded<std::size_t>> cursors_;  // each touched only by its consumer
-};
 
 // Q: the broker queue (a Queue primitive), or CursorRing for cursor delivery.
 template <class Q, Fault F = Fault::none>

@@ -53,6 +53,26 @@ struct Message {
 inline constexpr std::size_t kSmall = 4, kMedium = 32, kLarge = 128;
 inline constexpr std::int64_t kMaxPayloadBytes = kLarge * 8;
 
+// The `split` parameter of queue and broker: how producers and consumers share a cell's threads.
+enum class Split { one_one, one_n, n_one, n_n };
+inline Split split_of(const Params& p) {
+  const auto& s = p.text("split");
+  return s == "1:1" ? Split::one_one : s == "1:N" ? Split::one_n : s == "N:1" ? Split::n_one : Split::n_n;
+}
+struct Sides {
+  unsigned producers = 0, consumers = 0;
+};
+// n >= 2 threads shared out by the split.
+inline Sides sides_of(Split split, unsigned n) {
+  switch (split) {
+    case Split::one_one: return {1, 1};
+    case Split::one_n: return {1, n - 1};
+    case Split::n_one: return {n - 1, 1};
+    case Split::n_n: return {n / 2, n - n / 2};
+  }
+  return {};
+}
+
 inline std::uint32_t words_for(std::int64_t bytes) { return static_cast<std::uint32_t>((bytes + 7) / 8); }
 
 inline std::uint64_t identity(std::uint32_t producer, std::uint64_t seq) {

@@ -53,13 +53,10 @@ using msg::Message;
 using msg::voluntary_switches;
 using msg::wait_a_little;
 
-enum class Split { one_one, one_n, n_one, n_n };
+using msg::Split;
+using msg::split_of;
 enum class Mode { throughput, pingpong };
 
-inline Split split_of(const Params& p) {
-  const auto& s = p.text("split");
-  return s == "1:1" ? Split::one_one : s == "1:N" ? Split::one_n : s == "N:1" ? Split::n_one : Split::n_n;
-}
 inline Mode mode_of(const Params& p) { return p.text("mode") == "pingpong" ? Mode::pingpong : Mode::throughput; }
 
 // Who does what in a cell of T threads: tids [0, producers) produce (or ping), the next
@@ -72,13 +69,8 @@ struct Roles {
 inline Roles roles_of(Split split, Mode mode, unsigned t) {
   if (mode == Mode::pingpong) return {t / 2, t / 2, false};
   if (t == 1) return {1, 1, true};
-  switch (split) {
-    case Split::one_one: return {1, 1, false};
-    case Split::one_n: return {1, t - 1, false};
-    case Split::n_one: return {t - 1, 1, false};
-    case Split::n_n: return {t / 2, t - t / 2, false};
-  }
-  return {};
+  const msg::Sides sides = msg::sides_of(split, t);
+  return {sides.producers, sides.consumers, false};
 }
 
 template <class Q>

@@ -7,20 +7,12 @@
 
 #include <lfbench/lfbench.hpp>
 
-namespace {
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();  // tells the core it is a spin-wait (saves power, frees its sibling)
-#endif
-}
-}  // namespace
-
 class LostUpdateLock {
  public:
   static constexpr std::string_view name = "lost_update_lock";
 
   void lock() noexcept {
-    while (locked_.load(std::memory_order_acquire)) cpu_relax();
+    while (locked_.load(std::memory_order_acquire)) lfbench::cpu_relax();
     locked_.store(true, std::memory_order_relaxed);  // BUG: not one atomic test-and-set
   }
   bool try_lock() noexcept {

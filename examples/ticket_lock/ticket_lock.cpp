@@ -13,14 +13,6 @@
 
 #include <lfbench/lfbench.hpp>
 
-namespace {
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();  // tells the core it is a spin-wait (saves power, frees its sibling)
-#endif
-}
-}  // namespace
-
 class TicketLock {
  public:
   static constexpr std::string_view name = "ticket_lock";
@@ -32,7 +24,7 @@ class TicketLock {
     const std::uint32_t me = next_.fetch_add(1, std::memory_order_relaxed);
     for (std::uint32_t spins = 0; serving_.load(std::memory_order_acquire) != me; ++spins)
       if (spins >= 256) sched_yield();  // the holder is probably not running
-      else cpu_relax();
+      else lfbench::cpu_relax();  // a spin-wait hint to the core (saves power, frees its sibling)
   }
 
   bool try_lock() noexcept {
