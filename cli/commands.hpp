@@ -14,6 +14,8 @@ namespace lfbench {
 
 using Action = std::function<int()>;
 
+int main(int argc, char** argv);  // cli/main.cpp: parse, then run the chosen command
+
 void add_run_command(CLI::App& app, Action& action, const std::vector<std::string>& argv);
 void add_info_commands(CLI::App& app, Action& action);  // list, describe, calibrate
 void add_compare_command(CLI::App& app, Action& action);

@@ -1,5 +1,7 @@
 // lfbench: parse the command line, then run the chosen command (for `run`: plan -> measure ->
 // write; see cmd_run.cpp). Bad input of any kind ends here as one line and exit code 2.
+// The process's main() is entry.cpp's one line: this file is built with the other CLI11 users
+// (cli/meson.build), so CLI11's parser is compiled once.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -10,8 +12,9 @@
 #include "lfbench_config.h"
 #include "lfbench_version.h"
 
+namespace lfbench {
+
 int main(int argc, char** argv) {
-  using namespace lfbench;
   const std::vector<std::string> args(argv, argv + argc);
   CLI::App app{"lfbench: which concurrency primitive to use for your workload, on your hardware, measured and verified."};
   app.set_version_flag("--version", std::string("lfbench ") + LFBENCH_VERSION + " (git " + LFBENCH_GIT_SHA + ")");
@@ -46,3 +49,5 @@ int main(int argc, char** argv) {
     return 3;
   }
 }
+
+}  // namespace lfbench

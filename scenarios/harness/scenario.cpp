@@ -47,21 +47,27 @@ std::vector<Scenario>& registry() {
 struct Offered {
   std::string scenario;
   PrimitiveEntry entry;
+  std::uint64_t rank;
 };
+
+constexpr std::uint64_t kUnranked = std::uint64_t{1} << 32;
+std::uint64_t current_rank = kUnranked;  // OfferRank's; only touched by static initialisers
 
 std::vector<Offered>& offered() {
   static std::vector<Offered> all;  // function-local: safe from static-init order
   return all;
 }
 
-// Moves the queued primitives into their scenarios, in the order they were offered.
+// Moves the queued primitives into their scenarios, ranked ones first (OfferRank), then in the
+// order they were offered.
 // Runs before any worker thread exists (the CLI and the worker look scenarios up first).
 std::vector<Scenario>& settled() {
   auto& all = registry();
   auto& queue = offered();
   std::vector<Offered> todo;
   todo.swap(queue);
-  for (auto& [id, e] : todo) {
+  std::stable_sort(todo.begin(), todo.end(), [](const Offered& a, const Offered& b) { return a.rank < b.rank; });
+  for (auto& [id, e, rank] : todo) {
     auto s = std::find_if(all.begin(), all.end(), [&](const Scenario& x) { return x.id == id; });
     if (s == all.end())
       throw std::logic_error("primitive '" + e.id + "' was offered to scenario '" + id + "', which is not registered");
@@ -75,8 +81,11 @@ std::vector<Scenario>& settled() {
 }  // namespace
 
 void add_primitive(std::string_view scenario, PrimitiveEntry e) {
-  offered().push_back({std::string(scenario), std::move(e)});
+  offered().push_back({std::string(scenario), std::move(e), current_rank});
 }
+
+OfferRank::OfferRank(std::uint32_t rank) { current_rank = rank; }
+OfferRank::~OfferRank() { current_rank = kUnranked; }
 
 Registration::Registration(Scenario s) {
   auto& all = registry();

@@ -105,6 +105,18 @@ struct Registration {
 // build mistake: scenarios() then throws std::logic_error naming both.
 void add_primitive(std::string_view scenario, PrimitiveEntry e);
 
+// The order a scenario lists its primitives in: ranked ones by rank, then the others in the order
+// they were offered. The built-ins are compiled in parts (primitives/builtin.cpp) whose static
+// initialisers run in no set order, so each part ranks what it offers by its place in kinds.hpp.
+// Held around add_primitive() calls (static initialisation is single-threaded).
+class OfferRank {
+ public:
+  explicit OfferRank(std::uint32_t rank);
+  ~OfferRank();
+  OfferRank(const OfferRank&) = delete;
+  OfferRank& operator=(const OfferRank&) = delete;
+};
+
 template <class P>
 constexpr std::string_view kind_of() {
   if constexpr (prim::SharedLock<P>) return "SharedLock";
