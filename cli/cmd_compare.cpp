@@ -1,7 +1,8 @@
 // lfbench compare AB.json | compare [--base BASE]... [BASE] NEW: read -> judge every cell ->
-// write the report -> exit 0/1/4 (the logic is in compare.cpp; this file is the command line).
+// write the report -> exit 0/1/4 (the layers: compare.hpp; this file is the command line).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -45,9 +46,11 @@ int compare_command(const CompareArgs& a) {
   o.relative_to = a.relative_to;
   o.correction = one_of<compare::Correction>("--correction", a.correction,
                                              {{"bh", compare::Correction::bh}, {"holm", compare::Correction::holm}});
-  const auto format = one_of<compare::Format>(
-      "--format", a.format,
-      {{"text", compare::Format::text}, {"md", compare::Format::md}, {"json", compare::Format::json}, {"junit", compare::Format::junit}});
+  const std::vector<std::string_view> formats = compare::formats();
+  if (std::find(formats.begin(), formats.end(), a.format) == formats.end())
+    throw BadInput("--format: '" + a.format + "' is not allowed; allowed: " +
+                   join(std::vector<std::string>(formats.begin(), formats.end())));
+  const std::string& format = a.format;
   if (!a.filter.empty()) {
     try {
       o.filter.emplace(a.filter, std::regex::ECMAScript);
@@ -67,11 +70,11 @@ int compare_command(const CompareArgs& a) {
 
   compare::Comparison c;
   if (bases.empty()) {
-    c = compare::compare_ab(compare::read_results(files.front()), o);
+    c = compare::compare_ab(read_results(files.front()), o);
   } else {
-    std::vector<compare::ResultsFile> base_files;
-    for (const auto& b : bases) base_files.push_back(compare::read_results(b));
-    c = compare::compare(base_files, compare::read_results(files.front()), o);
+    std::vector<ResultsFile> base_files;
+    for (const auto& b : bases) base_files.push_back(read_results(b));
+    c = compare::compare(base_files, read_results(files.front()), o);
   }
   if (a.require_same_env && !c.env_mismatches.empty())
     throw BadInput("--require-same-env: environments differ: " + join(c.env_mismatches, "; "));

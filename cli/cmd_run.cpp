@@ -154,16 +154,9 @@ std::string default_output() {
   return "results/" + host_name() + "-" + stamp + "-" + std::to_string(::getpid()) + ".json";
 }
 
-Format format_for(const std::string& name, const std::string& path) {
-  Format f = Format::json;
-  if (!name.empty()) {
-    if (!parse_format(name, f)) throw BadInput("--format: '" + name + "' is not a format; allowed: " + kFormats);
-    return f;
-  }
-  const auto ext = std::filesystem::path(path).extension();
-  if (ext == ".csv") return Format::csv;
-  if (ext == ".txt") return Format::table;
-  return Format::json;
+// --format, else by the -o extension (json when none matches).
+const Writer& format_for(const std::string& name, const std::string& path) {
+  return name.empty() ? writer_for_path(path) : writer_named(name);
 }
 
 // SIGINT, SIGTERM and SIGHUP are blocked from the start (before any thread) and read from a
@@ -244,15 +237,11 @@ std::string journal_path(const std::string& out) {
 // How many cells a results file holds (0 if it is not one): an interrupted run never replaces
 // a file that holds more.
 std::size_t cells_in(const std::string& path) {
-  std::ifstream in(path);
-  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array()) return 0;
-  std::set<std::string> ids;
-  for (const auto& e : doc["benchmarks"])
-    if (e.is_object() && e.contains("lfbench") && e["lfbench"].is_object() && e["lfbench"].contains("id") &&
-        e["lfbench"]["id"].is_string())
-      ids.insert(e["lfbench"]["id"].get<std::string>() + "@" + e["lfbench"].value("build", ""));
-  return ids.size();
+  try {
+    return read_results(path).cells.size();
+  } catch (const BadInput&) {
+    return 0;
+  }
 }
 
 int run(const RunArgs& a, const std::vector<std::string>& argv) {
@@ -285,7 +274,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   }
   Pin pin{};
   if (!parse_pin(pin_name, pin)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");
-  const Format format = format_for(format_name, path);
+  const Writer& format = format_for(format_name, path);
   const Output out(path, force);  // refuses before measuring: nothing is written on bad input
   const nlohmann::json ab = plan.builds.empty() ? nlohmann::json() : ab_context(plan);
 
@@ -367,7 +356,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     return Signals::exit_code(results.signal);
   }
   try {
-    out.write(render(doc, format));
+    out.write(format.render(doc, results_of(doc)));
     written = true;
   } catch (const std::exception& e) {
     std::cerr << "lfbench: " << e.what() << "; every measured window is kept in " << journal->path()
@@ -377,7 +366,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   if (written && !results.interrupted) journal->remove();
 
   if (!out.is_stdout() && !a.quiet) {
-    if (format != Format::table) std::cout << render(doc, Format::table);
+    if (format.name != "table") std::cout << render(doc, "table");
     std::cout << "\n" << results.cells.size() << " cells in " << format_duration(std::chrono::nanoseconds(static_cast<std::int64_t>(wall * 1e9)))
               << "; results written to " << out.path() << "\n";
   }
@@ -408,7 +397,7 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_flag("--latency", a->latency, "sample per-operation latency into percentiles (cycle counter, its cost subtracted; rate set so timing costs ~1%)");
   r->add_option("--pin", a->pin, "thread pinning: compact (default), scatter or none");
   r->add_option("-o,--output", a->output, "output file, or - for stdout (default: results/<host>-<timestamp>.json)");
-  r->add_option("-f,--format", a->format, "json, csv, table or gab (github-action-benchmark) (default: from the -o extension, else json)");
+  r->add_option("-f,--format", a->format, writer_names() + " (gab: github-action-benchmark; default: from the -o extension, else json)");
   r->add_flag("--force", a->force, "overwrite an existing output file");
   r->add_flag("--no-interleave", a->no_interleave,
               "run each cell's repetitions back to back (default: all cells' repetitions in random order, "

@@ -1,7 +1,9 @@
-// lfbench compare: the CI regression gate. Pure functions, no I/O except read_results():
-//   read + validate results files -> match cells -> per cell three one-sided rank tests shifted by
-//   the threshold (slower? faster? the same within it?) and a confidence interval -> multiple-
-//   comparison control across cells -> a verdict per cell -> text / Markdown / JSON / JUnit.
+// lfbench compare: the CI regression gate, in layers, each a file:
+//   reading (results_file.cpp: the one reader of results files) -> rank statistics (rank_stats.cpp,
+//   pure) -> judging (compare.cpp: match cells, per cell three one-sided rank tests shifted by the
+//   threshold (slower? faster? the same within it?) and a confidence interval, multiple-comparison
+//   control, a verdict per cell) -> rendering (compare_render.cpp: one column table, drawn as
+//   text, Markdown, JSON or JUnit by compare_<format>.cpp).
 //
 // Two kinds of evidence, in order of strength:
 // - An A/B file (lfbench run --ab base=.. --ab head=..): repetition k of a cell in each build was
@@ -45,86 +47,10 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "rank_stats.hpp"
+#include "results_file.hpp"
 
 namespace lfbench::compare {
-
-// One measured window of a cell.
-struct Sample {
-  double ns;                // ns/op
-  std::int64_t rep = -1;    // repetition_index (-1: none given)
-  bool disturbed = false;   // lfbench.disturbed: others had its CPUs
-  double cpu_ns = 0;        // lfbench.cpu_ns_per_op: CPU time per op over all threads (0: absent)
-};
-
-// One measured cell (in an A/B file: of one build).
-struct Cell {
-  std::string id;        // lfbench.id, or the Google Benchmark run_name
-  std::string build;     // A/B files: the build that measured it; "" otherwise
-  std::string scenario;  // plain Google Benchmark files: the name up to the first '/'
-  std::string primitive;
-  std::string workload;  // the id without the primitive: the cells a reference normalises
-  unsigned threads = 0;  // lfbench.threads (0: not an lfbench file)
-  std::vector<Sample> samples;  // file order
-  bool verified = true;  // false: verification failed, or the worker hung or crashed
-  std::string verification_detail;
-  bool noisy = false, disturbed = false, incomplete = false;  // flags lfbench run gave the cell
-  std::vector<double> ns() const;
-};
-
-struct ResultsFile {
-  std::string name;      // as given, for messages
-  bool lfbench = false;  // false: plain Google Benchmark JSON
-  bool incomplete = false;  // context.lfbench_incomplete: an interrupted run
-  std::vector<std::string> builds;  // A/B files: the two build names, base first; else empty
-  std::vector<std::string> build_paths;
-  nlohmann::json env;    // the context keys whose mismatch is reported
-  std::vector<Cell> cells;
-  bool ab() const { return !builds.empty(); }
-};
-
-// Throws BadInput (one line, naming `name`) on anything that is not a usable results file.
-ResultsFile parse_results(std::string_view text, const std::string& name);
-ResultsFile read_results(const std::string& path);
-
-// ---- statistics (pure; exposed for the tests) ----
-
-// upper: the alternative is that values lie above (d > 0, y above x); lower: below.
-enum class Tail { lower, upper };
-
-// One-sided Wilcoxon signed-rank test on differences d (zeros dropped). 1 when none is left.
-double signed_rank_p(std::span<const double> d, Tail tail);
-// One-sided Mann-Whitney rank-sum test of y against x. 1 when either is empty.
-double rank_sum_p(std::span<const double> x, std::span<const double> y, Tail tail);
-// The smallest one-sided p each test can give at these sizes (no ties).
-double min_signed_rank_p(std::size_t n);
-double min_rank_sum_p(std::size_t n1, std::size_t n2);
-
-// A point estimate and its two-sided (1 - 2 alpha) confidence interval; the interval is absent
-// when the sample is too small for any interval at that level.
-struct Estimate {
-  double point = 0;
-  std::optional<double> low, high;
-};
-// Hodges-Lehmann one-sample: median of the Walsh averages (r_i + r_j) / 2, i <= j; the interval
-// inverts the signed-rank test (Walsh averages at the exact critical rank).
-Estimate hodges_lehmann(std::span<const double> r, double alpha);
-// Hodges-Lehmann two-sample: median of y_j - x_i; the interval inverts the rank-sum test.
-Estimate hodges_lehmann_shift(std::span<const double> x, std::span<const double> y, double alpha);
-
-// The three threshold-shifted one-sided tests of one cell, on log times.
-struct Tests {
-  double p_slower = 1, p_faster = 1, p_same = 1;
-  double min_p = 1;  // the smallest p these sizes allow: above alpha, no verdict is possible
-};
-Tests paired_tests(std::span<const double> log_ratios, double delta);
-Tests unpaired_tests(std::span<const double> log_base, std::span<const double> log_new, double delta);
-
-enum class Correction { bh, holm };
-std::string_view to_string(Correction c);
-// Adjusted p-values (q): reject where q <= alpha. BH: step-up false discovery rate; Holm:
-// step-down family-wise error rate.
-std::vector<double> adjust(std::span<const double> p, Correction c);
 
 // ---- comparing ----
 
@@ -132,10 +58,9 @@ std::vector<double> adjust(std::span<const double> p, Correction c);
 enum class Verdict { faster, slower, same, inconclusive, missing, added, invalid };
 std::string_view to_string(Verdict v);
 
-// Default thresholds. Files: tuned on A/A runs of the quick suite on a shared 2-core machine
-// (5% and 8% each let one false regression through in three pairs, 10% none; a 12% slowdown of
-// one primitive was still caught in its tight cells). A/B: pairs cancel the drift between runs
-// that the 10% absorbs, so half of it.
+// Default thresholds. Separate files: wide enough that A/A runs of the quick suite on a shared
+// machine raise no false regression (the tuning runs are in the issue notes, not here). A/B: the
+// pairs cancel the drift between runs that the files' threshold absorbs, so half of it.
 inline constexpr double kThresholdFiles = 0.10;
 inline constexpr double kThresholdAB = 0.05;
 
@@ -200,7 +125,15 @@ inline Comparison compare(const ResultsFile& base, const ResultsFile& next, cons
 // with --relative-to.
 Comparison compare_ab(const ResultsFile& ab, const Options& o);
 
-enum class Format { text, md, json, junit };
-std::string render(const Comparison& c, Format f, bool color);
+// Renders by format name (compare_render.cpp's list: text, md, json, junit). Throws
+// std::invalid_argument for a name not in it.
+std::string render(const Comparison& c, std::string_view format, bool color);
+std::vector<std::string_view> formats();
+
+// Text shared by the verdicts' notes and the renderers.
+std::string fmt(const char* f, double x);
+std::string pct(double ratio);  // "+8.0%" for 1.08
+std::string ci_label(const Comparison& c);  // "90% CI"
+std::string ci_text(const Row& r);  // "+1.0% .. +3.2%", "-" when there is none
 
 }  // namespace lfbench::compare

@@ -20,47 +20,50 @@ namespace lfbench {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-bool parse_format(const std::string& s, Format& out) {
-  if (s == "json") out = Format::json;
-  else if (s == "csv") out = Format::csv;
-  else if (s == "table") out = Format::table;
-  else if (s == "gab") out = Format::gab;
-  else return false;
-  return true;
-}
+// The formats: each in its own file, declared and listed here.
+std::string render_csv(const json& doc, const ResultsFile& f);    // write_csv.cpp
+std::string render_table(const json& doc, const ResultsFile& f);  // write_table.cpp
+std::string render_gab(const json& doc, const ResultsFile& f);    // write_gab.cpp
 
 namespace {
 
-// An A/B file (run --ab): every cell once per build, shown with a build column.
-bool is_ab(const json& doc) { return doc.contains("context") && doc["context"].contains("lfbench_ab"); }
-std::string build_of(const json& l) { return l.value("build", ""); }
+std::string render_json(const json& doc, const ResultsFile&) { return doc.dump(2) + "\n"; }
 
-// The cell-level entries: the median aggregate of each cell, or its only repetition.
-std::vector<const json*> cells(const json& doc) {
-  std::vector<const json*> out;
-  std::map<std::string, const json*> by_id;
-  std::vector<std::string> order;
-  for (const auto& e : doc["benchmarks"]) {
-    if (!e.contains("lfbench")) continue;
-    const std::string id = e["lfbench"]["id"].get<std::string>() + "@" + build_of(e["lfbench"]);  // A/B: once per build
-    const bool median = e.value("aggregate_name", "") == "median";
-    if (!by_id.count(id)) order.push_back(id);
-    if (!by_id.count(id) || median) by_id[id] = &e;
-  }
-  for (const auto& id : order) out.push_back(by_id[id]);
-  return out;
-}
+constexpr Writer kWriters[] = {
+    {"json", ".json", "the results file (Google Benchmark JSON with lfbench's fields)", render_json},
+    {"csv", ".csv", "one row per cell", render_csv},
+    {"table", ".txt", "the summary table", render_table},
+    {"gab", "", "github-action-benchmark's customSmallerIsBetter", render_gab},
+};
 
-std::string params_text(const json& params) {
+}  // namespace
+
+std::span<const Writer> writers() { return kWriters; }
+
+std::string writer_names() {
   std::string s;
-  for (const auto& [k, v] : params.items()) {
-    if (!s.empty()) s += ' ';
-    s += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
-  }
+  for (const auto& w : kWriters) s += (s.empty() ? "" : ", ") + std::string(w.name);
   return s;
 }
 
-std::string fmt(double v, int prec = 1) {
+const Writer& writer_named(const std::string& name) {
+  for (const auto& w : kWriters)
+    if (w.name == name) return w;
+  throw BadInput("--format: '" + name + "' is not a format; allowed: " + writer_names());
+}
+
+const Writer& writer_for_path(const std::string& path) {
+  const std::string ext = fs::path(path).extension().string();
+  for (const auto& w : kWriters)
+    if (!w.extension.empty() && w.extension == ext) return w;
+  return kWriters[0];
+}
+
+std::string render(const json& doc, const std::string& format) {
+  return writer_named(format).render(doc, results_of(doc));
+}
+
+std::string fixed(double v, int prec) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", prec, v);
   return buf;
@@ -73,133 +76,24 @@ std::string si(double v) {
     v /= 1000;
     ++u;
   }
-  return fmt(v, v < 10 ? 2 : 1) + units[u];
+  return fixed(v, v < 10 ? 2 : 1) + units[u];
 }
 
-std::string csv_quote(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
+std::string flags_text(const json& flags, const char* sep) {
+  std::string s;
+  for (const auto& f : flags) s += (s.empty() ? "" : sep) + f.get<std::string>();
+  return s;
 }
-
-// A latency percentile: a number, or "<R" when it is below the timer's resolution R.
-std::string pct_text(const json& lat, const char* q) {
-  const json& v = lat[q];
-  if (v.is_number()) return std::to_string(v.get<std::uint64_t>());
-  return "<" + fmt(lat.value("resolution_ns", 0.0), 0);
-}
-
-double cpu_ns(const json& l) { return l.contains("cpu_ns_per_op") ? l["cpu_ns_per_op"].get<double>() : 0.0; }
 
 std::string param_value(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
-// One column per parameter (the union over the file's cells, in first-seen order), empty where
-// a cell has no such parameter, so a spreadsheet can sort and filter by each; cv in percent,
-// as the table shows it.
-std::string render_csv(const json& doc) {
-  std::vector<std::string> params;
-  for (const json* e : cells(doc))
-    for (const auto& [k, v] : (*e)["lfbench"]["params"].items())
-      if (std::find(params.begin(), params.end(), k) == params.end()) params.push_back(k);
-  std::ostringstream o;
-  const bool ab = is_ab(doc);
-  o << "scenario,primitive" << (ab ? ",build" : "");
-  for (const auto& k : params) o << ',' << csv_quote(k);
-  o << ",threads,ns_per_op,cpu_ns_per_op,ops_per_sec,cv_pct,min_ns_per_op,max_ns_per_op,"
-       "jain,min_share,max_share,jain_cpu,p50_ns,p99_ns,discarded_windows,verified,flags\n";
-  for (const json* e : cells(doc)) {
-    const json& l = (*e)["lfbench"];
-    const json& st = l["stats"]["ns_per_op"];
-    std::string flags;
-    for (const auto& f : l["flags"]) flags += (flags.empty() ? "" : ";") + f.get<std::string>();
-    o << csv_quote(l["scenario"]) << ',' << csv_quote(l["primitive"]);
-    if (ab) o << ',' << csv_quote(build_of(l));
-    for (const auto& k : params) o << ',' << (l["params"].contains(k) ? csv_quote(param_value(l["params"][k])) : "");
-    o << ',' << l["threads"] << ',' << st["median"].get<double>() << ',' << cpu_ns(l) << ','
-      << l["ops_per_sec"].get<double>() << ',' << 100 * st["cv"].get<double>() << ',' << st["min"].get<double>() << ','
-      << st["max"].get<double>() << ',' << l["fairness"]["jain"].get<double>() << ','
-      << l["fairness"]["min_share"].get<double>() << ',' << l["fairness"]["max_share"].get<double>() << ','
-      << (l.contains("fairness_cpu") ? l["fairness_cpu"]["jain"].get<double>() : 0.0) << ','
-      << (l.contains("latency_ns") ? pct_text(l["latency_ns"], "p50") : "") << ','
-      << (l.contains("latency_ns") ? pct_text(l["latency_ns"], "p99") : "") << ','
-      << (l.contains("discarded_windows") ? l["discarded_windows"].size() : 0) << ','
-      << (l["verification"]["ok"].get<bool>() ? "yes" : "NO") << ',' << csv_quote(flags) << '\n';
-  }
-  return o.str();
+std::string percentile_text(const json& lat, const char* q) {
+  const json& v = lat[q];
+  if (v.is_number()) return std::to_string(v.get<std::uint64_t>());
+  return "<" + fixed(lat.value("resolution_ns", 0.0), 0);
 }
 
-// github-action-benchmark's customSmallerIsBetter: one entry per cell, its median ns/op, the
-// name being the cell's id (the same whatever -r was, so a series continues across runs).
-std::string render_gab(const json& doc) {
-  nlohmann::ordered_json a = nlohmann::ordered_json::array();  // name first, as people read it
-  for (const json* e : cells(doc)) {
-    const json& l = (*e)["lfbench"];
-    const json& st = l["stats"]["ns_per_op"];
-    std::string extra = "threads: " + std::to_string(l["threads"].get<int>()) + "\nops/s: " +
-                        si(l["ops_per_sec"].get<double>()) + "\ncv: " + fmt(100 * st["cv"].get<double>()) + "%\nverified: " +
-                        (l["verification"]["ok"].get<bool>() ? "ok" : "FAILED");
-    std::string flags;
-    for (const auto& f : l["flags"]) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
-    if (!flags.empty()) extra += "\nflags: " + flags;
-    const std::string b = build_of(l);
-    a.push_back({{"name", l["id"].get<std::string>() + (b.empty() ? "" : "@" + b)}, {"unit", "ns/op"}, {"value", st["median"]},
-                 {"range", "\u00b1 " + fmt(st["stddev"].get<double>(), 2)}, {"extra", extra}});
-  }
-  return a.dump(2) + "\n";
-}
-
-std::string render_table(const json& doc) {
-  std::vector<std::vector<std::string>> rows = {
-      {"scenario", "primitive", "params", "threads", "ns/op", "cpu ns/op", "ops/s", "cv%", "fairness", "verified", "flags"}};
-  bool latency = false;
-  for (const json* e : cells(doc)) latency |= (*e)["lfbench"].contains("latency_ns");
-  if (latency) rows[0].insert(rows[0].end() - 2, {"p50 ns", "p99 ns"});
-  const bool ab = is_ab(doc);
-  for (const json* e : cells(doc)) {
-    const json& l = (*e)["lfbench"];
-    const json& st = l["stats"]["ns_per_op"];
-    std::string flags;
-    for (const auto& f : l["flags"]) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
-    std::vector<std::string> row = {l["scenario"], l["primitive"], params_text(l["params"]),
-                                    std::to_string(l["threads"].get<int>()), fmt(st["median"].get<double>(), 2),
-                                    fmt(cpu_ns(l), 2), si(l["ops_per_sec"].get<double>()), fmt(100 * st["cv"].get<double>(), 1),
-                                    fmt(l["fairness"]["jain"].get<double>(), 3),
-                                    l["verification"]["ok"].get<bool>() ? "ok" : "FAILED", flags};
-    if (latency)
-      row.insert(row.end() - 2, {l.contains("latency_ns") ? pct_text(l["latency_ns"], "p50") : "",
-                                 l.contains("latency_ns") ? pct_text(l["latency_ns"], "p99") : ""});
-    if (ab) row[1] += "@" + build_of(l);
-    rows.push_back(std::move(row));
-  }
-  std::vector<std::size_t> width(rows[0].size(), 0);
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  std::ostringstream o;
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      const bool numeric = i >= 3 && i + 2 < r.size();
-      const std::string pad(width[i] - r[i].size(), ' ');
-      line += (numeric ? pad + r[i] : r[i] + pad) + (i + 1 < r.size() ? "  " : "");
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    o << line << '\n';
-  }
-  return o.str();
-}
-
-}  // namespace
-
-std::string render(const json& doc, Format f) {
-  switch (f) {
-    case Format::json: return doc.dump(2) + "\n";
-    case Format::csv: return render_csv(doc);
-    case Format::table: return render_table(doc);
-    case Format::gab: return render_gab(doc);
-  }
-  return {};
-}
+double cpu_ns(const json& l) { return l.contains("cpu_ns_per_op") ? l["cpu_ns_per_op"].get<double>() : 0.0; }
 
 Output::Output(std::string path, bool force) : path_(std::move(path)), target_(path_), force_(force) {
   if (is_stdout()) return;

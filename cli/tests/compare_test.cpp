@@ -359,7 +359,7 @@ TEST(AbVerdict, IncompleteIsNeverSameAndNeverExitZero) {
   const Comparison f = compare_ab(parse_results(faster.dump(), "ab.json"), {});
   EXPECT_EQ(f.rows[0].verdict, Verdict::faster);
   EXPECT_EQ(f.exit_code(), 4);
-  EXPECT_NE(render(f, Format::text, false).find("interrupted run"), std::string::npos);
+  EXPECT_NE(render(f, "text", false).find("interrupted run"), std::string::npos);
   // A cell flagged incomplete in a complete file: capped the same way.
   const Comparison flagged = ab({{kCell, pairs(8, 1.0, 0.01), {}, {"incomplete"}}});
   EXPECT_EQ(flagged.rows[0].verdict, Verdict::inconclusive);
@@ -459,15 +459,15 @@ TEST(MultipleComparisons, BhFindsARegressionAcrossCellsAndJudgesSameCellsTogethe
 
 // ---- separate files: verdicts ----
 
-Cell cell(const std::string& id, const std::vector<double>& ns) {
-  Cell c;
+ResultsCell cell(const std::string& id, const std::vector<double>& ns) {
+  ResultsCell c;
   c.id = id;
   c.scenario = id.substr(0, id.find('/'));
   for (std::size_t i = 0; i < ns.size(); ++i) c.samples.push_back({ns[i], std::int64_t(i), false});
   return c;
 }
 
-ResultsFile file(std::vector<Cell> cells, const std::string& name = "f.json") {
+ResultsFile file(std::vector<ResultsCell> cells, const std::string& name = "f.json") {
   ResultsFile f;
   f.name = name;
   f.lfbench = true;
@@ -483,7 +483,7 @@ std::vector<double> around(double median, double step = 0.004) {
 }
 
 Row judge(const std::vector<double>& base, const std::vector<double>& next, const Options& o, bool noisy = false) {
-  Cell n = cell(kCell, next);
+  ResultsCell n = cell(kCell, next);
   n.noisy = noisy;
   return compare::compare(file({cell(kCell, base)}), file({n}), o).rows[0];
 }
@@ -873,12 +873,12 @@ void expect_well_formed_xml(const std::string& x, std::map<std::string, int>* co
 TEST(Render, JunitIsWellFormedWithOneTestcasePerCell) {
   const Comparison c = compare_ab(read_results(fixture("ab.json")), {});
   std::map<std::string, int> counts;
-  expect_well_formed_xml(render(c, Format::junit, false), &counts);
+  expect_well_formed_xml(render(c, "junit", false), &counts);
   EXPECT_EQ(counts["testsuites"], 1);
   EXPECT_EQ(counts["testsuite"], 1);
   EXPECT_EQ(counts["testcase"], 4);
   EXPECT_EQ(counts["failure"], 1);  // the slower cell
-  const std::string x = render(c, Format::junit, false);
+  const std::string x = render(c, "junit", false);
   EXPECT_NE(x.find("<testsuites name=\"lfbench compare\""), std::string::npos);
   EXPECT_NE(x.find("classname=\"counter\" name=\"counter/atomic_relaxed/read_pct:0/threads:2\""), std::string::npos);
 }
@@ -896,17 +896,17 @@ TEST(Render, MarkupInNamesIsEscaped) {
   for (auto& e : slower["benchmarks"]) e["real_time"] = e["real_time"].get<double>() * 2;
   const Comparison c = compare::compare(base, parse(slower.dump()), {});
   std::map<std::string, int> counts;
-  const std::string x = render(c, Format::junit, false);
+  const std::string x = render(c, "junit", false);
   expect_well_formed_xml(x, &counts);
   EXPECT_EQ(counts["failure"], 2);
   EXPECT_NE(x.find("name=\"BM_x&lt;&quot;a&amp;b&apos;&gt;|c\""), std::string::npos) << x;
-  const std::string md = render(c, Format::md, false);
+  const std::string md = render(c, "md", false);
   EXPECT_NE(md.find(R"(`BM_x<"a&b'>\|c`)"), std::string::npos) << md;
 }
 
 TEST(Render, MarkdownListsOnlyCellsThatAreNotSame) {
   const Comparison c = compare_ab(read_results(fixture("ab.json")), {});
-  const std::string md = render(c, Format::md, false);
+  const std::string md = render(c, "md", false);
   EXPECT_NE(md.find("### lfbench compare: **1 regression: counter/atomic_relaxed/read_pct:0/threads:2**"),
             std::string::npos)
       << md;
@@ -919,7 +919,7 @@ TEST(Render, MarkdownListsOnlyCellsThatAreNotSame) {
 
 TEST(Render, JsonHasEverythingPerCell) {
   const Comparison c = compare_ab(read_results(fixture("ab.json")), {});
-  const json doc = json::parse(render(c, Format::json, false));
+  const json doc = json::parse(render(c, "json", false));
   EXPECT_EQ(doc["mode"], "ab");
   EXPECT_EQ(doc["exit_code"], 1);
   EXPECT_EQ(doc["counts"]["slower"], 1);
@@ -942,7 +942,7 @@ TEST(Render, HeadlineCountsTheVerdicts) {
   cells.push_back({"counter/few/threads:1", pairs(3, 1.0)});
   const Comparison c = ab(cells);
   EXPECT_EQ(c.exit_code(), 4);
-  const std::string text = render(c, Format::text, false);
+  const std::string text = render(c, "text", false);
   EXPECT_NE(text.find("no regression: 6 of 7 cells judged (5 same, 1 faster), 1 inconclusive"), std::string::npos)
       << text;
 }

@@ -167,10 +167,10 @@ TEST(ResultsFile, HostileFilesAreRefused) {
 // whatever a future schema allows.
 TEST(ResultsFile, OnlyLiteralTrueIsVerified) {
   json doc = base_doc();
-  const auto cells = compare::parse_results(doc.dump(), "f.json").cells;
+  const auto cells = parse_results(doc.dump(), "f.json").cells;
   for (const auto& c : cells) EXPECT_TRUE(c.verified) << c.id;
   doc["benchmarks"][0]["lfbench"]["verification"]["ok"] = false;
-  EXPECT_FALSE(compare::parse_results(doc.dump(), "f.json").cells[0].verified);
+  EXPECT_FALSE(parse_results(doc.dump(), "f.json").cells[0].verified);
 }
 
 TEST(ResultsFile, FuzzRegressionsDoNotCrash) {
@@ -178,7 +178,7 @@ TEST(ResultsFile, FuzzRegressionsDoNotCrash) {
   if (!dir || !fs::is_directory(fs::path(dir) / "results")) GTEST_SKIP() << "no fuzz_regressions/results";
   for (const auto& e : fs::directory_iterator(fs::path(dir) / "results")) {
     try {
-      (void)compare::parse_results(test::slurp(e.path()), e.path().string());
+      (void)parse_results(test::slurp(e.path()), e.path().string());
     } catch (const BadInput& b) {
       EXPECT_EQ(std::string(b.what()).find('\n'), std::string::npos) << e.path();
     }

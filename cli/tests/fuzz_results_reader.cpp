@@ -10,7 +10,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
     namespace cmp = lfbench::compare;
-    const cmp::ResultsFile file = cmp::parse_results(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz");
+    const lfbench::ResultsFile file = lfbench::parse_results(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz");
     // An A/B file is judged alone (pairs, signed-rank, Hodges-Lehmann); any other file against
     // itself (rank-sum, two-sample intervals), as one base and as two, and relative to its first
     // primitive through the normalisation too. Every renderer on each.
@@ -18,15 +18,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     holm.correction = cmp::Correction::holm;
     if (file.lfbench) relative.relative_to = file.cells.front().primitive;
     const auto render_all = [](const cmp::Comparison& c) {
-      for (cmp::Format f : {cmp::Format::text, cmp::Format::md, cmp::Format::json, cmp::Format::junit})
-        (void)cmp::render(c, f, true);
+      for (std::string_view f : cmp::formats()) (void)cmp::render(c, f, true);
       (void)c.exit_code();
     };
     if (file.ab()) {
       render_all(cmp::compare_ab(file, {}));
       render_all(cmp::compare_ab(file, holm));
     } else {
-      const cmp::ResultsFile two[] = {file, file};
+      const lfbench::ResultsFile two[] = {file, file};
       for (const cmp::Options& o : {cmp::Options{}, relative, holm}) render_all(cmp::compare(file, file, o));
       render_all(cmp::compare(two, file, {}));
     }

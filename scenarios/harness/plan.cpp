@@ -10,7 +10,7 @@ std::string CellPlan::run_name() const {
   return n + "/threads:" + std::to_string(threads);
 }
 
-std::string CellPlan::display_name() const { return build.empty() ? run_name() : run_name() + "@" + build; }
+std::string CellPlan::display_name() const { return cell_key(run_name(), build); }
 
 unsigned Plan::max_threads() const {
   unsigned m = 1;

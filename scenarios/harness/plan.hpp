@@ -10,6 +10,12 @@
 
 namespace lfbench {
 
+// A cell's key within one results file: its id, with "@build" in an A/B run (the same id is
+// measured once per build). Made here only; results files, writers and compare use this.
+inline std::string cell_key(const std::string& id, const std::string& build) {
+  return build.empty() ? id : id + "@" + build;
+}
+
 struct CellPlan {
   const Scenario* scenario = nullptr;
   const PrimitiveEntry* primitive = nullptr;

@@ -1,0 +1,53 @@
+// Rank statistics for compare: exact one-sided Wilcoxon signed-rank and Mann-Whitney rank-sum
+// tests, Hodges-Lehmann estimates with the intervals that invert them, the threshold-shifted
+// tests of one cell, and multiple-comparison adjustment. Pure functions, no I/O; tested against
+// hand-computed and SciPy's documented values (cli/tests/compare_test.cpp). Why these tests:
+// compare.hpp.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace lfbench::compare {
+
+// upper: the alternative is that values lie above (d > 0, y above x); lower: below.
+enum class Tail { lower, upper };
+
+// One-sided Wilcoxon signed-rank test on differences d (zeros dropped). 1 when none is left.
+double signed_rank_p(std::span<const double> d, Tail tail);
+// One-sided Mann-Whitney rank-sum test of y against x. 1 when either is empty.
+double rank_sum_p(std::span<const double> x, std::span<const double> y, Tail tail);
+// The smallest one-sided p each test can give at these sizes (no ties).
+double min_signed_rank_p(std::size_t n);
+double min_rank_sum_p(std::size_t n1, std::size_t n2);
+
+// A point estimate and its two-sided (1 - 2 alpha) confidence interval; the interval is absent
+// when the sample is too small for any interval at that level.
+struct Estimate {
+  double point = 0;
+  std::optional<double> low, high;
+};
+// Hodges-Lehmann one-sample: median of the Walsh averages (r_i + r_j) / 2, i <= j; the interval
+// inverts the signed-rank test (Walsh averages at the exact critical rank).
+Estimate hodges_lehmann(std::span<const double> r, double alpha);
+// Hodges-Lehmann two-sample: median of y_j - x_i; the interval inverts the rank-sum test.
+Estimate hodges_lehmann_shift(std::span<const double> x, std::span<const double> y, double alpha);
+
+// The three threshold-shifted one-sided tests of one cell, on log times.
+struct Tests {
+  double p_slower = 1, p_faster = 1, p_same = 1;
+  double min_p = 1;  // the smallest p these sizes allow: above alpha, no verdict is possible
+};
+Tests paired_tests(std::span<const double> log_ratios, double delta);
+Tests unpaired_tests(std::span<const double> log_base, std::span<const double> log_new, double delta);
+
+enum class Correction { bh, holm };
+std::string_view to_string(Correction c);
+// Adjusted p-values (q): reject where q <= alpha. BH: step-up false discovery rate; Holm:
+// step-down family-wise error rate.
+std::vector<double> adjust(std::span<const double> p, Correction c);
+
+}  // namespace lfbench::compare
