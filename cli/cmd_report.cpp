@@ -1,10 +1,13 @@
-// lfbench report RESULTS.json [MORE.json ...] -o DIR [--force] [--relative-to ID] [--min-effect PCT] [--diff]
+// lfbench report RESULTS.json [MORE.json ...] -o DIR [--force] [--relative-to ID] [--min-effect PCT]
+//                [--diff [--threshold PCT]]
 //
 // The report is Python + matplotlib (reports/lfbench_report.py); this command finds a Python that
 // has matplotlib and the installed script, runs it, and passes its exit code through. Input
 // checks (the results-file contract, the output directory) live in the script, so running it by
 // hand behaves the same; the script writes into a temporary directory and renames it into place,
-// and this command makes sure the script never outlives it.
+// and this command makes sure the script never outlives it. --diff shows lfbench compare's
+// verdicts, never the report's own: the script runs `lfbench compare BASE NEW --format json` with
+// this very binary (--lfbench), so the report and the CI gate give one answer.
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -36,6 +39,7 @@ struct ReportOptions {
   bool force = false;
   std::string relative_to, min_effect;  // passed through; the script checks them
   bool diff = false;
+  std::string threshold;  // compare's, with --diff; compare checks it
 };
 
 // The child being waited for, for the signal handler.
@@ -136,7 +140,13 @@ int report(const ReportOptions& o) {
   if (o.force) argv.emplace_back("--force");
   if (!o.relative_to.empty()) argv.insert(argv.end(), {"--relative-to", o.relative_to});
   if (!o.min_effect.empty()) argv.insert(argv.end(), {"--min-effect", o.min_effect});
-  if (o.diff) argv.emplace_back("--diff");
+  if (o.diff) {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    argv.emplace_back("--diff");
+    if (!ec) argv.insert(argv.end(), {"--lfbench", self.string()});
+  }
+  if (!o.threshold.empty()) argv.insert(argv.end(), {"--threshold", o.threshold});
   return spawn(argv, false);
 }
 
@@ -152,9 +162,11 @@ void add_report_command(CLI::App& app, Action& action) {
       ->required();
   r->add_flag("--force", o->force, "write into a non-empty output directory");
   r->add_option("--relative-to", o->relative_to,
-                "primitive the relative views divide by (default: the scenario's baseline, e.g. std_mutex, mutex_map)");
+                "primitive the relative views divide by (default: the baseline the scenario declares)");
   r->add_option("--min-effect", o->min_effect, "smallest lead in percent the matrix calls significant (default 5)");
-  r->add_flag("--diff", o->diff, "two files, base then new: per-cell ratios with intervals, changed cells first");
+  r->add_flag("--diff", o->diff,
+              "two files, base then new: lfbench compare's verdict, ratio, interval and note per cell, and its headline");
+  r->add_option("--threshold", o->threshold, "with --diff: lfbench compare's --threshold in percent (default: compare's)");
   r->callback([&action, o] { action = [o] { return report(*o); }; });
 }
 

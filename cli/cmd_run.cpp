@@ -25,6 +25,7 @@
 #include "journal.hpp"
 #include "plan_builder.hpp"
 #include "results_json.hpp"
+#include "scenario_context.hpp"
 #include "writers.hpp"
 
 namespace lfbench {
@@ -332,6 +333,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
                                   {"during", machine_state_json(before.end, after.start)}};
   ctx["lfbench_cpu_governor"] = governors;
   if (!ab.is_null()) ctx["lfbench_ab"] = ab;
+  ctx["lfbench_scenarios"] = scenario_context(plan);  // what the report draws per scenario
   const nlohmann::json doc = results_json(results, ctx);
 
   for (const auto& c : results.cells) {

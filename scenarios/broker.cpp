@@ -61,6 +61,11 @@ const Registration registration{Scenario{
     .primitives = {broker_entry<CursorRing<Message<msg::kSmall>>, CursorRing<Message<msg::kMedium>>,
                                 CursorRing<Message<msg::kLarge>>>()},
     .batch = 64,
+    .baselines = {"mutex_deque"},
+    .measures = {{"m:delivered_msgs_per_sec", "delivered msgs/s"},
+                 {"m:consumer_fairness", "consumer fairness (Jain)"},
+                 {"lat:delivered:p99", "delivery latency p99 (ns)"}},
+    .roles = true,  // producers and consumers: only consumers count operations
 }};
 
 }  // namespace

@@ -17,6 +17,9 @@ const Registration registration{Scenario{
                          .unit = "%"}},
     .op_kinds = {"add", "read"},
     .primitives = {},  // all offered by register_primitive (lfbench.hpp)
+    .baselines = {"std_mutex"},
+    .measures = {{"op:add", "increments/s"},
+                 {"op:read", "reads/s"}},
 }};
 
 }  // namespace

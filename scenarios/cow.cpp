@@ -41,6 +41,13 @@ const Registration registration{Scenario{
     .primitives = {},  // all offered by register_primitive (lfbench.hpp)
     // An iteration of a large registry takes tens of microseconds: check the stop flag often.
     .batch = 4,
+    .baselines = {"mutex_snapshot", "shared_mutex_snapshot"},
+    .measures = {{"op:read", "reads/s"},
+                 {"m:updates_per_sec", "writer: updates/s achieved"},
+                 {"m:bytes_copied_per_sec", "writer: bytes copied/s"},
+                 {"lat:write:p50", "writer: update latency p50 (ns)"},
+                 {"lat:write:p99", "writer: update latency p99 (ns)"},
+                 {"lat:read:p99", "reader latency p99 (ns)"}},
 }};
 
 }  // namespace

@@ -45,6 +45,9 @@ const Registration registration{Scenario{
                          .unit = "shards"}},
     .op_kinds = {"find", "get_or_add"},
     .primitives = {},  // all offered by register_primitive (lfbench.hpp)
+    .baselines = {"mutex_map", "shared_mutex_map"},
+    .measures = {{"op:find", "finds/s"},
+                 {"op:get_or_add", "get_or_add/s"}},
 }};
 
 }  // namespace

@@ -32,6 +32,11 @@ const Registration registration{Scenario{
                          .unit = "snapshots/s"}},
     .op_kinds = {"record", "snapshot"},
     .primitives = {},  // all offered by register_primitive (lfbench.hpp)
+    .baselines = {"mutex_recorder"},
+    .measures = {{"m:records_per_sec", "records/s"},
+                 {"m:snapshot_p50_ns", "snapshot cost p50 (ns)"},
+                 {"m:snapshot_p99_ns", "snapshot cost p99 (ns)"},
+                 {"m:recorder_bytes", "recorder size (bytes)"}},
 }};
 
 }  // namespace

@@ -50,6 +50,13 @@ const Registration registration{Scenario{
     .op_kinds = {"delivered"},
     .primitives = {},  // all offered by register_primitive (lfbench.hpp)
     .batch = 64,
+    .baselines = {"mutex_deque"},
+    .measures = {{"m:delivered_msgs_per_sec", "delivered msgs/s"},
+                 {"m:ns_per_msg", "ns per message"},
+                 {"m:receiver_fairness", "receiver fairness (Jain)"},
+                 {"lat:delivered:p50", "delivery latency p50 (ns)"},
+                 {"lat:delivered:p99", "delivery latency p99 (ns)"}},
+    .roles = true,  // producers and consumers: only consumers count operations
 }};
 
 }  // namespace

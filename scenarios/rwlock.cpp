@@ -31,6 +31,9 @@ const Registration registration{Scenario{
                          .unit = "ns"}},
     .op_kinds = {"read", "write"},
     .primitives = {},  // all offered by register_primitive (lfbench.hpp)
+    .baselines = {"std_mutex", "std_shared_mutex"},
+    .measures = {{"op:read", "reads/s"},
+                 {"op:write", "writes/s"}},
 }};
 
 }  // namespace

@@ -29,6 +29,9 @@ const Registration registration{Scenario{
     .op_kinds = {"get", "transition"},
     // The scenario's own ways of keeping the word; the locks are offered by register_primitive.
     .primitives = {entry<AtomicStore, StatusCell<AtomicStore>>(), entry<AtomicCas, StatusCell<AtomicCas>>()},
+    .baselines = {"std_mutex", "std_shared_mutex"},
+    .measures = {{"op:get", "gets/s"},
+                 {"op:transition", "transitions/s"}},
 }};
 
 }  // namespace

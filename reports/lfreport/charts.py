@@ -39,82 +39,69 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#bcbd22", "#17becf", "#393b79", "#111111", "#9edae5", "#e7ba52", "#7b4173", "#aec7e8",
            "#8c6d31", "#637939", "#ff9896", "#de9ed6"]
 MARKERS = "osD^vP*Xph"
-# Every built-in primitive's PALETTE slot, fixed so that a primitive has one colour in every
-# report: a greedy colouring of `lfbench list` in which primitives sharing a scenario differ
-# (regenerate when adding primitives; an id missing here falls back to crc32(id), stable too).
-COLOUR_SLOT = {"atomic_cas": 11, "atomic_queue_mpmc": 0, "atomic_queue_spsc": 1,
-    "atomic_recorder": 0, "atomic_relaxed": 3, "atomic_seq_cst": 4,
-    "atomic_shared_ptr_snapshot": 0, "atomic_store": 12, "boost_lockfree_queue": 2,
-    "boost_spsc_queue": 3, "cas_loop": 5, "cds_basket_queue": 4, "cds_fc_queue": 5,
-    "cds_msqueue": 6, "cds_segmented_queue": 7, "cds_vyukov_mpmc_cycle_queue": 8, "ck_brlock": 3,
-    "ck_rwlock": 4, "cursor_ring": 18, "distributed_rwlock": 5, "fixed_point_recorder": 1,
-    "hazard_pointer_snapshot": 1, "hot_cold_recorder": 2, "moodycamel_blocking_queue": 9,
-    "moodycamel_queue": 10, "moodycamel_queue_tokens": 11, "mpmc_ring": 12, "mutex_deque": 13,
-    "mutex_map": 0, "mutex_recorder": 3, "mutex_snapshot": 2, "nothing": 0,
-    "prometheus_counter": 4, "prometheus_gauge": 5, "prometheus_histogram": 6, "pthread_rwlock": 6,
-    "pthread_rwlock_prefer_writer": 7, "pthread_spinlock": 0, "readerwriterqueue": 14,
-    "seed_ring": 18, "seqlock": 11, "sharded_mutex_map": 1, "sharded_shared_mutex_map": 2,
-    "shared_mutex_map": 3, "shared_mutex_snapshot": 3, "spsc_ring": 15, "std_mutex": 1,
-    "std_shared_mutex": 8, "striped_counter": 6, "striped_recorder": 7,
-    "tbb_concurrent_bounded_queue": 16, "tbb_concurrent_hash_map": 4, "tbb_concurrent_queue": 17,
-    "tbb_concurrent_unordered_map": 5, "tbb_queuing_rw_mutex": 9, "tbb_spin_rw_mutex": 10,
-    "ttas_spinlock": 2, "urcu_memb_snapshot": 4, "urcu_qsbr_snapshot": 5}
-
-# The primitive each scenario's relative view divides by: the plain lock-based choice, the one a
-# newcomer would write first. The first one present in the data is used; --relative-to names another.
-BASELINES = {"counter": ["std_mutex"], "rwlock": ["std_mutex", "std_shared_mutex"],
-             "status": ["std_mutex", "std_shared_mutex"], "map": ["mutex_map", "shared_mutex_map"],
-             "cow": ["mutex_snapshot", "shared_mutex_snapshot"], "queue": ["mutex_deque"],
-             "broker": ["mutex_deque"], "metrics": ["mutex_recorder"]}
-
-# Scenario measures beside throughput: (key, panel title). Keys: m:NAME is the entry's
-# metrics[NAME]; op:KIND the ops/s of one operation kind; lat:KIND:PCT its latency percentile.
-MEASURES = {
-    "cow": [("op:read", "reads/s"), ("m:updates_per_sec", "writer: updates/s achieved"),
-            ("m:bytes_copied_per_sec", "writer: bytes copied/s"), ("lat:write:p50", "writer: update latency p50 (ns)"),
-            ("lat:write:p99", "writer: update latency p99 (ns)"), ("lat:read:p99", "reader latency p99 (ns)")],
-    "queue": [("m:delivered_msgs_per_sec", "delivered msgs/s"), ("m:ns_per_msg", "ns per message"),
-              ("m:receiver_fairness", "receiver fairness (Jain)"),
-              ("lat:delivered:p50", "delivery latency p50 (ns)"), ("lat:delivered:p99", "delivery latency p99 (ns)")],
-    "broker": [("m:delivered_msgs_per_sec", "delivered msgs/s"), ("m:consumer_fairness", "consumer fairness (Jain)"),
-               ("lat:delivered:p99", "delivery latency p99 (ns)")],
-    "metrics": [("m:records_per_sec", "records/s"), ("m:snapshot_p50_ns", "snapshot cost p50 (ns)"),
-                ("m:snapshot_p99_ns", "snapshot cost p99 (ns)"), ("m:recorder_bytes", "recorder size (bytes)")],
-    "rwlock": [("op:read", "reads/s"), ("op:write", "writes/s")],
-    "status": [("op:get", "gets/s"), ("op:transition", "transitions/s")],
-    "map": [("op:find", "finds/s"), ("op:get_or_add", "get_or_add/s")],
-    "counter": [("op:add", "increments/s"), ("op:read", "reads/s")],
-}
-
-# Scenarios whose threads have roles: only consumers count operations, so Jain's index over all
-# threads is about 1/N whatever the primitive does. Their own receiver fairness (MEASURES) is
-# charted instead of the per-thread one.
-ROLE_SCENARIOS = {"queue", "broker"}
 
 
-def colour_of(label):
-    base, _ = split_label(label)
-    slot = COLOUR_SLOT.get(base)
-    return PALETTE[slot if slot is not None else zlib.crc32(base.encode()) % len(PALETTE)]
+def _slot(base):
+    """A primitive id's own PALETTE slot: a function of the id alone, so that a user's primitive
+    has a colour of its own in every report without a table naming it."""
+    return zlib.crc32(base.encode()) % len(PALETTE)
 
 
 def colours(primitives):
-    """{primitive label: colour}: by primitive id (COLOUR_SLOT), the same in every report
-    whatever else it holds; variants (sharded_mutex_map[shards=64]) keep their primitive's colour
-    and differ by marker."""
-    return {p: colour_of(p) for p in primitives}
+    """{primitive label: colour}: each primitive id's own slot (_slot), the same in every report;
+    where ids of one chart share a slot, all but the first by name take the next free ones, so a
+    chart tells its primitives apart (the same for the same set of primitives). Variants
+    (sharded_mutex_map[shards=64]) keep their primitive's colour and differ by marker."""
+    slots, taken = {}, set()
+    for base in sorted({split_label(p)[0] for p in primitives}):
+        s = _slot(base)
+        while s in taken and len(taken) < len(PALETTE):
+            s = (s + 1) % len(PALETTE)
+        slots[base] = s
+        taken.add(s)
+    return {p: PALETTE[slots[split_label(p)[0]]] for p in primitives}
+
+
+def colour_of(label, cmap=None):
+    """The label's colour in a chart of cmap (colours()), else its id's own."""
+    return (cmap or {}).get(label) or PALETTE[_slot(split_label(label)[0])]
 
 
 def marker_of(label):
     base, own = split_label(label)
-    i = (COLOUR_SLOT.get(base, zlib.crc32(base.encode())) + (zlib.crc32(repr(sorted(own.items())).encode()) if own else 0))
+    i = zlib.crc32(base.encode()) + (zlib.crc32(repr(sorted(own.items())).encode()) if own else 0)
     return MARKERS[i % len(MARKERS)]
 
 
-def baseline(scenario, labels, relative_to=None):
-    """The label the relative view divides by: --relative-to, else the scenario's BASELINES entry
-    present in labels; None when neither is measured."""
-    for want in ([relative_to] if relative_to else BASELINES.get(scenario, [])):
+def declared(docs, scenario):
+    """What the scenario declares for the report, from the first file whose context has it
+    (lfbench_scenarios, written by lfbench run from scenarios/*.cpp): {"baselines": [ids],
+    "measures": [(key, title)], "roles": bool}. Measure keys: m:NAME is an entry's
+    metrics[NAME]; op:KIND the ops/s of one operation kind; lat:KIND:PCT its latency percentile.
+    A file from before the field: from its data, a rate per operation kind and every metric
+    under its own name; no baseline (--relative-to names one); no roles."""
+    for d in docs:
+        spec = (d["context"].get("lfbench_scenarios") or {}).get(scenario)
+        if spec is not None:
+            return {"baselines": list(spec["baselines"]), "measures": [tuple(m) for m in spec["measures"]],
+                    "roles": bool(spec["roles"])}
+    kinds, metrics = set(), set()
+    for d in docs:
+        for (s, _, _), prims in cells(d).items():
+            if s == scenario:
+                for smp in prims.values():
+                    kinds.update(smp.get("op_kinds") or {})
+                    metrics.update(smp.get("metrics") or {})
+    return {"baselines": [],
+            "measures": [(f"op:{k}", f"{k}s/s") for k in sorted(kinds)] + [(f"m:{m}", m.replace("_", " "))
+                                                                        for m in sorted(metrics)],
+            "roles": False}
+
+
+def baseline(docs, scenario, labels, relative_to=None):
+    """The label the relative view divides by: --relative-to, else the first of the scenario's
+    declared baselines present in labels; None when neither is measured."""
+    for want in ([relative_to] if relative_to else declared(docs, scenario)["baselines"]):
         if want in labels:
             return want
     return None
@@ -171,7 +158,7 @@ def _suptitle(fig, text):
 
 
 def _value(key):
-    """The per-sample extractor for a MEASURES key: sample -> (median, low, high) or None."""
+    """The per-sample extractor for a measure's key (declared()): sample -> (median, low, high) or None."""
     kind, _, rest = key.partition(":")
     if kind == "m":
         def get(s):
@@ -298,7 +285,7 @@ def _layout(docs, scenario, x, value, relative, panels):
     return {"data": data, "xs": xs, "bars": len(xs) <= 1, "rows": rows, "more": len(rows) < len(panels) * len(chunks)}
 
 
-def _draw(ax, points, chunk, bars, relative, handles):
+def _draw(ax, points, chunk, bars, relative, handles, cmap=None):
     """One panel: the chunk's primitives as bars (one x value) or lines over x with min-max
     error bars; a primitive without x (off_x) as a dashed level. Returns the y values drawn."""
     values = []
@@ -309,7 +296,7 @@ def _draw(ax, points, chunk, bars, relative, handles):
             mid, lo, hi = series[p][0][1:]
             # ratios grow from 1 (up: faster than the baseline, down: slower)
             ref = 1.0 if relative else 0.0
-            h = ax.bar(k, mid - ref, bottom=ref, color=colour_of(p), width=0.7,
+            h = ax.bar(k, mid - ref, bottom=ref, color=colour_of(p, cmap), width=0.7,
                        yerr=[[mid - lo], [hi - mid]] if hi > lo else None, capsize=3,
                        error_kw={"elinewidth": 1})
             handles.setdefault(p, h)
@@ -322,13 +309,13 @@ def _draw(ax, points, chunk, bars, relative, handles):
             if on_x:
                 h = ax.errorbar([q[0] for q in on_x], [q[1] for q in on_x],
                                 yerr=[[q[1] - q[2] for q in on_x], [q[3] - q[1] for q in on_x]],
-                                marker=marker_of(p), ms=4, capsize=2, lw=1.4, color=colour_of(p),
+                                marker=marker_of(p), ms=4, capsize=2, lw=1.4, color=colour_of(p, cmap),
                                 alpha=0.9)
                 handles.setdefault(p, h)
                 values += [q[2] for q in on_x] + [q[3] for q in on_x]
             if off_x:  # a primitive without this parameter: its level, for reference
                 mid = sorted(off_x)[len(off_x) // 2]
-                h = ax.axhline(mid, color=colour_of(p), ls="--", lw=1.2)
+                h = ax.axhline(mid, color=colour_of(p, cmap), ls="--", lw=1.2)
                 handles.setdefault(p, h)
                 values.append(mid)
     if relative:
@@ -366,7 +353,7 @@ def _kind(x, bars):
 
 
 def series_figure(docs, scenario, x, value=throughput, ylabel="throughput (ops/s)", relative=None,
-                  what="throughput", panels=None):
+                  what="throughput", panels=None, cmap=None):
     """Lines over x (threads, a workload or a primitive parameter), or bars when x has one
     value; columns are files, rows the panels; None when nothing would be drawn. relative: the
     baseline label, giving ratios on a log axis."""
@@ -379,7 +366,7 @@ def series_figure(docs, scenario, x, value=throughput, ylabel="throughput (ops/s
     for c, (doc, col) in enumerate(zip(docs, lay["data"])):
         for r, (title, i, chunk) in enumerate(rows):
             ax = axes[r][c]
-            values += _draw(ax, col[i], chunk, bars, relative, handles)
+            values += _draw(ax, col[i], chunk, bars, relative, handles, cmap)
             ax.set_title(_wrap(title + (f" — {file_label(doc)}" if len(docs) > 1 else ""), 70), fontsize=8)
             if r == len(rows) - 1 and not bars:
                 ax.set_xlabel(x, fontsize=8)
@@ -423,7 +410,7 @@ def heatmap_figures(docs, scenario, cmap=None):
             img = [[(1, 1, 1)] * len(ts) for _ in xs]
             for r in rows:
                 i, j = xs.index(r["params"][name]), ts.index(r["threads"])
-                rgb = mcolors.to_rgb(colour_of(r["winner"]))
+                rgb = mcolors.to_rgb(colour_of(r["winner"], cmap))
                 if r["verdict"] != "significant":
                     rgb = tuple(0.55 * c + 0.45 for c in rgb)  # paler: not significant
                 img[i][j] = rgb
@@ -466,7 +453,7 @@ def latency_figure(docs, scenario, cmap=None):
             values = []
             for i, (prim, s) in enumerate(prims.items()):
                 ys = [s["latency_ns"].get(q) for q in pcts]
-                handles.setdefault(prim, ax.plot(range(len(pcts)), ys, marker=marker_of(prim), color=colour_of(prim))[0])
+                handles.setdefault(prim, ax.plot(range(len(pcts)), ys, marker=marker_of(prim), color=colour_of(prim, cmap))[0])
                 values += [y for y in ys if y]
             ax.set_xticks(range(len(pcts)), ["p50", "p90", "p99", "p99.9", "max"])
             _log_if_decades(ax, values)
@@ -506,20 +493,21 @@ def fairness_figure(docs, scenario, cmap=None):
         return None
     panels = [("worst over parameter sets", lambda p, t: t > 1)]
     fig = series_figure(docs, scenario, "threads", _jain, "Jain's index (1 = equal share)",
-                        what="fairness per CPU time (fairness_cpu; else per op count)", panels=panels)
+                        what="fairness per CPU time (fairness_cpu; else per op count)", panels=panels, cmap=cmap)
     if fig is not None:
         for ax in fig.axes[:len(docs)]:
             ax.set_ylim(0, 1.05)
     return fig
 
 
-def measures_figure(docs, scenario, x):
-    """The scenario's MEASURES present in the data over x (bars when x has one value), and
+def measures_figure(docs, scenario, x, cmap=None):
+    """The scenario's measures (declared()) present in the data over x (bars when x has one value), and
     fairness over threads, as [(stem suffix, figure)]: one figure of small multiples — a panel
     per measure and panel row, each with its own y axis (the units differ), one legend — unless
     that would exceed MAX_MEASURE_PANELS, then one figure per measure. [] when none is measured."""
     lays = []  # (key, title, x, layout)
-    for key, title in MEASURES.get(scenario, []):
+    spec = declared(docs, scenario)
+    for key, title in spec["measures"]:
         get = _value(key)
         if not any(get(s) is not None and get(s)[0] for d in docs for (sc, _, _), prims in cells(d).items()
                    if sc == scenario for s in prims.values()):
@@ -528,15 +516,17 @@ def measures_figure(docs, scenario, x):
         lay = _layout(docs, scenario, x, get, None, panels)
         if lay is not None:
             lays.append((key, title, x, lay))
-    if scenario not in ROLE_SCENARIOS and any(t > 1 for t in shape(docs, scenario)["threads"]):
+    # Threads with roles (only consumers count operations): Jain over all threads is about 1/N
+    # whatever the primitive does; the scenario's own fairness measure is charted instead.
+    if not spec["roles"] and any(t > 1 for t in shape(docs, scenario)["threads"]):
         lay = _layout(docs, scenario, "threads", _jain, None, [("worst over parameter sets", lambda p, t: t > 1)])
         if lay is not None:
             lays.append(("fairness", FAIRNESS, "threads", lay))
     n = sum(len(lay["rows"]) for *_, lay in lays) * len(docs)
     if n > MAX_MEASURE_PANELS:
-        return [(key, fairness_figure(docs, scenario) if key == "fairness" else
+        return [(key, fairness_figure(docs, scenario, cmap) if key == "fairness" else
                  series_figure(docs, scenario, x, _value(key), title, what=title,
-                               panels=[(title, lambda p, t: True)] if x == "threads" else None))
+                               panels=[(title, lambda p, t: True)] if x == "threads" else None, cmap=cmap))
                 for key, title, _, _ in lays]
 
     def drawn(lay, r, d):  # a panel where the measure is 0 throughout (cow's writer at 0 updates/s) says nothing
@@ -554,7 +544,7 @@ def measures_figure(docs, scenario, x):
     for k, (key, title, sx, lay, r, d) in enumerate(slots):
         ax = axes[k // n_cols][k % n_cols]
         panel, i, chunk = lay["rows"][r]
-        values = _draw(ax, lay["data"][d][i], chunk, lay["bars"], None, handles)
+        values = _draw(ax, lay["data"][d][i], chunk, lay["bars"], None, handles, cmap)
         _scale(ax, sx, lay["xs"], values, lay["bars"], None)
         if key == "fairness":
             ax.set_ylim(0, 1.05)
@@ -574,7 +564,8 @@ def figures(docs, scenario, cmap=None, relative_to=None):
     """{chart file stem: figure} for one scenario, chosen by the shape of its data."""
     sh = shape(docs, scenario)
     labels = {p for d in docs for (s, _, _), prims in cells(d).items() if s == scenario for p in prims}
-    base = baseline(scenario, labels, relative_to)
+    base = baseline(docs, scenario, labels, relative_to)
+    cmap = cmap or colours(labels)  # one colour per primitive across the scenario's figures
     figs = {}
 
     def add(stem, make):
@@ -588,20 +579,20 @@ def figures(docs, scenario, cmap=None, relative_to=None):
     multi_threads = len(sh["threads"]) > 1
     if multi_threads or not (sh["swept"] or sh["own"]):
         # threads vary: lines over them; nothing varies: bars (series_figure sees one x value)
-        add(f"{scenario}-throughput", lambda rel: series_figure(docs, scenario, "threads", relative=rel))
+        add(f"{scenario}-throughput", lambda rel: series_figure(docs, scenario, "threads", relative=rel, cmap=cmap))
     for name in sh["swept"]:
-        add(f"{scenario}-throughput-{name}", lambda rel, n=name: series_figure(docs, scenario, n, relative=rel))
+        add(f"{scenario}-throughput-{name}", lambda rel, n=name: series_figure(docs, scenario, n, relative=rel, cmap=cmap))
     for name in sh["own"]:
         add(f"{scenario}-best-{name}", lambda rel, n=name: series_figure(
-            docs, scenario, n, relative=rel, what=f"best {n} per thread count (dashed: primitives without {n})"))
+            docs, scenario, n, relative=rel, what=f"best {n} per thread count (dashed: primitives without {n})", cmap=cmap))
     if multi_threads:
-        for name, fig in heatmap_figures(docs, scenario).items():
+        for name, fig in heatmap_figures(docs, scenario, cmap).items():
             figs[f"{scenario}-winner-{name}"] = fig
     main_x = sh["swept"][0] if sh["swept"] else "threads"
-    for key, fig in measures_figure(docs, scenario, main_x):
+    for key, fig in measures_figure(docs, scenario, main_x, cmap):
         if fig is not None:
             figs[f"{scenario}-{key.replace(':', '-')}"] = fig
-    fig = latency_figure(docs, scenario)
+    fig = latency_figure(docs, scenario, cmap)
     if fig is not None:
         figs[f"{scenario}-latency"] = fig
     return figs

@@ -159,14 +159,26 @@ def load_results(path):
         if e.get("error_occurred") is not True and not 0 < e["real_time"] <= 1e12:
             raise BadInput(f"{path}: benchmarks[{i}].real_time is {e['real_time']}; "
                            "allowed: a positive time per op below 1000 s")
-        key = (e["lfbench"]["id"], build, e.get("repetition_index", -1))
+        key = (cell_key(e["lfbench"]), e.get("repetition_index", -1))
         if key in seen:
             build_text = f" of build '{build}'" if build else ""
-            raise BadInput(f"{path}: duplicate cell '{key[0]}'{build_text} repetition {key[2]} (benchmarks[{i}])")
+            raise BadInput(f"{path}: duplicate cell '{e['lfbench']['id']}'{build_text} repetition {key[1]} (benchmarks[{i}])")
         seen.add(key)
     if not seen:
         raise BadInput(f"{path}: empty results (no benchmarks in the file)")
     return doc
+
+
+def at_build(name, build):
+    """name@build in an A/B file (each build measures every cell), name elsewhere: the one place
+    the Python side makes a cell's key (cell_key) or a series' label (cells), as lfbench's own
+    readers make the id@build key."""
+    return f"{name}@{build}" if build else name
+
+
+def cell_key(lf):
+    """The key of a cell (an entry's `lfbench` object) within one results file: its id@build."""
+    return at_build(lf["id"], lf.get("build"))
 
 
 def params_key(params):
@@ -225,8 +237,7 @@ def cells(doc):
         shared = {k: v for k, v in params.items() if k in common[lf["scenario"]]}
         own = {k: v for k, v in sorted(params.items()) if k not in shared}
         label = lf["primitive"] + ("[" + ",".join(f"{k}={v}" for k, v in own.items()) + "]" if own else "")
-        if lf.get("build"):  # an A/B file (run --ab): each build is a series of its own
-            label += "@" + lf["build"]
+        label = at_build(label, lf.get("build"))  # an A/B file (run --ab): each build is a series of its own
         key = (lf["scenario"], params_key(shared), int(lf["threads"]))
         s = out.setdefault(key, {}).setdefault(label, {
             "ops": [], "flags": set(), "ok": True, "detail": "", "entry": None, "stats": lf.get("stats", {}),

@@ -13,7 +13,8 @@ from pathlib import Path
 from .charts import MAX_CHARTED_SCENARIOS, _plt, figures
 from .load import BadInput, cells, file_label, finite, load_results, one_line, environment
 from .pages import _sections, to_html, to_markdown
-from .stats import MIN_EFFECT, diff as diff_cells, recommendations
+from .stats import MIN_EFFECT, recommendations
+from .verdicts import compare_verdicts, find_lfbench
 
 # --------------------------------------------------------------------------- main
 
@@ -22,11 +23,15 @@ def parse_args(argv):
     ap.add_argument("results", nargs="+", help="lfbench results files (several: side-by-side panels)")
     ap.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
     ap.add_argument("--force", action="store_true", help="write into a non-empty DIR")
-    ap.add_argument("--relative-to", metavar="ID", help="primitive the relative views divide by (default: each "
-                    "scenario's baseline: std_mutex, mutex_map, mutex_snapshot, mutex_deque, mutex_recorder)")
+    ap.add_argument("--relative-to", metavar="ID", help="primitive the relative views divide by (default: the "
+                    "baseline each scenario declares, recorded in the results file)")
     ap.add_argument("--min-effect", metavar="PCT", default=f"{(MIN_EFFECT - 1) * 100:g}",
                     help="smallest lead, in percent, the matrix calls significant (default %(default)s)")
-    ap.add_argument("--diff", action="store_true", help="two files, base then new: per-cell ratios, changed cells first")
+    ap.add_argument("--diff", action="store_true", help="two files, base then new: lfbench compare's verdict, ratio, "
+                    "interval and note per cell, and its headline")
+    ap.add_argument("--threshold", metavar="PCT", help="with --diff: lfbench compare's --threshold (default: compare's)")
+    ap.add_argument("--lfbench", metavar="PATH", help="with --diff: the lfbench that runs compare (default: $LFBENCH_BIN, "
+                    "then lfbench on PATH; lfbench report passes itself)")
     return ap.parse_args(argv)
 
 
@@ -46,6 +51,8 @@ def check_args(args, docs):
                            + ", ".join(known))
     if args.diff and len(docs) != 2:
         raise BadInput(f"--diff takes two results files (base, new); got {len(docs)}")
+    if args.threshold is not None and not args.diff:
+        raise BadInput("--threshold is compare's, for --diff; allowed: only with --diff")
 
 
 # What a report directory holds: --force replaces only a directory holding nothing else.
@@ -126,8 +133,9 @@ def png_bytes(fig):
     return small.getvalue() if small.tell() < buf.tell() else buf.getvalue()
 
 
-def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, diff=False):
-    """Every file of the report, into out (an empty directory)."""
+def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, comparison=None):
+    """Every file of the report, into out (an empty directory). comparison: lfbench compare's JSON
+    of the two files (--diff)."""
     plt = _plt()
     recs = recommendations(docs, paths, min_effect)
     scenarios = sorted({s for d in docs for (s, _, _) in cells(d)})
@@ -141,8 +149,7 @@ def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, diff
             plt.close(fig)
             imgs.append((stem, png))
         charts.append((scenario, imgs))
-    diff_rows = diff_cells(docs[0], docs[1], min_effect) if diff else None
-    blocks = _sections(docs, paths, recs, diff_rows)
+    blocks = _sections(docs, paths, recs, comparison)
     if len(scenarios) > MAX_CHARTED_SCENARIOS:
         blocks.append(("p", f"Charts are drawn for the first {MAX_CHARTED_SCENARIOS} of {len(scenarios)} scenarios; "
                             "the matrix above covers all of them."))
@@ -151,7 +158,7 @@ def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, diff
     (out / "report.md").write_text(to_markdown(blocks, charts, envs))
     # Strict JSON: a figure that is not finite is written as null (see finite()).
     (out / "recommendations.json").write_text(
-        json.dumps(finite({"schema_version": 1, "files": recs, **({"diff": diff_rows} if diff else {})}), indent=2, allow_nan=False) + "\n")
+        json.dumps(finite({"schema_version": 1, "files": recs, **({"diff": comparison} if comparison is not None else {})}), indent=2, allow_nan=False) + "\n")
     return sum(len(i) for _, i in charts)
 
 
@@ -174,11 +181,14 @@ def main(argv=None):
                 d["_file"] = n if names.count(n) == 1 else str(p)
             check_args(args, docs)
             _check_target(out, args.force)
+            # --diff: the gate's verdicts, judged by lfbench compare (a bad input of its own exits 2 here too)
+            comparison = compare_verdicts(find_lfbench(args.lfbench), args.results[0], args.results[1],
+                                          args.threshold) if args.diff else None
         except BadInput as e:
             print(f"lfbench report: {one_line(e)}", file=sys.stderr)
             return 2
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.lfbench-tmp-", dir=out.absolute().parent))
-        n = write_report(docs, args.results, tmp, args.relative_to, args.min_effect, args.diff)
+        n = write_report(docs, args.results, tmp, args.relative_to, args.min_effect, comparison)
         # No interruption between the swap and the removal of the old report.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
         _replace(tmp, out)

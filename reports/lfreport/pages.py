@@ -29,25 +29,41 @@ def matrix_table(mat, c2c_ns=None):
 
 
 
-def diff_table(rows):
-    head = ["verdict", "scenario", "params", "threads", "primitive", "new/base", "interval (min–max pairs)", "marks"]
-    return [head] + [[r["verdict"], r["scenario"], params_label(params_key(r["params"])), str(r["threads"]),
-                      r["primitive"], fmt_ratio(r["ratio"]), f"{fmt_ratio(r['low'])} – {fmt_ratio(r['high'])}",
-                      " · ".join(r["marks"])] for r in rows]
+def diff_table(comparison):
+    """compare's cells as rows of strings (header first), in compare's order, with its words."""
+    unit = "new/base time per op" if not (comparison.get("options") or {}).get("relative_to") else "new/base ratio"
+    head = ["verdict", "cell", unit, "interval", "note"]
+
+    def interval(c):
+        lo, hi = c.get("ci_low"), c.get("ci_high")
+        return "—" if lo is None or hi is None else f"{fmt_ratio(lo)} – {fmt_ratio(hi)}"
+    return [head] + [[c["verdict"], c["id"], fmt_ratio(c.get("ratio")), interval(c), c.get("note") or ""]
+                     for c in comparison["cells"]]
 
 
-def _sections(docs, paths, recs, diff_rows=None):
-    """The report as a list of (kind, payload) blocks, rendered by to_html and to_markdown."""
+def diff_blocks(docs, comparison):
+    """The --diff section: compare's headline, exit code and cells, judged by lfbench compare."""
+    o = comparison.get("options") or {}
+    exit_code = comparison.get("exit_code")
+    # compare's exit codes (lfbench compare --help), named for a reader of the page
+    meaning = {0: "pass", 1: "fail: a regression, a failed or a missing cell",
+               4: "not a pass: cells left unjudged, or an interrupted run"}.get(exit_code, "")
+    return [("h2", f"Diff: {file_label(docs[1])} vs {file_label(docs[0])}"),
+            ("p", f"Verdicts of lfbench compare (the CI gate's, not the report's own): {comparison['headline']}. "
+                  f"lfbench compare exits {exit_code}" + (f" ({meaning})" if meaning else "") + "."),
+            ("p", f"Per cell: the ratio of new to base time per operation (above 1 is slower) and its "
+                  f"{o.get('ci_level_pct', 90):g}% interval; a change counts beyond {o.get('threshold_pct', 10):g}% "
+                  f"when significant at {o.get('alpha', 0.05):g} after {o.get('correction', 'bh')} correction "
+                  f"across cells. Same command: lfbench compare BASE NEW."),
+            ("table", diff_table(comparison))]
+
+
+def _sections(docs, paths, recs, comparison=None):
+    """The report as a list of (kind, payload) blocks, rendered by to_html and to_markdown;
+    comparison: lfbench compare's JSON for --diff."""
     blocks = [("h1", CAPTION), ("p", "Inputs: " + "; ".join(f"{p} ({file_label(d)})" for d, p in zip(docs, paths)))]
-    if diff_rows is not None:
-        me = recs[0].get("min_effect", MIN_EFFECT) if recs else MIN_EFFECT
-        changed = sum(r["verdict"] != "same" for r in diff_rows)
-        blocks.append(("h2", f"Diff: {file_label(docs[1])} vs {file_label(docs[0])}"))
-        blocks.append(("p", f"Per cell and primitive: new/base ratio of median throughput; the interval spans "
-                            f"every pair of repetitions (new min / base max to new max / base min). Faster or "
-                            f"slower when the whole interval is beyond {fmt_ratio(me)} (the minimum effect) on one "
-                            f"side, else same. {changed} of {len(diff_rows)} changed; changed first."))
-        blocks.append(("table", diff_table(diff_rows)))
+    if comparison is not None:
+        blocks += diff_blocks(docs, comparison)
     note = small_n_note(recs)
     for rec, doc in zip(recs, docs):
         suffix = f" — {file_label(doc)}" if len(docs) > 1 else ""

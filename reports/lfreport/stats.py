@@ -247,26 +247,3 @@ def small_n_note(recs):
         return (f"Only {n} repetitions per cell: a two-sided Mann-Whitney test cannot reach p < {ALPHA} "
                 "with fewer than 4 per side, so every cell is a tie. Run with --repetitions 5 or more to separate them.")
     return ""
-
-
-def diff(base, new, min_effect=MIN_EFFECT):
-    """Per cell and primitive present in both files: new/base ratio of median throughput with an
-    interval [new min / base max, new max / base min] (every pair of repetitions lies within it),
-    and a verdict: "faster"/"slower" when the whole interval is beyond the minimum effect on one
-    side, else "same". Changed cells first, then by the size of the change."""
-    a, b = cells(base), cells(new)
-    out = []
-    for key in set(a) & set(b):
-        scenario, pk, threads = key
-        for prim in set(a[key]) & set(b[key]):
-            x, y = a[key][prim], b[key][prim]
-            if not (x["ok"] and y["ok"]) or min(x["median"], x["min"]) <= 0:
-                continue
-            ratio, lo, hi = y["median"] / x["median"], y["min"] / x["max"], y["max"] / x["min"]
-            v = "faster" if lo >= min_effect else "slower" if hi <= 1 / min_effect else "same"
-            out.append({"scenario": scenario, "params": dict(pk), "threads": threads, "primitive": prim,
-                        "ratio": ratio, "low": lo, "high": hi, "verdict": v,
-                        "marks": sorted(set(x["flags"] + y["flags"]) & set(CELL_MARKS))})
-    out.sort(key=lambda d: (d["verdict"] == "same", -abs(math.log(d["ratio"])) if d["ratio"] > 0 else 0,
-                            d["scenario"], pk_order(params_key(d["params"])), d["threads"], d["primitive"]))
-    return out

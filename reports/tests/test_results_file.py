@@ -72,6 +72,18 @@ class ResultsFiles(unittest.TestCase):
         self.assertIn("counter", scenarios)
         self.assertIn("empty", scenarios)
 
+    def test_context_declares_the_scenarios_of_the_run_for_the_report(self):
+        declared = {}
+        for scenario, prim in (("counter", "std_mutex"), ("queue", "mutex_deque")):
+            lfbench("run", scenario, "--primitive", prim, "--threads", "2", *SMALL, "-o", f"{scenario}-declared.json",
+                    cwd=self.dir)
+            got = validate(self.dir / f"{scenario}-declared.json")["context"]["lfbench_scenarios"]
+            self.assertEqual(set(got), {scenario})  # the scenarios it ran, no others
+            declared.update(got)
+        self.assertEqual(declared["counter"]["baselines"], ["std_mutex"])
+        self.assertIn(["op:add", "increments/s"], declared["counter"]["measures"])
+        self.assertEqual((declared["counter"]["roles"], declared["queue"]["roles"]), (False, True))
+
     def test_interrupted_run_validates(self):
         p = subprocess.Popen([LFBENCH, "run", "counter", "--threads", "1", "--param", "read_pct=0",
                               "--duration", "100ms", "--repetitions", "2", "--warmup", "0s", "--quiet",

@@ -77,6 +77,13 @@ struct PrimitiveEntry {
   std::function<std::string(const CellSpec&)> unsupported = {};
 };
 
+// A figure the report draws beside throughput. key: m:NAME (the metric NAME of Cell::metrics),
+// op:KIND (the ops/s of one of op_kinds), lat:KIND:PCT (that kind's latency percentile, p50 ...).
+struct Measure {
+  std::string key;
+  std::string title;  // the panel's title, with its unit: "delivered msgs/s"
+};
+
 struct Scenario {
   std::string id;
   std::string summary;
@@ -84,6 +91,14 @@ struct Scenario {
   std::vector<std::string> op_kinds;  // what op() returns indexes; empty when it returns void
   std::vector<PrimitiveEntry> primitives;
   std::uint32_t batch = 64;  // ops between stop-flag checks; lower it for slow operations
+  // For the report, written into the results context (lfbench_scenarios) so that it names no
+  // scenario or primitive itself. baselines: the primitives its relative views divide by, the
+  // first measured one (the plain lock-based choice a newcomer writes first); measures: its own
+  // figures; roles: its threads have roles (producers/consumers), so fairness over all threads
+  // means nothing and is not charted.
+  std::vector<std::string> baselines = {};
+  std::vector<Measure> measures = {};
+  bool roles = false;
 
   const PrimitiveEntry* primitive(std::string_view id) const;
   const ParamSpec* param(std::string_view name) const;

@@ -76,6 +76,28 @@ TEST(Registry, DeclarationsAreCoherent) {
   }
 }
 
+// What a scenario declares for the report (context.lfbench_scenarios) names its own primitives,
+// op kinds and metrics' forms: a typo would silently draw nothing.
+TEST(Registry, ReportDeclarationsNameWhatTheScenarioHas) {
+  for (const auto& s : scenarios()) {
+    SCOPED_TRACE(s.id);
+    for (const auto& b : s.baselines) EXPECT_NE(s.primitive(b), nullptr) << "baseline " << b << " is not a primitive";
+    const auto has_kind = [&](const std::string& k) {
+      return std::find(s.op_kinds.begin(), s.op_kinds.end(), k) != s.op_kinds.end();
+    };
+    for (const auto& m : s.measures) {
+      SCOPED_TRACE(m.key);
+      EXPECT_FALSE(m.title.empty());
+      const auto colon = m.key.find(':');
+      ASSERT_NE(colon, std::string::npos);
+      const std::string form = m.key.substr(0, colon), rest = m.key.substr(colon + 1);
+      if (form == "op") EXPECT_TRUE(has_kind(rest));
+      else if (form == "lat") EXPECT_TRUE(has_kind(rest.substr(0, rest.find(':'))) && rest.find(':') != std::string::npos);
+      else EXPECT_TRUE(form == "m" && !rest.empty());
+    }
+  }
+}
+
 // A user's primitives, registered the way a user registers them: no traits, nothing but the
 // members of their concept and a name.
 class UserLock {
