@@ -23,7 +23,7 @@
 // is inlined in the measured loop. `static constexpr lfbench::prim::Traits traits` is optional
 // (defaults: blocking, no library).
 //
-// Built-in primitives are registered the same way (primitives/builtin*.cpp call
+// Built-in primitives are registered the same way (scenarios/builtin/primitives.cpp calls
 // register_primitive<P>() and register_primitive_template<T>() over kinds.hpp's lists), and a
 // user's scenario registers the way a built-in one does: a `const lfbench::Registration` of a
 // Scenario (scenarios/counter.cpp), taking primitives by its own list or by add_primitive().
@@ -37,15 +37,8 @@
 
 #include "primitives/concepts.hpp"
 #include "primitives/spin.hpp"
-#include "scenarios/broker.hpp"
-#include "scenarios/counter.hpp"
-#include "scenarios/cow.hpp"
 #include "scenarios/harness/scenario.hpp"
-#include "scenarios/map.hpp"
-#include "scenarios/metrics.hpp"
-#include "scenarios/queue.hpp"
-#include "scenarios/rwlock.hpp"
-#include "scenarios/status.hpp"
+#include "scenarios/register.hpp"
 
 namespace lfbench {
 
@@ -53,30 +46,8 @@ namespace lfbench {
 // spinlocks use.
 using prim::detail::cpu_relax;
 
-// Offers P to every built-in scenario; each takes it if P models a concept it uses. One line
-// per scenario header.
-template <class P>
-void register_primitive() {
-  scenario::counter::offer<P>();
-  scenario::map::offer<P>();
-  scenario::rwlock::offer<P>();
-  scenario::status::offer<P>();
-}
-
-// The same for a template over a value: a Snapshot (cow: T<its registry>) or a Queue (queue
-// and broker: T<their message>, three sizes). Each scenario instantiates it with its own value.
-template <template <class> class T>
-void register_primitive_template() {
-  scenario::cow::offer_template<T>();
-  scenario::queue::offer_template<T>();
-  scenario::broker::offer_template<T>();
-}
-
-// ... and for a template over the Fields it keeps: a Recorder (metrics: T<F> for every F).
-template <template <prim::Fields> class T>
-void register_primitive_template() {
-  scenario::metrics::offer_template<T>();
-}
+// register_primitive<P>() and register_primitive_template<T>(), which the macros below call:
+// scenarios/register.hpp, beside the scenarios they offer a primitive to.
 
 namespace detail {
 

@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "../scenarios/harness/retry_eintr.hpp"
+
 namespace lfbench {
 
 std::string one_line(std::string_view text) {
@@ -71,8 +73,7 @@ std::string read_input_file(const std::string& path, std::size_t max_bytes, cons
   text.resize(max_bytes + 1);
   std::size_t got = 0;
   while (got < text.size()) {
-    const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = retry_eintr([&] { return ::read(fd, text.data() + got, text.size() - got); });
     if (n < 0) throw BadInput(label + ": cannot read: " + std::strerror(errno));
     if (n == 0) break;
     got += static_cast<std::size_t>(n);

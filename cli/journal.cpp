@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "../scenarios/harness/protocol.hpp"
+#include "../scenarios/harness/retry_eintr.hpp"
 #include "input.hpp"
 #include "plan_builder.hpp"
 #include "lfbench_config.h"
@@ -46,11 +47,8 @@ void Journal::write_line(const json& j) {
   const char* p = line.data();
   std::size_t left = line.size();
   while (left > 0) {
-    const ssize_t n = ::write(fd_, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error("cannot write the journal " + path_ + ": " + std::strerror(errno));
-    }
+    const ssize_t n = retry_eintr([&] { return ::write(fd_, p, left); });
+    if (n < 0) throw std::runtime_error("cannot write the journal " + path_ + ": " + std::strerror(errno));
     p += n;
     left -= static_cast<std::size_t>(n);
   }

@@ -43,6 +43,7 @@
 #include "../primitives/spsc_ring.hpp"
 #include "harness/histogram.hpp"
 #include "harness/scenario.hpp"
+#include "harness/stats.hpp"
 #include "harness/tsc.hpp"
 #include "message.hpp"
 
@@ -196,7 +197,7 @@ class BrokerCell final : public Cell {
     const auto [lo, hi] = std::minmax_element(per_consumer.begin(), per_consumer.end());
     Metrics m{{"delivered_msgs_per_sec", static_cast<double>(delivered) / secs},
               {"published_msgs_per_sec", static_cast<double>(published) / secs},
-              {"consumer_fairness", msg::jain(per_consumer)},
+              {"consumer_fairness", jain(per_consumer)},
               {"consumer_min_share", per_consumer.empty() ? 0.0 : *lo / per},
               {"consumer_max_share", per_consumer.empty() ? 0.0 : *hi / per},
               {"drain_skips_full_buffer_per_msg", static_cast<double>(skipped) / per},

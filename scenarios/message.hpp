@@ -259,16 +259,6 @@ class FlowWindow {
   prim::Padded<std::atomic<std::uint64_t>> in_, out_;
 };
 
-// Jain's fairness index of per-thread counts (1 = all equal; 1/n = one did everything).
-inline double jain(const std::vector<double>& v) {
-  double sum = 0, squares = 0;
-  for (double x : v) {
-    sum += x;
-    squares += x * x;
-  }
-  return squares > 0 ? sum * sum / (static_cast<double>(v.size()) * squares) : 1.0;
-}
-
 // A cell per payload size class: make<Cell>(spec) for Cell<S>, <Md> or <L> by payload_bytes.
 template <template <class> class CellT, class S, class Md, class L>
 std::unique_ptr<Cell> make_sized(const CellSpec& s) {

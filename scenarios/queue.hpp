@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "harness/scenario.hpp"
+#include "harness/stats.hpp"
 #include "harness/tsc.hpp"
 #include "message.hpp"
 
@@ -206,7 +207,7 @@ class QueueCell final : public Cell {
               {"out_of_order", static_cast<double>(out_of_order_)},
               {"max_out_of_order_distance", static_cast<double>(max_back_)},
               {"voluntary_switches_per_msg", static_cast<double>(switches) / per},
-              {"receiver_fairness", msg::jain(received)}};
+              {"receiver_fairness", jain(received)}};
     if (mode_ == Mode::pingpong)
       // Each pinger has one message in flight: its mean round trip is its share of the window.
       m.emplace_back("round_trip_mean_ns", delivered ? secs * 1e9 * roles_.producers / per : 0.0);

@@ -13,7 +13,7 @@
 //
 // How a primitive is driven (one code path, three kinds):
 //   SharedLock      readers lock_shared/unlock_shared, writers lock/unlock;
-//   Lock            seen as a SharedLock whose readers take it exclusively (Exclusive<L>);
+//   Lock            readers take it exclusively, like code that never split its mutex;
 //   OptimisticLock  (seqlock) readers run the read section, then validate and retry;
 // read_section() below is the one place that knows the difference.
 //
@@ -50,24 +50,6 @@ inline constexpr std::string_view id = "rwlock";
 
 enum RwKind : unsigned { kRead = 0, kWrite = 1 };
 
-// A Lock seen as a SharedLock: readers take it exclusively, like code that never split its
-// mutex into a reader-writer one.
-template <prim::Lock L>
-class Exclusive {
- public:
-  static constexpr std::string_view name = L::name;
-  static constexpr prim::Traits traits = prim::traits_of<L>();
-  void lock() { l_.lock(); }
-  void unlock() { l_.unlock(); }
-  bool try_lock() { return l_.try_lock(); }
-  void lock_shared() { l_.lock(); }
-  void unlock_shared() { l_.unlock(); }
-  bool try_lock_shared() { return l_.try_lock(); }
-
- private:
-  L l_;
-};
-
 // Runs the read section f() under P's read protocol and returns f's result; for an
 // optimistic lock, only a validated attempt's result, counting discarded attempts in `retries`.
 // Always inlined: it sits on the measured path of every read.
@@ -80,10 +62,15 @@ template <class P, class F>
       if (!p.read_retry(s)) return r;
       ++retries;
     }
-  } else {
+  } else if constexpr (prim::SharedLock<P>) {
     p.lock_shared();
     auto r = f();
     p.unlock_shared();
+    return r;
+  } else {
+    p.lock();
+    auto r = f();
+    p.unlock();
     return r;
   }
 }
@@ -246,12 +233,10 @@ class RwCell final : public Cell {
   std::vector<prim::Padded<State>> per_thread_ = std::vector<prim::Padded<State>>(threads_);
 };
 
-// P's entry here, if it fits: a SharedLock or an OptimisticLock as it is; any other Lock with
-// its readers taking it exclusively.
+// P's entry here, if it fits: any Lock (a plain one with its readers taking it exclusively).
 template <class P>
 void offer() {
-  if constexpr (prim::SharedLock<P> || prim::OptimisticLock<P>) add_primitive(id, entry<P, RwCell<P>>());
-  else if constexpr (prim::Lock<P>) add_primitive(id, entry<P, RwCell<Exclusive<P>>>());
+  if constexpr (prim::Lock<P>) add_primitive(id, entry<P, RwCell<P>>());
 }
 
 }  // namespace lfbench::scenario::rwlock

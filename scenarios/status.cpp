@@ -1,5 +1,5 @@
 // Scenario `status`: its registration (the cell is in status.hpp). Its primitives are offered
-// to it by register_primitive<P>() (lfbench.hpp), built-in and a user's alike.
+// to it by register_primitive<P>() (register.hpp), built-in and a user's alike.
 #include "status.hpp"
 
 #include "../primitives/std_mutex.hpp"
@@ -28,7 +28,8 @@ const Registration registration{Scenario{
                          .unit = "threads"}},
     .op_kinds = {"get", "transition"},
     // The scenario's own ways of keeping the word; the locks are offered by register_primitive.
-    .primitives = {entry<AtomicStore, StatusCell<AtomicStore>>(), entry<AtomicCas, StatusCell<AtomicCas>>()},
+    .primitives = {entry<prim::AtomicStore, StatusCell<prim::AtomicStore>>(),
+                   entry<prim::AtomicCas, StatusCell<prim::AtomicCas>>()},
     .baselines = {"std_mutex", "std_shared_mutex"},
     .measures = {{"op:get", "gets/s"},
                  {"op:transition", "transitions/s"}},

@@ -5,13 +5,15 @@
 // sees); every other operation reads it.
 //
 // The word is a Snapshot (concepts.hpp) of one 64-bit value, version << 3 | state, so readers
-// can check transitions. Three ways to keep it, all scenario-local (they are ways of using a
-// lock or std::atomic on this word, not reusable primitives):
-//   Locked<L>         the field under any Lock/SharedLock (readers take it shared when they can);
-//   atomic_store      atomic load + store, case 000's SetStatus: correct with one writer only —
-//                     two writers can both act on the same state and one transition is lost;
-//   atomic_cas        compare-and-swap from the state read, case 000's CompareAndSwapStatus:
-//                     only legal transitions succeed, a failed CAS re-reads and retries.
+// can check transitions. Three ways to keep it:
+//   Locked<L>         the field under any Lock/SharedLock (locked.hpp; readers take it shared
+//                     when they can);
+//   atomic_store      atomic load + store, case 000's SetStatus (primitives/atomic_store.hpp):
+//                     correct with one writer only — two writers can both act on the same state
+//                     and one transition is lost;
+//   atomic_cas        compare-and-swap from the state read, case 000's CompareAndSwapStatus
+//                     (primitives/atomic_cas.hpp): only legal transitions succeed, a failed CAS
+//                     re-reads and retries.
 //
 // Verify after every window: no reader saw an illegal step (a version going back, two states
 // under one version, or consecutive versions whose states are not a legal transition), and the
@@ -21,20 +23,21 @@
 // file); status.cpp registers the scenario.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
+#include "../primitives/atomic_cas.hpp"
+#include "../primitives/atomic_store.hpp"
 #include "harness/scenario.hpp"
+#include "locked.hpp"
 
 namespace lfbench::scenario::status {
 
 inline constexpr std::string_view id = "status";
 
 enum StatusKind : unsigned { kGet = 0, kTransition = 1 };
+// kPending = 0: the word every way of keeping it starts at.
 enum State : std::uint64_t { kPending, kRunning, kStopped, kFailed, kSuccess };
 
 constexpr std::uint64_t state_of(std::uint64_t w) { return w & 7; }
@@ -60,79 +63,6 @@ constexpr std::uint64_t next_word(std::uint64_t w, std::uint64_t choice) {
   }
   return (version_of(w) + 1) << 3 | s;
 }
-
-template <prim::Lock L>
-class Locked {
- public:
-  using value_type = std::uint64_t;
-  static constexpr std::string_view name = L::name;
-  static constexpr prim::Traits traits = prim::traits_of<L>();
-  template <class F>
-  void read(F&& f) {
-    if constexpr (prim::SharedLock<L>) {
-      std::shared_lock g(lock_);
-      f(std::as_const(word_));
-    } else {
-      std::scoped_lock g(lock_);
-      f(std::as_const(word_));
-    }
-  }
-  template <class F>
-  void update(F&& f) {
-    std::scoped_lock g(lock_);
-    f(word_);
-  }
-
- private:
-  L lock_;
-  std::uint64_t word_ = kPending;  // same line as the lock: a locked field's real layout
-};
-
-class AtomicStore {
- public:
-  using value_type = std::uint64_t;
-  static constexpr std::string_view name = "atomic_store";
-  static constexpr prim::Traits traits{.progress = prim::Progress::wait_free};
-  template <class F>
-  void read(F&& f) const {
-    f(word_.load(std::memory_order_acquire));  // acquire: pairs with the release store
-  }
-  template <class F>
-  void update(F&& f) {
-    std::uint64_t w = word_.load(std::memory_order_acquire);  // acquire: as in read
-    f(w);
-    word_.store(w, std::memory_order_release);  // release: publishes the new status
-  }
-
- private:
-  alignas(prim::cacheline) std::atomic<std::uint64_t> word_{kPending};
-};
-
-class AtomicCas {
- public:
-  using value_type = std::uint64_t;
-  static constexpr std::string_view name = "atomic_cas";
-  static constexpr prim::Traits traits{.progress = prim::Progress::lock_free};
-  template <class F>
-  void read(F&& f) const {
-    f(word_.load(std::memory_order_acquire));  // acquire: pairs with the CAS's release
-  }
-  template <class F>
-  void update(F&& f) {
-    std::uint64_t seen = word_.load(std::memory_order_relaxed);  // re-checked by the CAS
-    for (;;) {
-      std::uint64_t w = seen;
-      f(w);
-      // acq_rel: release publishes the new status; acquire makes the retry's view current.
-      if (word_.compare_exchange_weak(seen, w, std::memory_order_acq_rel, std::memory_order_relaxed)) return;
-    }
-  }
-
- private:
-  alignas(prim::cacheline) std::atomic<std::uint64_t> word_{kPending};
-};
-
-static_assert(prim::Snapshot<AtomicStore> && prim::Snapshot<AtomicCas>);
 
 template <class S>
 class StatusCell final : public Cell {

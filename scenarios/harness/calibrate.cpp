@@ -7,6 +7,7 @@
 
 #include "../../primitives/concepts.hpp"
 #include "../../primitives/spin.hpp"
+#include "stats.hpp"
 #include "tsc.hpp"
 
 namespace lfbench {
@@ -14,12 +15,6 @@ namespace lfbench {
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;

@@ -13,7 +13,7 @@ struct Calibration {
   // Core-to-core cache-line round trip between two pinned threads (ping-pong on one line).
   double c2c_round_trip_ns = 0;  // median of samples
   double c2c_p10_ns = 0, c2c_p90_ns = 0;
-  bool c2c_bimodal = false;  // samples fall in two clusters far apart (e.g. ~50 and ~220 ns)
+  bool c2c_bimodal = false;  // samples fall in two clusters far apart (e.g. a VM's vCPUs on one core, then on two)
   int c2c_cpu_a = -1, c2c_cpu_b = -1;  // -1: only one CPU, no round trip measured
   std::vector<double> c2c_samples_ns;
   double atomic_rmw_ns = 0;  // uncontended fetch_add on a private line

@@ -113,16 +113,17 @@ struct Registration {
 };
 
 // Adds a primitive's entry to a scenario: the one way primitives reach scenarios, built-in
-// (primitives/builtin.cpp) and a user's (LFBENCH_PRIMITIVE) alike. Queued, and added by the
-// next scenarios() / find_scenario(): primitives register from static initialisers in other
+// (scenarios/builtin/primitives.cpp) and a user's (LFBENCH_PRIMITIVE) alike. Queued, and added
+// by the next scenarios() / find_scenario(): primitives register from static initialisers in other
 // files, which may run before the scenario's own Registration (no order between files).
 // A scenario id that is not registered, or a primitive id the scenario already has, is a
 // build mistake: scenarios() then throws std::logic_error naming both.
 void add_primitive(std::string_view scenario, PrimitiveEntry e);
 
 // The order a scenario lists its primitives in: ranked ones by rank, then the others in the order
-// they were offered. The built-ins are compiled in parts (primitives/builtin.cpp) whose static
-// initialisers run in no set order, so each part ranks what it offers by its place in kinds.hpp.
+// they were offered. The built-ins are compiled in parts (scenarios/builtin/primitives.cpp) whose
+// static initialisers run in no set order, so each part ranks what it offers by its place in
+// kinds.hpp.
 // Held around add_primitive() calls (static initialisation is single-threaded).
 class OfferRank {
  public:

@@ -7,6 +7,14 @@
 
 namespace lfbench {
 
+double median(std::span<const double> xs) {
+  if (xs.empty()) return 0;
+  std::vector<double> v(xs.begin(), xs.end());
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 Summary summarize(std::span<const double> xs) {
   Summary s;
   s.n = xs.size();
@@ -14,7 +22,7 @@ Summary summarize(std::span<const double> xs) {
   std::vector<double> v(xs.begin(), xs.end());
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
-  s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  s.median = median(v);
   s.min = v.front();
   s.max = v.back();
   s.mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(n);
@@ -34,17 +42,15 @@ bool is_noisy(const Summary& s) {
 Fairness fairness(std::span<const std::uint64_t> ops) {
   Fairness f;
   if (ops.empty()) return f;
-  double sum = 0, sq = 0;
+  double sum = 0;
   std::uint64_t lo = ops[0], hi = ops[0];
   for (std::uint64_t x : ops) {
-    const auto d = static_cast<double>(x);
-    sum += d;
-    sq += d * d;
+    sum += static_cast<double>(x);
     lo = std::min(lo, x);
     hi = std::max(hi, x);
   }
   if (sum == 0) return f;
-  f.jain = sum * sum / (static_cast<double>(ops.size()) * sq);
+  f.jain = jain(ops);
   f.min_share = static_cast<double>(lo) / sum;
   f.max_share = static_cast<double>(hi) / sum;
   return f;

@@ -10,12 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
 
 #include "protocol.hpp"
+#include "retry_eintr.hpp"
 
 namespace lfbench {
 
@@ -87,20 +89,24 @@ void WorkerProcess::stop(bool kill_now) {
 }
 
 std::optional<std::string> WorkerProcess::next_line(clock_type::time_point deadline) {
+  const auto ms_left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()).count();
+  };
   for (;;) {
     if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
       std::string line = buffer_.substr(0, nl);
       buffer_.erase(0, nl + 1);
       return line;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()).count();
-    if (left <= 0) {
+    if (ms_left() <= 0) {
       why_ = Why::timeout;
       return std::nullopt;
     }
     pollfd fds[2] = {{from_worker_, POLLIN, 0}, {signal_fd_, POLLIN, 0}};
-    const int n = ::poll(fds, signal_fd_ >= 0 ? 2 : 1, static_cast<int>(std::min<long long>(left, 1000)));
-    if (n < 0 && errno == EINTR) continue;
+    // A second at most, and the deadline re-read on every try: an interrupted poll does not extend it.
+    retry_eintr([&] {
+      return ::poll(fds, signal_fd_ >= 0 ? 2 : 1, static_cast<int>(std::clamp<long long>(ms_left(), 0, 1000)));
+    });
     if (signal_fd_ >= 0 && (fds[1].revents & POLLIN)) {
       signalfd_siginfo si{};
       if (::read(signal_fd_, &si, sizeof si) == sizeof si) {
@@ -111,10 +117,10 @@ std::optional<std::string> WorkerProcess::next_line(clock_type::time_point deadl
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       char buf[65536];
-      const ssize_t got = ::read(from_worker_, buf, sizeof buf);
+      const ssize_t got = retry_eintr([&] { return ::read(from_worker_, buf, sizeof buf); });
       if (got > 0) {
         buffer_.append(buf, static_cast<std::size_t>(got));
-      } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+      } else if (got == 0 || errno != EAGAIN) {
         why_ = Why::eof;
         return std::nullopt;
       }

@@ -1,7 +1,8 @@
 // The harness's cycle counter: what every timed operation on the measured path reads (latency
-// samples, timestamps inside messages, timed updates). steady_clock costs ~23 ns on the
-// development VM, ten times a fetch_add, so it would be the figure; a fenced rdtsc costs
-// ~10 ns and its own cost is measured and subtracted.
+// samples, timestamps inside messages, timed updates). steady_clock can cost several times an
+// uncontended fetch_add (a virtual machine's clock source is slow), so it would be the figure;
+// a fenced rdtsc costs less, and its own cost is measured and subtracted (`lfbench calibrate`
+// shows both on this machine).
 //
 // On x86-64 with an invariant TSC (constant_tsc + nonstop_tsc, or the kernel's clocksource is
 // tsc, which the kernel only keeps after checking it) ticks are TSC cycles, converted to ns

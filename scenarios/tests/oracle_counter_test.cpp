@@ -60,7 +60,7 @@ TEST(CounterOracle, CatchesLostIncrements) {
 
 TEST(CounterOracle, PassesEveryRealPrimitive) {
   prim::for_each_type(prim::Locks{}, []<class L>() {
-    for (const auto& v : windows<Locked<L>>(4, 2, 10)) EXPECT_TRUE(v.ok) << L::name << ": " << v.detail;
+    for (const auto& v : windows<scenario::Locked<L, scenario::Readers::exclusive>>(4, 2, 10)) EXPECT_TRUE(v.ok) << L::name << ": " << v.detail;
   });
   prim::for_each_type(prim::Counters{}, []<class C>() {
     for (const auto& v : windows<C>(4, 2, 10)) EXPECT_TRUE(v.ok) << C::name << ": " << v.detail;

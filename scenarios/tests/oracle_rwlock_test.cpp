@@ -50,7 +50,7 @@ TEST(RwlockOracle, PassesEveryRealPrimitive) {
     for (const auto& v : windows<P>(4, 2, 50, 100)) EXPECT_TRUE(v.ok) << P::name << ": " << v.detail;
     for (const auto& v : windows<P>(3, 1, 90, 0)) EXPECT_TRUE(v.ok) << P::name << ": " << v.detail;
   };
-  prim::for_each_type(prim::Locks{}, [&]<class L>() { check.template operator()<Exclusive<L>>(); });
+  prim::for_each_type(prim::Locks{}, check);
   prim::for_each_type(prim::SharedLocks{}, check);
   prim::for_each_type(prim::OptimisticLocks{}, check);
 }

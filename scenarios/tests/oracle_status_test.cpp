@@ -20,7 +20,7 @@ std::vector<Verdict> windows(unsigned threads, int n, std::int64_t writers) {
 }
 
 TEST(StatusOracle, CatchesLoadStoreTransitionsFromSeveralWriters) {
-  const auto [failed, detail] = test::failures(windows<AtomicStore>(4, 10, 4));
+  const auto [failed, detail] = test::failures(windows<prim::AtomicStore>(4, 10, 4));
   EXPECT_GT(failed, 0) << "the oracle never noticed racing load/store transitions";
   if (failed) {
     EXPECT_TRUE(detail.find("illegal") != std::string::npos || detail.find("lost") != std::string::npos)
@@ -29,10 +29,10 @@ TEST(StatusOracle, CatchesLoadStoreTransitionsFromSeveralWriters) {
 }
 
 TEST(StatusOracle, PassesEveryCorrectUse) {
-  for (const auto& v : windows<AtomicStore>(4, 2, 1)) EXPECT_TRUE(v.ok) << "atomic_store, 1 writer: " << v.detail;
-  for (const auto& v : windows<AtomicCas>(4, 2, 4)) EXPECT_TRUE(v.ok) << "atomic_cas: " << v.detail;
+  for (const auto& v : windows<prim::AtomicStore>(4, 2, 1)) EXPECT_TRUE(v.ok) << "atomic_store, 1 writer: " << v.detail;
+  for (const auto& v : windows<prim::AtomicCas>(4, 2, 4)) EXPECT_TRUE(v.ok) << "atomic_cas: " << v.detail;
   auto locked = []<class L>() {
-    for (const auto& v : windows<Locked<L>>(4, 1, 4)) EXPECT_TRUE(v.ok) << L::name << ": " << v.detail;
+    for (const auto& v : windows<scenario::Locked<L>>(4, 1, 4)) EXPECT_TRUE(v.ok) << L::name << ": " << v.detail;
   };
   prim::for_each_type(prim::Locks{}, locked);
   prim::for_each_type(prim::SharedLocks{}, locked);

@@ -30,18 +30,18 @@ TEST(Registry, EveryScenarioFileIsRegisteredUnderItsFileName) {
   EXPECT_EQ(files, registered) << "a scenario .cpp is missing from scenarios/meson.build, or registers another id";
 }
 
-// A scenario with a cell header takes primitives through lfbench.hpp (register_primitive and
-// register_primitive_template visit it) and installs the header (the top meson.build).
+// A scenario with a cell header takes primitives through scenarios/register.hpp (register_primitive
+// and register_primitive_template visit it) and installs the header (the top meson.build).
 TEST(Registry, EveryScenarioHeaderIsOfferedPrimitivesAndInstalled) {
   const auto root = std::filesystem::path(LFBENCH_SOURCE_DIR);
   const auto slurp = [](const std::filesystem::path& p) {
     std::ifstream f(p);
     return std::string(std::istreambuf_iterator<char>(f), {});
   };
-  const std::string entry = slurp(root / "lfbench.hpp"), build = slurp(root / "meson.build");
+  const std::string entry = slurp(root / "scenarios" / "register.hpp"), build = slurp(root / "meson.build");
   for (const auto& s : scenarios()) {
     if (!std::filesystem::exists(root / "scenarios" / (s.id + ".hpp"))) continue;
-    EXPECT_NE(entry.find("scenario::" + s.id + "::offer"), std::string::npos) << s.id << " is not in lfbench.hpp";
+    EXPECT_NE(entry.find("scenario::" + s.id + "::offer"), std::string::npos) << s.id << " is not in scenarios/register.hpp";
     EXPECT_NE(build.find("'scenarios/" + s.id + ".hpp'"), std::string::npos) << s.id << ".hpp is not installed";
   }
 }
@@ -223,7 +223,7 @@ TEST(Registry, AUsersPrimitiveJoinsEveryScenarioOfItsConcept) {
 }
 
 TEST(Registry, TheBuiltInPrimitivesComeThroughTheSameRegistration) {
-  // kinds.hpp's lists reach the scenarios by register_primitive (primitives/builtin.cpp).
+  // kinds.hpp's lists reach the scenarios by register_primitive (scenarios/builtin/primitives.cpp).
   for (const char* id : {"std_mutex", "ttas_spinlock", "std_shared_mutex", "seqlock"})
     EXPECT_NE(find_scenario("rwlock")->primitive(id), nullptr) << id;
   for (const char* id : {"std_mutex", "atomic_relaxed"}) EXPECT_NE(find_scenario("counter")->primitive(id), nullptr) << id;

@@ -1,5 +1,5 @@
 // The built-in primitives reach the scenarios the way a user's do: register_primitive<P>()
-// and register_primitive_template<T>() (lfbench.hpp) over kinds.hpp's lists, so adding a
+// and register_primitive_template<T>() (scenarios/register.hpp) over kinds.hpp's lists, so adding a
 // primitive stays its header plus one list line.
 //
 // Instantiating every primitive in every scenario's cell is most of the build's time and
@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <utility>
 
-#include "../lfbench.hpp"
-#include "kinds.hpp"
+#include "../../primitives/kinds.hpp"
+#include "../register.hpp"
 
 #ifndef LFBENCH_BUILTIN_PART
 #define LFBENCH_BUILTIN_PART 0
