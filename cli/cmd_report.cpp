@@ -23,6 +23,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "../scenarios/harness/retry_eintr.hpp"
 #include "commands.hpp"
 #include "input.hpp"
 #include "lfbench_config.h"
@@ -92,9 +93,7 @@ int spawn(const std::vector<std::string>& argv, bool quiet) {
   for (int i = 0; i < 3; ++i) sigaction(sigs[i], &sa, &saved[i]);
   sigprocmask(SIG_SETMASK, &old, nullptr);
   int status = 0;
-  pid_t got;
-  while ((got = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
-  }
+  const pid_t got = retry_eintr([&] { return waitpid(pid, &status, 0); });
   g_child = 0;
   for (int i = 0; i < 3; ++i) sigaction(sigs[i], &saved[i], nullptr);
   if (got < 0) return 127;

@@ -61,8 +61,6 @@ std::string ci_text(const Row& r) { return r.ci_low ? pct(*r.ci_low) + " .. " + 
 
 namespace {
 
-double median(std::span<const double> xs) { return summarize(xs).median; }
-
 // A cell before multiple-comparison control: its row, its tests, and what keeps it from a verdict.
 struct Pending {
   Row row;

@@ -44,14 +44,7 @@ Journal::~Journal() {
 
 void Journal::write_line(const json& j) {
   const std::string line = j.dump() + "\n";
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    const ssize_t n = retry_eintr([&] { return ::write(fd_, p, left); });
-    if (n < 0) throw std::runtime_error("cannot write the journal " + path_ + ": " + std::strerror(errno));
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  if (!write_all(fd_, line)) throw std::runtime_error("cannot write the journal " + path_ + ": " + std::strerror(errno));
   ::fdatasync(fd_);  // outside any window: the supervisor measures nothing itself
 }
 

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "../scenarios/harness/retry_eintr.hpp"
 #include "input.hpp"
 
 namespace lfbench {
@@ -132,15 +133,10 @@ void Output::write(const std::string& content) const {
   if (direct_) {
     const int fd = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
-    for (std::size_t done = 0; done < content.size();) {
-      const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        const int err = errno;
-        ::close(fd);
-        throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(err));
-      }
-      done += static_cast<std::size_t>(n);
+    if (!write_all(fd, content)) {
+      const int err = errno;
+      ::close(fd);
+      throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(err));
     }
     ::close(fd);
     return;
@@ -151,19 +147,11 @@ void Output::write(const std::string& content) const {
   std::string tmpl = (dir / ".lfbench-XXXXXX").string();
   const int fd = mkstemp(tmpl.data());
   if (fd < 0) throw std::runtime_error("cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno));
-  const char* data = content.data();
-  std::size_t left = content.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, data, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmpl.c_str());
-      throw std::runtime_error("cannot write " + tmpl + ": " + std::strerror(err));
-    }
-    data += n;
-    left -= static_cast<std::size_t>(n);
+  if (!write_all(fd, content)) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    throw std::runtime_error("cannot write " + tmpl + ": " + std::strerror(err));
   }
   fchmod(fd, 0644);
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
