@@ -60,6 +60,7 @@ json machine_context(const Topology& topo) {
   c["lfbench_host"] = host_name();
   const std::string model = cpuinfo("model name");
   c["lfbench_cpu_model"] = model.empty() ? "unknown" : model;
+  c["lfbench_memory_model"] = memory_model();
   c["lfbench_logical_cpus"] = std::max(1u, std::thread::hardware_concurrency());
   json allowed = json::array();
   for (const auto& cpu : topo.cpus) allowed.push_back(cpu.id);
@@ -162,6 +163,20 @@ json calibration_json(const Calibration& c) {
           {"latency_timer_overhead_ns", round1(c.tsc_overhead_ns)},
           {"latency_timer_resolution_ns", round1(c.tsc_resolution_ns)},
           {"seconds", std::round(c.seconds * 1000) / 1000}};
+}
+
+std::string memory_model() {
+#if defined(__x86_64__) || defined(__i386__)
+  return "x86-TSO";
+#elif defined(__aarch64__) || defined(__arm__)
+  return "arm64 (weak)";
+#elif defined(__powerpc__) || defined(__powerpc64__)
+  return "power (weak)";
+#elif defined(__riscv)
+  return "risc-v RVWMO (weak)";
+#else
+  return "unknown";
+#endif
 }
 
 }  // namespace lfbench

@@ -17,10 +17,17 @@ std::string host_name();
 // lfbench_version, lfbench_git_sha, lfbench_host, lfbench_cpu_model, lfbench_logical_cpus,
 // lfbench_topology, lfbench_kernel, lfbench_compiler, lfbench_compiler_flags,
 // lfbench_build_type, lfbench_libraries, lfbench_load_avg, lfbench_virtualized,
-// lfbench_hypervisor.
+// lfbench_hypervisor, lfbench_memory_model.
 nlohmann::json machine_context(const Topology& topo);
 
 nlohmann::json calibration_json(const Calibration& c);
+
+// The hardware memory order this build runs under, which every oracle's verdict holds for:
+// "x86-TSO" (stores are not reordered with stores nor loads with loads, so a missing
+// acquire/release often goes unseen), or a weakly ordered one ("arm64 (weak)", ...), where the
+// same oracle can catch it. Results say it per cell (verification.memory_model) and in the
+// context (lfbench_memory_model).
+std::string memory_model();
 
 // The machine's state around a run (DESIGN "Measuring"): /proc/stat per CPU and the load
 // average, sampled twice; the JSON gives each CPU's busy and steal share between the samples.

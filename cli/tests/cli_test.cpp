@@ -71,6 +71,18 @@ TEST(Cli, RunWritesJsonWithEveryCell) {
   EXPECT_EQ(iterations, 4);  // 2 cells x 2 repetitions
   EXPECT_EQ(doc["context"]["lfbench_schema_version"], 1);
   EXPECT_FALSE(doc["context"]["lfbench_incomplete"].get<bool>());
+  // Every verdict says what it holds for: the oracle, on this machine's memory order.
+#if defined(__x86_64__) || defined(__i386__)
+  const std::string order = "x86-TSO";
+#else
+  const std::string order = doc["context"]["lfbench_memory_model"].get<std::string>();
+  EXPECT_NE(order, "x86-TSO");
+#endif
+  EXPECT_EQ(doc["context"]["lfbench_memory_model"], order);
+  for (const auto& e : doc["benchmarks"]) {
+    EXPECT_EQ(e["lfbench"]["verification"]["memory_model"], order) << e["name"];
+    EXPECT_EQ(e["lfbench"]["verification"]["level"], "oracle") << e["name"];
+  }
 }
 
 TEST(Cli, GlobsSelectPrimitives) {

@@ -58,6 +58,22 @@ def diff_blocks(docs, comparison):
             ("table", diff_table(comparison))]
 
 
+def verification_note(doc):
+    """What "verified" means in this file: the oracle's verdict, and the memory order it held for
+    (context.lfbench_memory_model, else the cells' verification.memory_model; older files: unknown)."""
+    models = {(b.get("lfbench") or {}).get("verification", {}).get("memory_model") for b in doc.get("benchmarks", [])}
+    models.discard(None)
+    model = doc.get("context", {}).get("lfbench_memory_model") or (", ".join(sorted(models)) if models else None)
+    if model is None:
+        return ("Verified: by each scenario's oracle in every window, under a memory order the file does not "
+                "name (an older results file).")
+    text = f"Verified: by each scenario's oracle in every window, under {model} only."
+    if model.startswith("x86"):
+        text += (" x86's total store order hides missing acquire/release: a primitive verified here can still "
+                 "lose updates or publish unready data on a weakly ordered CPU (ARM, POWER).")
+    return text
+
+
 def _sections(docs, paths, recs, comparison=None):
     """The report as a list of (kind, payload) blocks, rendered by to_html and to_markdown;
     comparison: lfbench compare's JSON for --diff."""
@@ -78,6 +94,7 @@ def _sections(docs, paths, recs, comparison=None):
                             f"oversubscribed (more threads than logical CPUs)."))
         if note:
             blocks.append(("p", note))
+        blocks.append(("p", verification_note(doc)))
         blocks.append(("h3", "Summary"))
         blocks.append(("ul", [s["text"] for s in rec["summary"]] or ["(no cell with two or more primitives)"]))
         blocks.append(("h3", "Crossovers"))

@@ -292,3 +292,12 @@ def test_files_sweeping_different_parameters_render(tmp_path):
     p = run_report(FIX / "synthetic.json", a, "-o", tmp_path / "out")
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_the_page_says_which_memory_order_verified_the_primitives():
+    from lfreport.pages import verification_note
+    doc = {"context": {"lfbench_memory_model": "x86-TSO"}, "benchmarks": []}
+    assert "under x86-TSO only" in verification_note(doc) and "weakly ordered" in verification_note(doc)
+    cells = {"context": {}, "benchmarks": [{"lfbench": {"verification": {"ok": True, "memory_model": "arm64 (weak)"}}}]}
+    assert "under arm64 (weak) only" in verification_note(cells) and "hides" not in verification_note(cells)
+    assert "does not name" in verification_note({"context": {}, "benchmarks": []})
