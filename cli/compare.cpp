@@ -69,6 +69,7 @@ struct Pending {
   std::string not_same;            // why it cannot be `same` ("" if it can)
   std::string untested;            // why it was not tested at all ("" if it was)
   double q_slower = 1, q_faster = 1, q_same = 1;
+  double delta = 0;                // the threshold the tests used, as a log ratio
   bool in_same = false;
 };
 
@@ -81,7 +82,8 @@ void set_ci(Row& r, const Estimate& e) {
 
 // A cell is tested (enters the families, shows its p's) unless it cannot be judged or its test
 // can never reach alpha at these sizes.
-void set_tests(Pending& p, const Tests& t, double alpha, const std::string& too_few) {
+void set_tests(Pending& p, const Tests& t, double delta, double alpha, const std::string& too_few) {
+  p.delta = delta;
   if (p.untested.empty() && t.min_p > alpha) p.untested = too_few;
   if (!p.untested.empty()) return;
   p.tests = t;
@@ -109,6 +111,7 @@ void decide(Comparison& c, std::vector<Pending>& cells) {
   family([](const Tests& t) { return t.p_faster; }, [](Pending& p) -> double& { return p.q_faster; }, all);
   family([](const Tests& t) { return t.p_same; }, [](Pending& p) -> double& { return p.q_same; },
          [](Pending& p) { return p.in_same = p.not_same.empty(); });
+  const auto same_family = std::count_if(cells.begin(), cells.end(), [](const Pending& p) { return p.tests && p.in_same; });
 
   for (auto& p : cells) {
     Row& r = p.row;
@@ -131,10 +134,25 @@ void decide(Comparison& c, std::vector<Pending>& cells) {
           why.push_back("changed, but less than the threshold: " + ci_label(c) + " " + ci_text(r));
       } else {
         if (p.in_same) r.q = p.q_same;
-        if (!p.not_same.empty()) why.push_back(p.not_same);
-        else why.push_back("spread could hide a change of the threshold's size: " + ci_label(c) + " " + ci_text(r));
+        // The true reason: something rules `same` out; or the interval reaches the threshold (the
+        // spread could hide a change that size); or it lies inside it and the evidence is too
+        // weak once every cell is tested (q above alpha): then more pairs would decide it.
+        const bool inside = r.ci_low && r.ci_high && std::log(*r.ci_low) > -p.delta && std::log(*r.ci_high) < p.delta;
+        if (!p.not_same.empty())
+          why.push_back(p.not_same);
+        else if (inside)
+          why.push_back(ci_label(c) + " " + ci_text(r) + " lies within the threshold, but p_same " +
+                        fmt("%.3g", p.tests->p_same) + " is q " + fmt("%.3g", p.q_same) + " > alpha after " +
+                        std::string(to_string(o.correction)) + " over " + std::to_string(same_family) +
+                        " cells (" + (c.ab ? "pairs" : "repetitions") + ": " + std::to_string(c.ab ? r.pairs : r.n_new) +
+                        ", smallest p they allow " + fmt("%.3g", p.tests->min_p) + "): more would decide it");
+        else
+          why.push_back("spread could hide a change of the threshold's size: " + ci_label(c) + " " + ci_text(r));
       }
     }
+    // The smallest slowdown this cell could have called at its noise: its interval's lower end
+    // must clear the threshold, so the threshold plus the interval's half-width (in log ratio).
+    if (p.tests && r.ci_low && r.ci_high) r.mde = std::expm1(p.delta + (std::log(*r.ci_high) - std::log(*r.ci_low)) / 2);
     r.fails = r.fails || r.verdict == Verdict::slower;
     why.insert(why.end(), p.notes.begin(), p.notes.end());
     r.note = join(why, "; ");
@@ -331,7 +349,7 @@ Comparison compare(std::span<const ResultsFile> bases, const ResultsFile& next, 
     if (spread > delta0)
       p.not_same = "run-to-run spread " + pct_text(std::expm1(spread)) + " exceeds the threshold " + pct_text(c.threshold);
     else if (incomplete) p.not_same = kIncomplete;
-    set_tests(p, unpaired_tests(lx, ly, std::max(delta0, spread)), o.alpha,
+    set_tests(p, unpaired_tests(lx, ly, std::max(delta0, spread)), std::max(delta0, spread), o.alpha,
               "too few repetitions: " + std::to_string(xs.size()) + " vs " + std::to_string(ys.size()) + too_few_tail);
     cells.push_back(std::move(p));
   }
@@ -453,7 +471,7 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
       p.notes.push_back(std::to_string(r.pairs_dropped) + " pair" + (r.pairs_dropped > 1 ? "s" : "") +
                         " left out (a window disturbed)");
     if (ab.incomplete || b->incomplete || h->incomplete) p.not_same = kIncomplete;
-    set_tests(p, paired_tests(r_k, delta), o.alpha,
+    set_tests(p, paired_tests(r_k, delta), delta, o.alpha,
               "too few pairs: " + std::to_string(r.pairs) + " usable; p <= " + fmt("%g", o.alpha) + " needs at least " +
                   std::to_string(need));
     cells.push_back(std::move(p));

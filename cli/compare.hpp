@@ -85,6 +85,9 @@ struct Row {
   std::optional<double> ci_low, ci_high;  // the (1 - 2 alpha) interval of the ratio
   std::optional<double> p_slower, p_faster, p_same;  // absent: not tested
   std::optional<double> q;    // the adjusted p of the verdict's test (inconclusive: of `same`)
+  // Minimum detectable effect: the smallest slowdown (0.12 = +12%) this cell's noise let it call:
+  // the threshold plus its interval's half-width. Absent when untested or without an interval.
+  std::optional<double> mde;
   std::string note;           // why not judged, or what else to know
   bool in_both = false;       // measured on both sides: a compared cell
   bool fails = false;         // makes the gate exit 1

@@ -73,6 +73,9 @@ const Column kColumns[] = {
        o["p_faster"] = opt(r.p_faster);
        o["p_same"] = opt(r.p_same);
      }},
+    {"mde", [](const Comparison&) -> std::string { return "mde"; },
+     [](const Comparison&, const Row& r) { return r.mde ? fmt("%+.1f%%", *r.mde * 100) : "-"; },
+     [](const Comparison&, const Row& r, json& o) { o["mde"] = opt(r.mde); }, true},
     {"n", [](const Comparison& c) -> std::string { return c.ab ? "pairs" : "n"; },
      [](const Comparison& c, const Row& r) -> std::string {
        if (!r.in_both) return "-";

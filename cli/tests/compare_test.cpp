@@ -947,6 +947,39 @@ TEST(Render, HeadlineCountsTheVerdicts) {
       << text;
 }
 
+TEST(AbVerdict, ReasonsAreTheTrueOnes) {
+  // A tight cell (5 pairs within +-0.5%) among cells whose intervals straddle the threshold: its
+  // own interval lies inside the threshold, but 5 pairs' smallest p (1/32) does not survive
+  // Benjamini-Hochberg over 10 cells. It says so, not "spread could hide a change".
+  std::vector<AbCell> cells = {{kCell, pairs(5, 1.0)}};
+  for (int i = 0; i < 9; ++i) cells.push_back({"counter/wide" + std::to_string(i) + "/threads:2", pairs(8, 1.05, 0.04)});
+  const Comparison c = ab(cells);
+  const Row& tight = c.rows[0];
+  EXPECT_EQ(tight.verdict, Verdict::inconclusive);
+  EXPECT_NE(tight.note.find("lies within the threshold"), std::string::npos) << tight.note;
+  EXPECT_NE(tight.note.find("over 10 cells"), std::string::npos) << tight.note;
+  EXPECT_NE(tight.note.find("more would decide it"), std::string::npos) << tight.note;
+  EXPECT_EQ(tight.note.find("spread could hide"), std::string::npos) << tight.note;
+  // Alone, the same cell is decided: the reason was the family, not its spread.
+  EXPECT_EQ(ab({{kCell, pairs(5, 1.0)}}).rows[0].verdict, Verdict::same);
+  for (std::size_t i = 1; i < c.rows.size(); ++i)
+    EXPECT_NE(c.rows[i].note.find("spread could hide"), std::string::npos) << c.rows[i].note;
+}
+
+TEST(AbVerdict, MinimumDetectableEffectIsThresholdPlusHalfTheInterval) {
+  const Comparison c = ab({{kCell, pairs(8, 1.05, 0.04)}, {kCell2, pairs(8, 1.0, 0.002)}});
+  for (const Row& r : c.rows) {
+    ASSERT_TRUE(r.mde && r.ci_low && r.ci_high) << r.id;
+    const double half = (std::log(*r.ci_high) - std::log(*r.ci_low)) / 2;
+    EXPECT_NEAR(*r.mde, std::expm1(std::log1p(kThresholdAB) + half), 1e-12) << r.id;
+  }
+  EXPECT_GT(*c.rows[0].mde, *c.rows[1].mde);  // the noisier cell could only have seen a larger change
+  EXPECT_FALSE(ab({{kCell, pairs(4, 1.5)}}).rows[0].mde);  // untested: no test could call anything
+  const json doc = json::parse(render(c, "json", false));
+  EXPECT_TRUE(doc["cells"][0]["mde"].is_number());
+  EXPECT_NE(render(c, "md", false).find("| mde |"), std::string::npos);
+}
+
 // ---- the binary ----
 
 using test::Sandbox;
