@@ -20,6 +20,7 @@
 #include "../scenarios/harness/protocol.hpp"
 #include "../scenarios/harness/runner.hpp"
 #include "commands.hpp"
+#include "rank_stats.hpp"
 #include "environment.hpp"
 #include "input.hpp"
 #include "journal.hpp"
@@ -216,6 +217,22 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// An A/B plan whose repetitions can never decide a cell in compare (the signed-rank test's
+// smallest one-sided p, 2^-pairs, above the default alpha) is said at plan time, not found out
+// after the run.
+void warn_undecidable(const Plan& plan) {
+  if (plan.builds.empty()) return;
+  constexpr double kAlpha = 0.05;  // compare's default
+  unsigned fewest = ~0u;
+  for (const auto& c : plan.cells) fewest = std::min(fewest, c.repetitions);
+  if (plan.cells.empty() || compare::min_signed_rank_p(fewest) <= kAlpha) return;
+  unsigned need = fewest;
+  while (compare::min_signed_rank_p(need) > kAlpha) ++need;
+  std::cerr << "lfbench: --ab with " << fewest << " repetitions: " << fewest
+            << " pairs per cell can never reach p <= 0.05 in lfbench compare (the smallest p is 1/2^" << fewest
+            << "); use --repetitions " << need << " or more\n";
+}
+
 int print_plan(const Plan& plan) {
   for (const auto& c : plan.cells)
     std::cout << c.display_name() << "  (" << c.repetitions << " x " << format_duration(c.duration)
@@ -267,6 +284,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     replayed = std::move(r.records);
   } else {
     plan = checked_plan(a);
+    warn_undecidable(plan);
     if (a.plan_only) return print_plan(plan);
     Pin p{};
     if (!parse_pin(pin_name, p)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");

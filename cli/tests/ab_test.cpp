@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -86,6 +87,19 @@ TEST(AB, OneFileHoldsBothBuildsPairedWindowByWindow) {
   const json verdicts = json::parse(c.out, nullptr, false);
   ASSERT_TRUE(verdicts.is_object()) << c.out;
   for (const auto& cell : verdicts["cells"]) EXPECT_NE(cell["verdict"], "slower") << cell.dump();
+}
+
+TEST(AB, APlanThatCanNeverDecideACellSaysSoBeforeRunning) {
+  Sandbox sb;
+  auto few = ab_run({"--plan"});
+  few[std::find(few.begin(), few.end(), "--repetitions") - few.begin() + 1] = "4";
+  const auto r = sb.run(few);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("4 pairs per cell can never reach p <= 0.05"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("use --repetitions 5 or more"), std::string::npos) << r.err;
+  const auto enough = sb.run(ab_run({"--plan"}));  // 6 repetitions
+  ASSERT_EQ(enough.code, 0) << enough.err;
+  EXPECT_EQ(enough.err.find("can never"), std::string::npos) << enough.err;
 }
 
 TEST(AB, BuildsThatCannotTakePartAreRefusedBeforeAnythingIsWritten) {
