@@ -24,41 +24,51 @@ namespace {
 constexpr std::size_t kPart = LFBENCH_BUILTIN_PART, kParts = LFBENCH_BUILTIN_PARTS;
 static_assert(kPart < kParts);
 
-// f.operator()<T>() for this part's entries of a list (the others are not instantiated here),
-// each ranked by its place in kinds.hpp (list, then index) so `list` shows them in that order.
+// Every kinds.hpp entry as a type with offer(): a primitive, or a template over the value it holds
+// or over the fields it keeps. Naming One<P> instantiates nothing; only this part's offer()s are.
+template <class P>
+struct One {
+  static void offer() { register_primitive<P>(); }
+};
+template <template <class> class T>
+struct OneOverValues {
+  static void offer() { register_primitive_template<T>(); }
+};
+template <template <prim::Fields> class T>
+struct OneOverFields {
+  static void offer() { register_primitive_template<T>(); }
+};
+template <class... Ts>
+prim::TypeList<One<Ts>...> entries(prim::TypeList<Ts...>);
+template <template <class> class... Ts>
+prim::TypeList<OneOverValues<Ts>...> entries(prim::ValueTemplates<Ts...>);
+template <template <prim::Fields> class... Ts>
+prim::TypeList<OneOverFields<Ts>...> entries(prim::FieldsTemplates<Ts...>);
+
+// This part's entries of a list (every kParts-th from the kPart-th), each ranked by its place in
+// kinds.hpp (list, then index) so `list` shows them in that order.
 constexpr std::uint32_t rank(std::uint32_t list, std::size_t index) { return list << 16 | std::uint32_t(index); }
 
-template <class... Ts, class F>
-void for_this_part(std::uint32_t list, prim::TypeList<Ts...>, F&& f) {
+template <class... Es>
+void offer_this_part(std::uint32_t list, prim::TypeList<Es...>) {
   [&]<std::size_t... I>(std::index_sequence<I...>) {
-    ([&] { if constexpr (I % kParts == kPart) { OfferRank r(rank(list, I)); f.template operator()<Ts>(); } }(), ...);
-  }(std::index_sequence_for<Ts...>{});
+    ([&] { if constexpr (I % kParts == kPart) { OfferRank r(rank(list, I)); Es::offer(); } }(), ...);
+  }(std::index_sequence_for<Es...>{});
 }
-template <template <class> class... Ts, class F>
-void for_this_part(std::uint32_t list, prim::ValueTemplates<Ts...>, F&& f) {
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    ([&] { if constexpr (I % kParts == kPart) { OfferRank r(rank(list, I)); f.template operator()<Ts>(); } }(), ...);
-  }(std::make_index_sequence<sizeof...(Ts)>{});
-}
-template <template <prim::Fields> class... Ts, class F>
-void for_this_part(std::uint32_t list, prim::FieldsTemplates<Ts...>, F&& f) {
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    ([&] { if constexpr (I % kParts == kPart) { OfferRank r(rank(list, I)); f.template operator()<Ts>(); } }(), ...);
-  }(std::make_index_sequence<sizeof...(Ts)>{});
+template <class List>
+void offer_this_part(std::uint32_t list) {
+  offer_this_part(list, decltype(entries(List{})){});
 }
 
 const bool registered = [] {
-  const auto each = []<class P>() { register_primitive<P>(); };
-  const auto each_template = []<template <class> class T>() { register_primitive_template<T>(); };
-  for_this_part(0, prim::Locks{}, each);
-  for_this_part(1, prim::SharedLocks{}, each);
-  for_this_part(2, prim::OptimisticLocks{}, each);
-  for_this_part(3, prim::Counters{}, each);
-  for_this_part(4, prim::Maps{}, each);
-  for_this_part(5, prim::SnapshotTemplates{}, each_template);
-  for_this_part(6, prim::QueueTemplates{}, each_template);
-  for_this_part(7, prim::RecorderTemplates{},
-                []<template <prim::Fields> class T>() { register_primitive_template<T>(); });
+  offer_this_part<prim::Locks>(0);
+  offer_this_part<prim::SharedLocks>(1);
+  offer_this_part<prim::OptimisticLocks>(2);
+  offer_this_part<prim::Counters>(3);
+  offer_this_part<prim::Maps>(4);
+  offer_this_part<prim::SnapshotTemplates>(5);
+  offer_this_part<prim::QueueTemplates>(6);
+  offer_this_part<prim::RecorderTemplates>(7);
   return true;
 }();
 
