@@ -54,6 +54,14 @@ int describe(const std::string& id) {
     std::cout << "\n";
   }
   if (!s->op_kinds.empty()) std::cout << "\nOperations counted apart: " << join(s->op_kinds) << "\n";
+  // What the report draws for it (declared by the scenario, written into every results file).
+  if (!s->baselines.empty()) std::cout << "Report baseline (relative views divide by the first present): " << join(s->baselines) << "\n";
+  if (!s->measures.empty()) {
+    std::vector<std::string> titles;
+    for (const auto& m : s->measures) titles.push_back(m.title);
+    std::cout << "Report measures: " << join(titles) << "\n";
+  }
+  if (s->roles) std::cout << "Threads have roles: fairness is the scenario's own (over the threads that count)\n";
   return 0;
 }
 

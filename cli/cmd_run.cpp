@@ -218,8 +218,8 @@ class ProgressBar {
 };
 
 // An A/B plan whose repetitions can never decide a cell in compare (the signed-rank test's
-// smallest one-sided p, 2^-pairs, above the default alpha) is said at plan time, not found out
-// after the run.
+// smallest one-sided p, 2^-pairs, above the default alpha) is said by --plan and before the run
+// measures (not with --quiet), not found out after it.
 void warn_undecidable(const Plan& plan) {
   if (plan.builds.empty()) return;
   constexpr double kAlpha = 0.05;  // compare's default
@@ -284,8 +284,10 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     replayed = std::move(r.records);
   } else {
     plan = checked_plan(a);
-    warn_undecidable(plan);
-    if (a.plan_only) return print_plan(plan);
+    if (a.plan_only) {
+      warn_undecidable(plan);
+      return print_plan(plan);
+    }
     Pin p{};
     if (!parse_pin(pin_name, p)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");
     (void)format_for(format_name, "x.json");  // a bad --format is refused before results/ is made
@@ -328,7 +330,10 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     const auto order = read_topology().order(pin);
     for (unsigned i = 0; i < plan.max_threads() && !order.empty(); ++i) used.push_back(order[i % order.size()]);
     if (std::find(used.begin(), used.end(), -1) != used.end()) used.clear();
-    if (!a.quiet) say_machine(before, used, governors);
+    if (!a.quiet) {
+      say_machine(before, used, governors);
+      warn_undecidable(plan);
+    }
   }
   const auto t0 = std::chrono::steady_clock::now();
   Results results = run_plan(plan, opt);

@@ -49,6 +49,11 @@ TEST(Cli, ListAndDescribe) {
   EXPECT_NE(d.out.find("read_pct"), std::string::npos);
   EXPECT_NE(d.out.find("0..100"), std::string::npos);
   EXPECT_NE(d.out.find("default sweep"), std::string::npos);
+  EXPECT_NE(d.out.find("Report baseline (relative views divide by the first present): std_mutex"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("Report measures: increments/s"), std::string::npos) << d.out;
+  auto q = sb.run({"describe", "queue"});
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_NE(q.out.find("Threads have roles"), std::string::npos) << q.out;
 }
 
 TEST(Cli, RunWritesJsonWithEveryCell) {
