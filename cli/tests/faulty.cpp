@@ -9,6 +9,10 @@
 //   segfault  writes through a null pointer;
 //   abort     calls std::abort();
 //   throw     throws from a measuring thread (std::terminate).
+// And relaxed_lock, registered the way a user's primitive is (LFBENCH_PRIMITIVE), in counter,
+// rwlock and status: a spinlock whose lock() and unlock() use relaxed orders, so nothing it
+// protects is ordered between threads. x86's store order hides that from the oracles; a
+// ThreadSanitizer build reports the race, and the supervisor makes it the cell's verdict.
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -18,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "lfbench.hpp"
 #include "scenarios/harness/scenario.hpp"
 
 namespace lfbench {
@@ -109,5 +114,22 @@ const Registration registration{Scenario{
                    faulty<Fault::abort>(), faulty<Fault::raise>()},
 }};
 
+class RelaxedLock {
+ public:
+  static constexpr std::string_view name = "relaxed_lock";
+  // Broken on purpose: should be acquire and release.
+  void lock() {
+    while (held_.exchange(true, std::memory_order_relaxed))
+      while (held_.load(std::memory_order_relaxed)) lfbench::cpu_relax();
+  }
+  bool try_lock() { return !held_.exchange(true, std::memory_order_relaxed); }
+  void unlock() { held_.store(false, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<bool> held_{false};
+};
+
 }  // namespace
 }  // namespace lfbench
+
+LFBENCH_PRIMITIVE(lfbench::RelaxedLock);

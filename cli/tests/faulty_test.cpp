@@ -32,6 +32,32 @@ const json* median_entry(const json& doc, const std::string& primitive) {
   return nullptr;
 }
 
+// A worker built with ThreadSanitizer that reports a race goes on (halt_on_error=0, TSan's
+// default): the report becomes the failed verification of the cell it came in, the run goes on
+// with the next cell, and the correct lock beside it stays verified. Only a TSan build can say.
+TEST(ThreadSanitizer, AReportFailsTheCellItCameIn) {
+#if !defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "needs the ThreadSanitizer tree (ci/test's build-tsan)";
+#else
+  const char* given = std::getenv("TSAN_OPTIONS");
+  const std::string saved = given ? given : "";
+  ::setenv("TSAN_OPTIONS", (saved + " halt_on_error=0").c_str(), 1);  // the last value of a flag wins
+  Sandbox sb;
+  const auto r = sb.run({"run", "counter", "--primitive", "relaxed_lock,std_mutex", "--param", "read_pct=0", "--threads",
+                         "2", "--duration", "20ms", "--warmup", "0s", "--repetitions", "2", "--quiet", "-o", "out.json"});
+  ::setenv("TSAN_OPTIONS", saved.c_str(), 1);
+  EXPECT_NE(r.code, 0) << r.err;
+  const json doc = json::parse(test::slurp(sb / "out.json"));
+  const json* relaxed = median_entry(doc, "relaxed_lock");
+  const json* mutex = median_entry(doc, "std_mutex");
+  ASSERT_TRUE(relaxed && mutex) << doc.dump();
+  const json& v = (*relaxed)["lfbench"]["verification"];
+  EXPECT_FALSE(v["ok"].get<bool>());
+  EXPECT_NE(v["detail"].get<std::string>().find("ThreadSanitizer: data race"), std::string::npos) << v.dump();
+  EXPECT_TRUE((*mutex)["lfbench"]["verification"]["ok"].get<bool>()) << (*mutex)["lfbench"]["verification"].dump();
+#endif
+}
+
 TEST(Disturbed, ASleepingPrimitiveIsMeasuredAgainThenFlagged) {
   Sandbox sb;
   // sleeper: 2 ms asleep every 1000 operations, i.e. most of every window.

@@ -35,6 +35,7 @@ void WorkerProcess::start() {
     throw std::runtime_error(std::string("cannot create a pipe for a worker: ") + std::strerror(errno));
   // The worker's stdout and stderr: an anonymous file whose tail names what went wrong.
   log_fd_ = ::memfd_create("lfbench-worker-log", MFD_CLOEXEC);
+  log_read_ = 0;
   const std::string threads = std::to_string(threads_), pin = to_string(pin_);
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("cannot start a worker: ") + std::strerror(errno));
@@ -126,6 +127,39 @@ std::optional<std::string> WorkerProcess::next_line(clock_type::time_point deadl
       }
     }
   }
+}
+
+std::string WorkerProcess::new_tsan_report() {
+  struct stat st{};
+  if (log_fd_ < 0 || ::fstat(log_fd_, &st) != 0 || st.st_size <= log_read_) return "";
+  // Reports are a few KB; a worker that floods its log is read up to a bound, then skipped.
+  const off_t want = std::min<off_t>(st.st_size - log_read_, 1 << 20);
+  std::string s(static_cast<std::size_t>(want), '\0');
+  const ssize_t n = ::pread(log_fd_, s.data(), s.size(), log_read_);
+  log_read_ = st.st_size;
+  s.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  const auto warning = s.find("WARNING: ThreadSanitizer: ");
+  if (warning == std::string::npos) return "";
+  const auto line_at = [&s](std::size_t from) {
+    const auto end = s.find('\n', from);
+    return s.substr(from, (end == std::string::npos ? s.size() : end) - from);
+  };
+  // "ThreadSanitizer: data race FILE:LINE in FUNCTION" from the SUMMARY line; without one (a
+  // report cut short), the WARNING line and the first frame.
+  std::string what, frame;
+  if (const auto summary = s.find("SUMMARY: ThreadSanitizer: ", warning); summary != std::string::npos) {
+    what = line_at(summary + 9);
+  } else {
+    what = line_at(warning + 9);
+    if (const auto f = s.find("#0 ", warning); f != std::string::npos) frame = line_at(f);
+  }
+  const std::size_t more = [&] {
+    std::size_t k = 0;
+    for (auto at = s.find("WARNING: ThreadSanitizer: "); at != std::string::npos; at = s.find("WARNING: ThreadSanitizer: ", at + 1)) ++k;
+    return k - 1;
+  }();
+  return what + (frame.empty() ? "" : " (first frame: " + frame + ")") +
+         (more ? " and " + std::to_string(more) + " more report" + (more > 1 ? "s" : "") : "");
 }
 
 std::string WorkerProcess::log_tail() const {
@@ -236,6 +270,8 @@ Outcome WorkerProcess::run(const WindowRequest& r) {
         o.result = window_from_json(m.at("window"));
         if (const auto problem = window_problem(o.result, r.threads); !problem.empty())
           throw json::other_error::create(501, problem, nullptr);
+        if (std::string race = new_tsan_report(); !race.empty() && o.result.verdict.ok)
+          o.result.verdict = {false, std::move(race)};
         return o;
       } catch (const json::exception& e) {
         o.kind = Outcome::crashed;

@@ -2,7 +2,8 @@
 // and turn whatever happens into an outcome — a window, or the cell `hung` (the watchdog ran
 // out: the worker is killed), or `crashed` (it died by a signal or exited: its signal's name
 // and its last log lines are kept), or `interrupted` (a signal came for the supervisor: the
-// worker is killed at once, whatever it was doing).
+// worker is killed at once, whatever it was doing). A ThreadSanitizer report in the worker's
+// log fails the verification of the window it came in.
 //
 // Watchdog: a worker has kSetupBound to build a cell's state and say "ready", then
 // kWindowSlack + 3 x (warm-up + window) to report the window; a window's threads stop within
@@ -66,6 +67,11 @@ class WorkerProcess {
   void check_version(const nlohmann::json& m);  // throws ProtocolMismatch
   std::string reap_detail();  // after the worker ended: how, and its last log lines
   std::string log_tail() const;
+  // A ThreadSanitizer report the worker printed since the last call ("" if none): its SUMMARY
+  // line and first frame, on one line. A worker built with -fsanitize=thread (and TSan's
+  // halt_on_error=0, its default) goes on after a report, which would otherwise sit unread in
+  // its log: it becomes the failed verification of the window that caused it.
+  std::string new_tsan_report();
 
   std::string exe_;
   unsigned threads_;
@@ -73,6 +79,7 @@ class WorkerProcess {
   int signal_fd_;
   pid_t pid_ = -1;
   int to_worker_ = -1, from_worker_ = -1, log_fd_ = -1;
+  off_t log_read_ = 0;  // how much of the log new_tsan_report() has read
   std::string buffer_;
   enum class Why { none, timeout, eof, signal } why_ = Why::none;
   int caught_ = 0;
