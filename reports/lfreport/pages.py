@@ -32,12 +32,16 @@ def matrix_table(mat, c2c_ns=None):
 def diff_table(comparison):
     """compare's cells as rows of strings (header first), in compare's order, with its words."""
     unit = "new/base time per op" if not (comparison.get("options") or {}).get("relative_to") else "new/base ratio"
-    head = ["verdict", "cell", unit, "interval", "note"]
+    head = ["verdict", "cell", unit, "interval", "smallest detectable slowdown", "note"]
 
     def interval(c):
         lo, hi = c.get("ci_low"), c.get("ci_high")
         return "—" if lo is None or hi is None else f"{fmt_ratio(lo)} – {fmt_ratio(hi)}"
-    return [head] + [[c["verdict"], c["id"], fmt_ratio(c.get("ratio")), interval(c), c.get("note") or ""]
+
+    def mde(c):  # compare's minimum detectable effect (absent from older compare output)
+        m = c.get("mde")
+        return "—" if m is None else f"{m * 100:+.1f}%"
+    return [head] + [[c["verdict"], c["id"], fmt_ratio(c.get("ratio")), interval(c), mde(c), c.get("note") or ""]
                      for c in comparison["cells"]]
 
 

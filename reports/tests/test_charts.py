@@ -238,6 +238,7 @@ def test_diff_shows_compares_verdicts(tmp_path, factor, extra, verdict, exit_cod
     rows = [ln for ln in md.splitlines() if ln.startswith(f"| {verdict} | counter/")]
     assert len(rows) == len(gate["cells"]) == 4
     assert f"{factor:.2f}×" in rows[0]  # compare's ratio of times, as it computed it
+    assert f"{gate['cells'][0]['mde'] * 100:+.1f}%" in rows[0]  # and its minimum detectable effect
 
 
 @needs_lfbench
