@@ -108,7 +108,12 @@ void add_compare_command(CLI::App& app, Action& action) {
                 "separate files only: compare each cell's time relative to this primitive in the same workload and "
                 "file (cancels whole-machine drift)");
   c->add_option("--filter", a->filter, "only cells whose id (or run name) matches this regular expression");
-  c->add_option("-f,--format", a->format, "text (default), md (a pull-request comment), json or junit");
+  {
+    const std::vector<std::string_view> names = compare::formats();
+    c->add_option("-f,--format", a->format,
+                  join(std::vector<std::string>(names.begin(), names.end())) +
+                      " (default text; md is a pull-request comment, junit a CI test report)");
+  }
   c->add_option("-o,--output", a->output, "write the report to this file (atomically) instead of stdout");
   c->add_flag("--force", a->force, "overwrite an existing --output file");
   c->add_flag("--require-same-env", a->require_same_env,
