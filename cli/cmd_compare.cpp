@@ -2,7 +2,6 @@
 // write the report -> exit 0/1/4 (the layers: compare.hpp; this file is the command line).
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -46,11 +45,9 @@ int compare_command(const CompareArgs& a) {
   o.relative_to = a.relative_to;
   o.correction = one_of<compare::Correction>("--correction", a.correction,
                                              {{"bh", compare::Correction::bh}, {"holm", compare::Correction::holm}});
-  const std::vector<std::string_view> formats = compare::formats();
-  if (std::find(formats.begin(), formats.end(), a.format) == formats.end())
-    throw BadInput("--format: '" + a.format + "' is not allowed; allowed: " +
-                   join(std::vector<std::string>(formats.begin(), formats.end())));
-  const std::string& format = a.format;
+  std::vector<std::pair<const char*, std::string_view>> formats;  // the list's names are literals
+  for (const std::string_view f : compare::formats()) formats.emplace_back(f.data(), f);
+  const std::string_view format = one_of("--format", a.format, formats);
   if (!a.filter.empty()) {
     try {
       o.filter.emplace(a.filter, std::regex::ECMAScript);

@@ -20,7 +20,7 @@
 #include "../scenarios/harness/protocol.hpp"
 #include "../scenarios/harness/runner.hpp"
 #include "commands.hpp"
-#include "rank_stats.hpp"
+#include "compare.hpp"
 #include "environment.hpp"
 #include "input.hpp"
 #include "journal.hpp"
@@ -221,16 +221,15 @@ class ProgressBar {
 // smallest one-sided p, 2^-pairs, above the default alpha) is said by --plan and before the run
 // measures (not with --quiet), not found out after it.
 void warn_undecidable(const Plan& plan) {
-  if (plan.builds.empty()) return;
-  constexpr double kAlpha = 0.05;  // compare's default
+  if (plan.builds.empty() || plan.cells.empty()) return;
+  const double alpha = compare::Options{}.alpha;  // compare's default
   unsigned fewest = ~0u;
   for (const auto& c : plan.cells) fewest = std::min(fewest, c.repetitions);
-  if (plan.cells.empty() || compare::min_signed_rank_p(fewest) <= kAlpha) return;
-  unsigned need = fewest;
-  while (compare::min_signed_rank_p(need) > kAlpha) ++need;
-  std::cerr << "lfbench: --ab with " << fewest << " repetitions: " << fewest
-            << " pairs per cell can never reach p <= 0.05 in lfbench compare (the smallest p is 1/2^" << fewest
-            << "); use --repetitions " << need << " or more\n";
+  const std::size_t need = compare::pairs_needed(alpha);
+  if (fewest >= need) return;
+  std::cerr << "lfbench: --ab with " << fewest << " repetitions: " << fewest << " pairs per cell can never reach p <= "
+            << alpha << " in lfbench compare (the smallest p is 1/2^" << fewest << "); use --repetitions " << need
+            << " or more\n";
 }
 
 int print_plan(const Plan& plan) {

@@ -184,17 +184,6 @@ std::vector<double> logs(std::span<const double> xs) {
 
 std::string pct_text(double fraction) { return fmt("%.1f", fraction * 100) + "%"; }
 
-// The smallest size a side (files) or the pairs (A/B) need before the test can reach alpha.
-std::size_t reps_needed(double alpha) {
-  std::size_t k = 1;
-  while (min_rank_sum_p(k, k) > alpha) ++k;
-  return k;
-}
-std::size_t pairs_needed(double alpha) {
-  std::size_t k = 1;
-  while (min_signed_rank_p(k) > alpha) ++k;
-  return k;
-}
 
 constexpr const char* kIncomplete = "incomplete (interrupted run): cannot be called same";
 

@@ -212,6 +212,18 @@ double min_rank_sum_p(std::size_t n1, std::size_t n2) {
   return std::min(1.0, 1 / choose);
 }
 
+std::size_t reps_needed(double alpha) {
+  std::size_t k = 1;
+  while (min_rank_sum_p(k, k) > alpha) ++k;
+  return k;
+}
+
+std::size_t pairs_needed(double alpha) {
+  std::size_t k = 1;
+  while (min_signed_rank_p(k) > alpha) ++k;
+  return k;
+}
+
 Estimate hodges_lehmann(std::span<const double> r, double alpha) {
   const std::vector<double> v = sorted(r);
   const std::size_t n = v.size();

@@ -23,6 +23,10 @@ double rank_sum_p(std::span<const double> x, std::span<const double> y, Tail tai
 // The smallest one-sided p each test can give at these sizes (no ties).
 double min_signed_rank_p(std::size_t n);
 double min_rank_sum_p(std::size_t n1, std::size_t n2);
+// The smallest size a side (rank-sum, equal sides) or the pairs (signed-rank) need before the
+// test can reach alpha.
+std::size_t reps_needed(double alpha);
+std::size_t pairs_needed(double alpha);
 
 // A point estimate and its two-sided (1 - 2 alpha) confidence interval; the interval is absent
 // when the sample is too small for any interval at that level.
