@@ -1,4 +1,6 @@
-// lfbench run: flags or a suite -> plan -> measure (harness) -> results -> writers.
+// lfbench run: flags or a suite -> plan -> measure (harness) -> results -> writers. And lfbench
+// verify, the same path with verify_plan's cells in a ThreadSanitizer build: a TSan report is
+// its window's failed verdict (supervisor), and each primitive gets one verdict.
 #include <pthread.h>
 #include <sys/signalfd.h>
 #include <signal.h>
@@ -6,10 +8,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <fstream>
 #include <set>
@@ -24,6 +28,7 @@
 #include "environment.hpp"
 #include "input.hpp"
 #include "journal.hpp"
+#include "lfbench_version.h"
 #include "plan_builder.hpp"
 #include "results_json.hpp"
 #include "scenario_context.hpp"
@@ -37,7 +42,116 @@ struct RunArgs {
   std::string scenario, suite, threads, duration, warmup, repetitions, output, format, pin = "compact", resume;
   std::vector<std::string> primitives, params, ab;
   bool latency = false, force = false, plan_only = false, quiet = false, no_interleave = false, keep_disturbed = false;
+  // lfbench verify
+  bool verify = false;
+  std::vector<std::string> scenarios;
+  std::string budget, verified_by;
 };
+
+// Whether lfbench itself (this library) was compiled with ThreadSanitizer: lfbench verify needs it.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool kThreadSanitizer = true;
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+
+// One primitive's lfbench verify verdict (context.lfbench_verify.primitives; results.schema.json).
+struct TsanVerdict {
+  std::string status = "passed", detail;
+  std::set<std::string> scenarios;
+  std::size_t cells = 0;
+};
+using TsanVerdicts = std::map<std::string, TsanVerdict>;
+
+// From a verify run's cells: failed if any window failed (a TSan report or an oracle) or a
+// worker died, incomplete if interrupted, not checkable if TSan cannot judge the primitive's
+// ordering (traits.tsan_blind) however clean, else passed.
+TsanVerdicts tsan_verdicts(const Results& results) {
+  TsanVerdicts out;
+  std::map<std::string, std::string> blind;
+  for (const auto& c : results.cells) {
+    TsanVerdict& v = out[c.plan.primitive->id];
+    blind[c.plan.primitive->id] = std::string(c.plan.primitive->traits.tsan_blind);
+    v.scenarios.insert(c.plan.scenario->id);
+    ++v.cells;
+    if (v.status == "failed" || c.valid()) {
+      if (v.status == "passed" && !c.complete) v.status = "incomplete";
+      continue;
+    }
+    v.status = "failed";
+    v.detail = c.plan.display_name() + ": ";
+    if (!c.failure.empty()) {
+      v.detail += c.failure + ": " + c.failure_detail;
+    } else {
+      for (const auto& w : c.windows)
+        if (!w.verdict.ok) {
+          v.detail += w.verdict.detail;
+          break;
+        }
+    }
+  }
+  for (auto& [id, v] : out) {
+    if (v.status == "passed" && !blind[id].empty()) {
+      v.status = "not_checkable";
+      v.detail = "no report in " + std::to_string(v.cells) + " cells, but " + blind[id];
+    } else if (v.status == "passed") {
+      v.detail = "no ThreadSanitizer report and every oracle held in " + std::to_string(v.cells) + " cells, schedule perturbed";
+    } else if (v.status == "incomplete") {
+      v.detail = "interrupted before all its cells ran";
+    }
+  }
+  return out;
+}
+
+nlohmann::json tsan_verdicts_json(const TsanVerdicts& vs) {
+  nlohmann::json o = nlohmann::json::object();
+  for (const auto& [id, v] : vs) o[id] = {{"status", v.status}, {"detail", v.detail}};
+  return o;
+}
+
+// --verified-by FILE: the verdicts of lfbench verify of this same lfbench build.
+TsanVerdicts read_verified_by(const std::string& path) {
+  const ResultsFile f = read_results(path);
+  if (f.verify.is_null())
+    throw BadInput("--verified-by: " + path + " is not a file lfbench verify wrote (no context.lfbench_verify); allowed: lfbench verify -o FILE");
+  if (f.git_sha != LFBENCH_GIT_SHA)
+    throw BadInput("--verified-by: " + path + " was written by lfbench " + f.git_sha + ", this is " + LFBENCH_GIT_SHA +
+                   "; allowed: a verify result of this build");
+  TsanVerdicts out;
+  for (const auto& [id, v] : f.verify.items()) out[id] = TsanVerdict{v.at("status").get<std::string>(), v.at("detail").get<std::string>(), {}, 0};
+  return out;
+}
+
+// Each cell's verification names what checked it beyond the oracle: its primitive's verify
+// verdict, and level "tsan" when that verdict is passed.
+void mark_verification(nlohmann::json& doc, const TsanVerdicts& vs) {
+  if (vs.empty()) return;
+  for (auto& b : doc["benchmarks"]) {
+    if (!b.contains("lfbench")) continue;
+    auto& lf = b["lfbench"];
+    const auto it = vs.find(lf.value("primitive", ""));
+    if (it == vs.end()) continue;
+    lf["verification"]["tsan"] = {{"status", it->second.status}, {"detail", it->second.detail}};
+    if (it->second.status == "passed") lf["verification"]["level"] = "tsan";
+  }
+}
+
+void print_verdicts(const TsanVerdicts& vs) {
+  for (const auto& [id, v] : vs) {
+    std::string status = v.status == "not_checkable" ? "NOT CHECKABLE" : v.status;
+    for (auto& ch : status) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    std::string where;
+    for (const auto& s : v.scenarios) where += (where.empty() ? "" : ",") + s;
+    std::cout << "  " << status << std::string(status.size() < 14 ? 14 - status.size() : 1, ' ') << id << "  (" << where
+              << ", " << v.cells << " cells): " << v.detail << "\n";
+  }
+}
 
 std::string too_short(const std::string& what, const std::string& given) {
   return what + ": '" + given + "' is too short to measure; allowed: " + format_duration(kMinWindow) +
@@ -73,6 +187,22 @@ RunRequest from_flags(const RunArgs& a) {
 }
 
 Plan make_plan(const RunArgs& a) {
+  if (a.verify) {
+    std::vector<std::string> prims, scens;
+    for (const auto& p : a.primitives)
+      for (auto& s : split(p, ','))
+        if (!s.empty()) prims.push_back(s);
+    for (const auto& p : a.scenarios)
+      for (auto& s : split(p, ','))
+        if (!s.empty()) scens.push_back(s);
+    std::chrono::nanoseconds budget = kDefaultVerifyBudget;
+    if (!a.budget.empty()) {
+      budget = parse_duration(a.budget, "--budget");
+      if (budget < kVerifyWindow)
+        throw BadInput("--budget: '" + a.budget + "' is less than one window; allowed: " + format_duration(kVerifyWindow) + " or more");
+    }
+    return verify_plan(prims, scens, budget);
+  }
   const RunRequest flags = from_flags(a);
   if (!a.suite.empty()) {
     if (!a.scenario.empty())
@@ -147,13 +277,13 @@ void say_machine(const MachineProbe& before, const std::vector<int>& cpus_used, 
     }
 }
 
-std::string default_output() {
+std::string default_output(const std::string& prefix) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
   std::filesystem::create_directories("results");
   // The pid makes it unique between runs started in the same second on one host.
-  return "results/" + host_name() + "-" + stamp + "-" + std::to_string(::getpid()) + ".json";
+  return "results/" + prefix + host_name() + "-" + stamp + "-" + std::to_string(::getpid()) + ".json";
 }
 
 // --format, else by the -o extension (json when none matches).
@@ -265,7 +395,10 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   Signals signals;  // first: every later thread inherits the blocked mask
   Plan plan;
   std::string path, pin_name = a.pin;
-  bool force = a.force, interleave = !a.no_interleave, keep_disturbed = a.keep_disturbed;
+  // verify measures nothing: a cell's windows run back to back (one worker, one cell state,
+  // the TSan report attributed to it), and a disturbed window is as good a check as any.
+  bool force = a.force, interleave = !a.no_interleave && !a.verify, keep_disturbed = a.keep_disturbed || a.verify;
+  const TsanVerdicts verified_by = a.verified_by.empty() ? TsanVerdicts{} : read_verified_by(a.verified_by);
   std::string format_name = a.format;
   std::vector<JournalRecord> replayed;
   nlohmann::json header;
@@ -290,7 +423,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     Pin p{};
     if (!parse_pin(pin_name, p)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");
     (void)format_for(format_name, "x.json");  // a bad --format is refused before results/ is made
-    path = a.output.empty() ? default_output() : a.output;  // creates results/
+    path = a.output.empty() ? default_output(a.verify ? "verify-" : "") : a.output;  // creates results/
   }
   Pin pin{};
   if (!parse_pin(pin_name, pin)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");
@@ -329,7 +462,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     const auto order = read_topology().order(pin);
     for (unsigned i = 0; i < plan.max_threads() && !order.empty(); ++i) used.push_back(order[i % order.size()]);
     if (std::find(used.begin(), used.end(), -1) != used.end()) used.clear();
-    if (!a.quiet) {
+    if (!a.quiet && !a.verify) {  // verify measures nothing: a busy machine only slows it
       say_machine(before, used, governors);
       warn_undecidable(plan);
     }
@@ -356,7 +489,10 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   ctx["lfbench_cpu_governor"] = governors;
   if (!ab.is_null()) ctx["lfbench_ab"] = ab;
   ctx["lfbench_scenarios"] = scenario_context(plan);  // what the report draws per scenario
-  const nlohmann::json doc = results_json(results, ctx);
+  const TsanVerdicts verdicts = a.verify ? tsan_verdicts(results) : verified_by;
+  if (a.verify) ctx["lfbench_verify"] = {{"checker", "ThreadSanitizer"}, {"primitives", tsan_verdicts_json(verdicts)}};
+  nlohmann::json doc = results_json(results, ctx);
+  mark_verification(doc, verdicts);
 
   for (const auto& c : results.cells) {
     if (!c.failure.empty()) {
@@ -389,7 +525,13 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   }
   if (written && !results.interrupted) journal->remove();
 
-  if (!out.is_stdout() && !a.quiet) {
+  if (a.verify && !a.quiet) {
+    std::cout << "lfbench verify: ThreadSanitizer (happens-before), the schedule perturbed; " << verdicts.size()
+              << " primitive" << (verdicts.size() == 1 ? "" : "s") << ", " << results.cells.size() << " cells in "
+              << format_duration(std::chrono::nanoseconds(static_cast<std::int64_t>(wall * 1e9))) << "\n";
+    print_verdicts(verdicts);
+    if (!out.is_stdout()) std::cout << "verdicts written to " << out.path() << "\n";
+  } else if (!out.is_stdout() && !a.quiet) {
     if (format.name != "table") std::cout << render(doc, "table");
     std::cout << "\n" << results.cells.size() << " cells in " << format_duration(std::chrono::nanoseconds(static_cast<std::int64_t>(wall * 1e9)))
               << "; results written to " << out.path() << "\n";
@@ -402,6 +544,8 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
               << " measures the rest\n";
     return Signals::exit_code(results.signal);
   }
+  if (a.verify)
+    return std::any_of(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.second.status == "failed"; }) ? 1 : 0;
   return results.all_valid() ? 0 : 1;
 }
 
@@ -436,6 +580,9 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
                  "NAME=PATH: an A/B run of two lfbench builds (give it twice, base first): each build gets "
                  "its own worker and their windows of a cell alternate pair by pair, so both see the same "
                  "machine; one results file holds both, for `lfbench compare FILE`");
+  r->add_option("--verified-by", a->verified_by,
+                 "VERIFY.json: what lfbench verify of this build found for each primitive goes into every cell's "
+                 "verification (level tsan for those that passed; default: the oracle only, this machine's memory order)");
   r->add_flag("--plan", a->plan_only, "print the cells and an ETA without running");
   r->add_flag("-q,--quiet", a->quiet, "no progress bar and no summary table");
   // A repeated option takes its last value, so a script can append overrides to a command.
@@ -443,6 +590,40 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
                            "--format"})
     r->get_option(name)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   r->callback([&action, a, &argv] { action = [a, &argv] { return run(*a, argv); }; });
+
+  // lfbench verify: run's path with verify_plan's cells, in a ThreadSanitizer build only.
+  auto v = std::make_shared<RunArgs>();
+  v->verify = true;
+  auto* vc = app.add_subcommand("verify",
+                                "check each primitive's ordering under ThreadSanitizer (happens-before, not this machine's "
+                                "memory order): every scenario it joins, small state, 2, 4 and more threads than CPUs, "
+                                "short windows with the schedule perturbed; exit 1 if any primitive fails");
+  vc->add_option("-p,--primitive", v->primitives, "primitive ids or globs, comma-separated (default: all but the known-broken ones)");
+  vc->add_option("-s,--scenario", v->scenarios, "scenario ids, comma-separated (default: every one a primitive joins)");
+  vc->add_option("--budget", v->budget, "time per primitive, e.g. 15s (default), spread over its cells (" +
+                                             std::to_string(kMinVerifyWindows) + " to " + std::to_string(kMaxVerifyWindows) +
+                                             " windows of " + format_duration(kVerifyWindow) + " each)");
+  vc->add_option("-o,--output", v->output, "verdicts and cells as a results file (default: results/verify-<host>-<timestamp>.json), "
+                                           "for run --verified-by");
+  vc->add_flag("--force", v->force, "overwrite an existing output file");
+  vc->add_flag("--plan", v->plan_only, "print the cells without running");
+  vc->add_flag("-q,--quiet", v->quiet, "no progress bar and no verdict table");
+  for (const char* name : {"--budget", "--output"}) vc->get_option(name)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  vc->callback([&action, v, &argv] {
+    action = [v, &argv] {
+      if (!kThreadSanitizer && !v->plan_only)
+        throw BadInput(
+            "verify: this lfbench is not built with ThreadSanitizer; allowed: a ThreadSanitizer build: "
+            "meson setup build-tsan -Db_sanitize=thread && ninja -C build-tsan (then build-tsan/cli/lfbench-tsan verify), "
+            "or for your primitive: c++ -std=c++20 -fsanitize=thread FILE.cpp $(pkg-config --cflags --libs lfbench-tsan)");
+      // A report fails its window and the run goes on (a worker halted on its first report
+      // would fail the cell as crashed, its report cut short): the workers' TSan reads the last
+      // value of a flag.
+      const char* given = std::getenv("TSAN_OPTIONS");
+      ::setenv("TSAN_OPTIONS", ((given ? std::string(given) + " " : std::string()) + "halt_on_error=0").c_str(), 1);
+      return run(*v, argv);
+    };
+  });
 
   // The worker process (protocol.hpp): hidden, started by `run` itself.
   auto w = std::make_shared<std::pair<unsigned, std::string>>(1, "compact");

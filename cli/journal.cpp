@@ -144,6 +144,7 @@ json plan_json(const Plan& plan) {
                      {"threads", c.threads}, {"duration_ns", c.duration.count()}, {"warmup_ns", c.warmup.count()},
                      {"repetitions", c.repetitions}, {"latency", c.latency}});
     if (!c.build.empty()) cells.back()["build"] = c.build;
+    if (c.perturb) cells.back()["perturb"] = true;
   }
   json builds = json::array();
   for (const auto& b : plan.builds) builds.push_back({{"name", b.name}, {"path", b.path}, {"binary", file_identity(b.path)}});
@@ -174,6 +175,7 @@ Plan plan_from_json(const json& j, const std::string& where) {
       p.warmup = std::chrono::nanoseconds(c.at("warmup_ns").get<std::int64_t>());
       p.repetitions = c.at("repetitions").get<unsigned>();
       p.latency = c.at("latency").get<bool>();
+      p.perturb = c.value("perturb", false);
       if (c.contains("build")) p.build = c.at("build").get<std::string>();
       if (p.build.empty() != plan.builds.empty() ||
           (!p.build.empty() && std::none_of(plan.builds.begin(), plan.builds.end(), [&](const Build& b) { return b.name == p.build; })))

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "input.hpp"
 #include "lfbench_config.h"
@@ -192,6 +193,57 @@ Plan build_plan(const std::vector<RunRequest>& runs, const RunRequest& flags, bo
   if (plan.cells.empty() && !unsupported.empty())
     throw BadInput("nothing to run: every cell left out as unsupported (" + unsupported + ")");
   if (plan.cells.empty()) throw BadInput("nothing to run: no primitive matches --primitive in any run");
+  return plan;
+}
+
+std::vector<unsigned> verify_threads() {
+  // More threads than CPUs, so that threads are preempted inside the primitive too.
+  const unsigned over = std::clamp(2 * std::max(1u, std::thread::hardware_concurrency()), 8u, 64u);
+  return {2, 4, over};
+}
+
+Plan verify_plan(const std::vector<std::string>& primitives, const std::vector<std::string>& scenario_ids,
+                 std::chrono::nanoseconds budget) {
+  std::vector<RunRequest> runs;
+  for (const auto& s : scenarios()) {
+    if (!scenario_ids.empty() && std::find(scenario_ids.begin(), scenario_ids.end(), s.id) == scenario_ids.end()) continue;
+    // The empty scenario measures no primitive (the harness's floor): nothing to verify.
+    if (std::all_of(s.primitives.begin(), s.primitives.end(), [](const PrimitiveEntry& p) { return p.kind == "none"; }))
+      continue;
+    RunRequest r;
+    r.scenario = s.id;
+    r.threads = verify_threads();
+    for (const auto& p : s.params) {
+      std::vector<std::string> v = {p.default_sweep.front()};
+      for (const auto& [name, values] : s.verify_params)
+        if (name == p.name) v = values;
+      r.params.emplace_back(p.name, std::move(v));
+    }
+    r.duration = kVerifyWindow;
+    r.warmup = std::chrono::nanoseconds(0);
+    r.repetitions = kMinVerifyWindows;
+    r.origin = "verify";
+    runs.push_back(std::move(r));
+  }
+  for (const auto& id : scenario_ids) (void)scenario_or_throw(id, "--scenario: ");
+  if (runs.empty()) throw BadInput("--scenario: no scenario given measures a primitive; allowed: " + [] {
+    std::vector<std::string> all;
+    for (const auto& s : scenarios()) all.push_back(s.id);
+    return join(all);
+  }());
+  RunRequest filter;
+  filter.primitives = primitives;
+  Plan plan = build_plan(runs, filter, true);
+  // A known-broken primitive (kept to show an oracle catching it) fails by design: only on request.
+  if (primitives.empty()) std::erase_if(plan.cells, [](const CellPlan& c) { return c.primitive->traits.known_broken; });
+  // The windows each primitive's budget buys, spread over its cells.
+  std::map<std::string, std::size_t> cells_of;
+  for (const auto& c : plan.cells) ++cells_of[c.primitive->id];
+  for (auto& c : plan.cells) {
+    const auto per_cell = budget / static_cast<std::int64_t>(cells_of[c.primitive->id]);
+    c.repetitions = static_cast<unsigned>(std::clamp<std::int64_t>(per_cell / kVerifyWindow, kMinVerifyWindows, kMaxVerifyWindows));
+    c.perturb = true;
+  }
   return plan;
 }
 

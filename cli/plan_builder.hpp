@@ -45,6 +45,18 @@ Plan build_plan(const std::vector<RunRequest>& runs, const RunRequest& flags, bo
 std::vector<RunRequest> load_suite(const std::string& name_or_path);
 std::vector<std::string> suite_names();
 
+// lfbench verify's plan (the build checks happens-before under ThreadSanitizer): for each
+// primitive matching `primitives` (if empty: all but the known-broken ones), every scenario it joins among `scenarios` (all
+// if empty), at each scenario's verify_params, 2 and 4 threads and an oversubscribed count,
+// in short windows with the schedule perturbed, back to back, as many as fit `budget` per
+// primitive (at least kMinVerifyWindows per cell).
+inline constexpr auto kVerifyWindow = std::chrono::milliseconds(20);
+inline constexpr auto kDefaultVerifyBudget = std::chrono::seconds(15);
+inline constexpr unsigned kMinVerifyWindows = 3, kMaxVerifyWindows = 50;
+std::vector<unsigned> verify_threads();
+Plan verify_plan(const std::vector<std::string>& primitives, const std::vector<std::string>& scenarios,
+                 std::chrono::nanoseconds budget);
+
 // A cell that did not come from build_plan (a journal's plan): every value checked as the
 // flags would be; throws BadInput naming `where`.
 void check_cell(const CellPlan& c, const std::string& where);

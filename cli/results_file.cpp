@@ -131,6 +131,8 @@ ResultsFile model(const json& doc, const std::string& name, bool is_lfbench) {
       if (const auto v = ctx->find(key); v != ctx->end()) f.env[key] = *v;
     if (is_lfbench) {
       f.incomplete = true_at(*ctx, "lfbench_incomplete");
+      if (const auto v = ctx->find("lfbench_verify"); v != ctx->end()) f.verify = v->at("primitives");
+      if (const auto g = ctx->find("lfbench_git_sha"); g != ctx->end() && g->is_string()) f.git_sha = g->get<std::string>();
       // The schema checked the shape: two builds, each a name and a path.
       if (const auto ab = ctx->find("lfbench_ab"); ab != ctx->end())
         for (const auto& b : ab->at("builds")) {

@@ -52,6 +52,10 @@ struct ResultsFile {
   std::vector<std::string> build_paths;
   nlohmann::json env;    // the context keys whose mismatch is reported
   std::vector<ResultsCell> cells;  // in file order
+  // A file lfbench verify wrote: context.lfbench_verify.primitives (id -> {status, detail}),
+  // and the lfbench build that wrote it (context.lfbench_git_sha); null and "" otherwise.
+  nlohmann::json verify;
+  std::string git_sha;
   bool ab() const { return !builds.empty(); }
 };
 

@@ -49,6 +49,11 @@ struct Traits {
   // A primitive kept to show that an oracle catches it (a case study's bug transcribed):
   // measured on request, never ranked or recommended.
   bool known_broken = false;
+  // Why ThreadSanitizer cannot judge its ordering ("" = it can): it orders with standalone
+  // std::atomic_thread_fence (which TSan does not model; g++ says so with -Wtsan), or its
+  // synchronisation runs in code TSan does not instrument. lfbench verify then names it "not
+  // checkable by TSan" however clean its run, never "passed".
+  std::string_view tsan_blind = {};
 };
 
 constexpr std::string_view to_string(Producers p) {

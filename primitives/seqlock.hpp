@@ -27,7 +27,8 @@ namespace lfbench::prim {
 class Seqlock {
  public:
   static constexpr std::string_view name = "seqlock";
-  static constexpr Traits traits{.progress = Progress::blocking};
+  static constexpr Traits traits{.progress = Progress::blocking,
+                                 .tsan_blind = "its lock() and read_retry() order with std::atomic_thread_fence, which ThreadSanitizer does not model"};
 
   void lock() noexcept {
     detail::Backoff backoff;

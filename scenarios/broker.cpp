@@ -66,6 +66,7 @@ const Registration registration{Scenario{
                  {"m:consumer_fairness", "consumer fairness (Jain)"},
                  {"lat:delivered:p99", "delivery latency p99 (ns)"}},
     .roles = true,  // producers and consumers: only consumers count operations
+    .verify_params = {{"capacity", {"8"}}, {"prefetch", {"4"}}, {"payload_bytes", {"64"}}},
 }};
 
 }  // namespace

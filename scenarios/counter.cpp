@@ -20,6 +20,7 @@ const Registration registration{Scenario{
     .baselines = {"std_mutex"},
     .measures = {{"op:add", "increments/s"},
                  {"op:read", "reads/s"}},
+    .verify_params = {{"read_pct", {"10"}}},
 }};
 
 }  // namespace

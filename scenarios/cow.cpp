@@ -48,6 +48,7 @@ const Registration registration{Scenario{
                  {"lat:write:p50", "writer: update latency p50 (ns)"},
                  {"lat:write:p99", "writer: update latency p99 (ns)"},
                  {"lat:read:p99", "reader latency p99 (ns)"}},
+    .verify_params = {{"entries", {"16"}}, {"write_pct", {"20"}}, {"read_op", {"lookup", "iterate"}}},
 }};
 
 }  // namespace

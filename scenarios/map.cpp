@@ -48,6 +48,7 @@ const Registration registration{Scenario{
     .baselines = {"mutex_map", "shared_mutex_map"},
     .measures = {{"op:find", "finds/s"},
                  {"op:get_or_add", "get_or_add/s"}},
+    .verify_params = {{"keys", {"16"}}, {"hit_pct", {"50"}}, {"shards", {"4"}}},
 }};
 
 }  // namespace

@@ -37,6 +37,7 @@ const Registration registration{Scenario{
                  {"m:snapshot_p50_ns", "snapshot cost p50 (ns)"},
                  {"m:snapshot_p99_ns", "snapshot cost p99 (ns)"},
                  {"m:recorder_bytes", "recorder size (bytes)"}},
+    .verify_params = {{"what", {"counter", "stats", "histogram"}}, {"snapshot_per_sec", {"1000"}}},
 }};
 
 }  // namespace

@@ -57,6 +57,7 @@ const Registration registration{Scenario{
                  {"lat:delivered:p50", "delivery latency p50 (ns)"},
                  {"lat:delivered:p99", "delivery latency p99 (ns)"}},
     .roles = true,  // producers and consumers: only consumers count operations
+    .verify_params = {{"capacity", {"4"}}, {"payload_bytes", {"64"}}},
 }};
 
 }  // namespace

@@ -34,6 +34,7 @@ const Registration registration{Scenario{
     .baselines = {"std_mutex", "std_shared_mutex"},
     .measures = {{"op:read", "reads/s"},
                  {"op:write", "writes/s"}},
+    .verify_params = {{"read_pct", {"50"}}, {"critical_ns", {"100"}}},
 }};
 
 }  // namespace

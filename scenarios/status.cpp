@@ -33,6 +33,7 @@ const Registration registration{Scenario{
     .baselines = {"std_mutex", "std_shared_mutex"},
     .measures = {{"op:get", "gets/s"},
                  {"op:transition", "transitions/s"}},
+    .verify_params = {{"read_pct", {"50"}}},
 }};
 
 }  // namespace

@@ -224,6 +224,54 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{{"describe", "countr"}, "did you mean 'counter'?"},
         Bad{{"frobnicate"}, "lfbench: "}));
 
+// ---- lfbench verify outside ThreadSanitizer (a TSan tree runs it for real: faulty_test.cpp) -----
+
+TEST(Verify, WithoutThreadSanitizerSaysHowToGetOne) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "this is a ThreadSanitizer build: verify runs (faulty_test.cpp)";
+#else
+  Sandbox sb;
+  const auto r = sb.run({"verify", "--primitive", "std_mutex"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.err_lines(), 1) << r.err;
+  EXPECT_NE(r.err.find("not built with ThreadSanitizer"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pkg-config --cflags --libs lfbench-tsan"), std::string::npos) << r.err;
+  EXPECT_TRUE(sb.files().empty()) << sb.files().front();
+#endif
+}
+
+// The plan: every scenario the primitive joins, 2, 4 and an oversubscribed thread count, short
+// windows, as many as the budget buys (at least 3 per cell).
+TEST(Verify, PlanCoversEveryScenarioOfThePrimitiveWithinItsBudget) {
+  Sandbox sb;
+  const auto r = sb.run({"verify", "--plan", "--primitive", "std_mutex", "--budget", "1s"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* s : {"counter/std_mutex/", "rwlock/std_mutex/", "status/std_mutex/"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s << " missing from\n" << r.out;
+  for (const char* t : {"/threads:2 ", "/threads:4 ", "/threads:8 "}) EXPECT_NE(r.out.find(t), std::string::npos) << t << "\n" << r.out;
+  EXPECT_NE(r.out.find("rwlock/std_mutex/read_pct:50/critical_ns:100/"), std::string::npos) << "verify_params: " << r.out;
+  // 1 s over 9 cells of 20 ms windows: 5 each.
+  EXPECT_NE(r.out.find("(5 x 20ms)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("queue/"), std::string::npos) << "a lock joins no queue scenario";
+
+  const auto bad = sb.run({"verify", "--plan", "--scenario", "countr"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--scenario: unknown scenario 'countr', did you mean 'counter'?"), std::string::npos) << bad.err;
+  const auto short_budget = sb.run({"verify", "--plan", "--budget", "1ms"});
+  EXPECT_EQ(short_budget.code, 2);
+  EXPECT_NE(short_budget.err.find("--budget: '1ms' is less than one window"), std::string::npos) << short_budget.err;
+}
+
+// run --verified-by takes only what lfbench verify wrote, and writes nothing when refused.
+TEST(Verify, VerifiedByRefusesAFileVerifyDidNotWrite) {
+  Sandbox sb;
+  ASSERT_EQ(sb.run(small({"-o", "plain.json"})).code, 0);
+  const auto r = sb.run(small({"-o", "out.json", "--verified-by", "plain.json"}));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("plain.json is not a file lfbench verify wrote"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(sb / "out.json"));
+}
+
 // Suite files: the error names the file and the line.
 TEST(Cli, MalformedSuiteNamesFileAndLine) {
   Sandbox sb;

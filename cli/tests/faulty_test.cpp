@@ -58,6 +58,53 @@ TEST(ThreadSanitizer, AReportFailsTheCellItCameIn) {
 #endif
 }
 
+// lfbench verify in a ThreadSanitizer build: the relaxed lock fails with its cell and the race
+// named, std::mutex passes, the seqlock (fences) is not checkable; the results file carries the
+// verdicts, and run --verified-by puts them into another run's cells. halt_on_error=1 (ci/test's)
+// stays set: verify itself lets the workers go on after a report.
+TEST(Verify, FailsTheRelaxedLockPassesTheMutexAndCannotCheckTheSeqlock) {
+#if !defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "needs the ThreadSanitizer tree (ci/test's build-tsan)";
+#else
+  Sandbox sb;
+  const auto r = sb.run({"verify", "--primitive", "relaxed_lock,std_mutex,seqlock", "--scenario", "counter,rwlock",
+                         "--budget", "300ms", "-o", "verify.json"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  const auto line = [&](const std::string& status, const std::string& id) {
+    const auto at = r.out.find("  " + status);
+    for (auto a = at; a != std::string::npos; a = r.out.find("  " + status, a + 1)) {
+      const auto end = r.out.find('\n', a);
+      const std::string l = r.out.substr(a, end - a);
+      if (l.find(" " + id + "  (") != std::string::npos) return l;
+    }
+    return std::string();
+  };
+  const std::string failed = line("FAILED", "relaxed_lock");
+  EXPECT_NE(failed.find("counter/relaxed_lock/"), std::string::npos) << r.out;
+  EXPECT_NE(failed.find("ThreadSanitizer: data race"), std::string::npos) << r.out;
+  EXPECT_NE(line("PASSED", "std_mutex"), "") << r.out;
+  EXPECT_NE(line("NOT CHECKABLE", "seqlock").find("atomic_thread_fence"), std::string::npos) << r.out;
+
+  const json doc = json::parse(test::slurp(sb / "verify.json"));
+  const json& v = doc["context"]["lfbench_verify"]["primitives"];
+  EXPECT_EQ(v["relaxed_lock"]["status"], "failed");
+  EXPECT_EQ(v["std_mutex"]["status"], "passed");
+  EXPECT_EQ(v["seqlock"]["status"], "not_checkable");
+  EXPECT_EQ((*median_entry(doc, "std_mutex"))["lfbench"]["verification"]["level"], "tsan");
+
+  ASSERT_EQ(sb.run({"run", "counter", "--primitive", "std_mutex,relaxed_lock", "--threads", "1", "--duration", "20ms",
+                    "--warmup", "0s", "--repetitions", "2", "--quiet", "-o", "run.json", "--verified-by", "verify.json"})
+                .code,
+            0);
+  const json run = json::parse(test::slurp(sb / "run.json"));
+  const json& mutex = (*median_entry(run, "std_mutex"))["lfbench"]["verification"];
+  const json& relaxed = (*median_entry(run, "relaxed_lock"))["lfbench"]["verification"];
+  EXPECT_EQ(mutex["level"], "tsan") << mutex.dump();
+  EXPECT_EQ(relaxed["level"], "oracle") << relaxed.dump();
+  EXPECT_EQ(relaxed["tsan"]["status"], "failed") << relaxed.dump();
+#endif
+}
+
 TEST(Disturbed, ASleepingPrimitiveIsMeasuredAgainThenFlagged) {
   Sandbox sb;
   // sleeper: 2 ms asleep every 1000 operations, i.e. most of every window.

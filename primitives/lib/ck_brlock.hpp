@@ -30,7 +30,8 @@ namespace lfbench::prim {
 class CkBrlock {
  public:
   static constexpr std::string_view name = "ck_brlock";
-  static constexpr Traits traits{.progress = Progress::blocking, .library = "ck"};
+  static constexpr Traits traits{.progress = Progress::blocking, .library = "ck",
+                                 .tsan_blind = "ck's atomics are inline assembly TSan does not see; the adapter asserts the lock's ordering to TSan"};
 
   CkBrlock() noexcept { ck_brlock_init(&l_); }
   CkBrlock(const CkBrlock&) = delete;

@@ -22,7 +22,8 @@ namespace lfbench::prim {
 class CkRwlock {
  public:
   static constexpr std::string_view name = "ck_rwlock";
-  static constexpr Traits traits{.progress = Progress::blocking, .library = "ck"};
+  static constexpr Traits traits{.progress = Progress::blocking, .library = "ck",
+                                 .tsan_blind = "ck's atomics are inline assembly TSan does not see; the adapter asserts the lock's ordering to TSan"};
 
   CkRwlock() noexcept { ck_rwlock_init(&l_); }
   CkRwlock(const CkRwlock&) = delete;

@@ -31,7 +31,8 @@ template <Fields F>
 class PrometheusHistogramRecorder {
  public:
   static constexpr std::string_view name = "prometheus_histogram";
-  static constexpr Traits traits{.progress = Progress::blocking, .library = "prometheus-cpp"};
+  static constexpr Traits traits{.progress = Progress::blocking, .library = "prometheus-cpp",
+                                 .tsan_blind = "its atomics are in libprometheus-cpp-core, which is not instrumented"};
   static constexpr Fields fields = F;
   static constexpr bool consistent = true;
 

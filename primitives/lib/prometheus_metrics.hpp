@@ -76,7 +76,8 @@ class PrometheusMetricRecorder {
  public:
   static constexpr std::string_view name = Tag::name;
   static constexpr Traits traits{.progress = has_extremes(F) ? Progress::blocking : Progress::lock_free,
-                                 .library = "prometheus-cpp"};
+                                 .library = "prometheus-cpp",
+                                 .tsan_blind = "its atomics are in libprometheus-cpp-core, which is not instrumented"};
   static constexpr Fields fields = F;
 
   PrometheusMetricRecorder() {

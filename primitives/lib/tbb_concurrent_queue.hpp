@@ -32,7 +32,8 @@ class TbbQueueAdapter {
                                  .consumers = Producers::multi,
                                  .library = "tbb",
                                  .bounded = Bounded,
-                                 .order = Order::fifo};
+                                 .order = Order::fifo,
+                                 .tsan_blind = "its pages come from tbbmalloc, which is not instrumented: that report is suppressed"};
 
   explicit TbbQueueAdapter(QueueConfig c = {}) {
     if constexpr (Bounded) q_.set_capacity(static_cast<std::ptrdiff_t>(c.capacity));

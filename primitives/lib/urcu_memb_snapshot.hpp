@@ -41,7 +41,8 @@ template <class T>
 class UrcuMembSnapshot : public detail::UrcuSnapshot<T, detail::UrcuMemb> {
  public:
   static constexpr std::string_view name = "urcu_memb_snapshot";
-  static constexpr Traits traits{.progress = Progress::blocking, .library = "liburcu"};
+  static constexpr Traits traits{.progress = Progress::blocking, .library = "liburcu",
+                                 .tsan_blind = "grace periods run in liburcu, which is not instrumented"};
 };
 
 static_assert(Snapshot<UrcuMembSnapshot<std::uint64_t>>);

@@ -42,7 +42,8 @@ template <class T>
 class UrcuQsbrSnapshot : public detail::UrcuSnapshot<T, detail::UrcuQsbr> {
  public:
   static constexpr std::string_view name = "urcu_qsbr_snapshot";
-  static constexpr Traits traits{.progress = Progress::blocking, .library = "liburcu"};
+  static constexpr Traits traits{.progress = Progress::blocking, .library = "liburcu",
+                                 .tsan_blind = "grace periods run in liburcu, which is not instrumented"};
 };
 
 static_assert(Snapshot<UrcuQsbrSnapshot<std::uint64_t>>);

@@ -247,6 +247,9 @@ def cells(doc):
         if not ver.get("ok", True):
             s["ok"] = False
             s["detail"] = s["detail"] or ver.get("detail", "")
+        tsan = ver.get("tsan") or {}
+        if tsan.get("status") == "failed":  # lfbench verify of this build (run --verified-by)
+            s["tsan_failed"] = tsan.get("detail", "")
         if b.get("run_type", "iteration") == "iteration":
             s["ops"].append(float(lf["ops_per_sec"]))
             s["entry"] = s["entry"] or lf
@@ -256,6 +259,9 @@ def cells(doc):
         for s in prims.values():
             if "invalid" in s["flags"]:
                 s["ok"] = False
+            if "tsan_failed" in s:  # passed the oracle here, failed happens-before: never ranked
+                s["ok"] = False
+                s["detail"] = "failed lfbench verify (ThreadSanitizer): " + s.pop("tsan_failed")
             s["known_broken"] = "known_broken" in s["flags"]
             if s["known_broken"]:  # kept to show an oracle catching it: never ranked
                 s["ok"] = False

@@ -72,9 +72,29 @@ def verification_note(doc):
         return ("Verified: by each scenario's oracle in every window, under a memory order the file does not "
                 "name (an older results file).")
     text = f"Verified: by each scenario's oracle in every window, under {model} only."
+    tsan = {}  # primitive -> its lfbench verify status (run --verified-by)
+    for b in doc.get("benchmarks", []):
+        lf = b.get("lfbench") or {}
+        st = (lf.get("verification", {}).get("tsan") or {}).get("status")
+        if st and lf.get("primitive"):
+            tsan[lf["primitive"]] = st
     if model.startswith("x86"):
         text += (" x86's total store order hides missing acquire/release: a primitive verified here can still "
                  "lose updates or publish unready data on a weakly ordered CPU (ARM, POWER).")
+    groups = [("passed", "Also checked for happens-before under ThreadSanitizer (lfbench verify): "),
+              ("failed", "Failed lfbench verify, so never ranked: "),
+              ("not_checkable", "Not checkable by ThreadSanitizer (standalone fences or uninstrumented code): "),
+              ("incomplete", "lfbench verify interrupted before it finished: ")]
+    for status, lead in groups:
+        names = sorted(p for p, st in tsan.items() if st == status)
+        if names:
+            text += " " + lead + ", ".join(names) + "."
+    if not tsan:
+        text += " No primitive here was checked by lfbench verify (run --verified-by VERIFY.json says which were)."
+    elif model.startswith("x86"):
+        rest = sorted({(b.get("lfbench") or {}).get("primitive") for b in doc.get("benchmarks", [])} - set(tsan) - {None})
+        if rest:
+            text += " Verified only under x86 order: " + ", ".join(rest) + "."
     return text
 
 

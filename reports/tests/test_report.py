@@ -68,6 +68,29 @@ def test_known_broken_primitive_is_never_ranked(synthetic):
     assert all("known broken" in e["detail"] for e in mat["excluded"] if e["primitive"] == "fast")
 
 
+def test_a_primitive_that_failed_verify_is_never_ranked_and_the_page_says_who_reached_which_level(synthetic):
+    # run --verified-by: "fast" passed every oracle on x86 but failed lfbench verify (a race under
+    # ThreadSanitizer); "slow" passed it.
+    from lfreport.pages import verification_note
+    doc = json.loads(json.dumps(synthetic))
+    doc["context"]["lfbench_memory_model"] = "x86-TSO"
+    for b in doc["benchmarks"]:
+        lf = b.get("lfbench", {})
+        if lf.get("primitive") == "fast":
+            lf["verification"]["tsan"] = {"status": "failed", "detail": "counter/fast/threads:2: ThreadSanitizer: data race"}
+        if lf.get("primitive") == "slow":
+            lf["verification"]["tsan"] = {"status": "passed", "detail": "no report"}
+            lf["verification"]["level"] = "tsan"
+    mat = rep.matrix(doc)
+    assert all("fast" not in [x["primitive"] for x in r["ranking"]] for r in mat["rows"])
+    assert any(e["primitive"] == "fast" and "failed lfbench verify" in e["detail"] for e in mat["excluded"])
+    note = verification_note(doc)
+    assert "Failed lfbench verify, so never ranked: fast." in note
+    assert "(lfbench verify): slow." in note
+    assert "Verified only under x86 order: broken." in note
+    assert "No primitive here was checked" in verification_note({"context": {"lfbench_memory_model": "x86-TSO"}, "benchmarks": []})
+
+
 def test_summary_and_crossover_in_words(synthetic):
     mat = rep.matrix(synthetic)
     texts = [c["text"] for c in rep.crossovers(mat)]

@@ -25,6 +25,7 @@ struct CellPlan {
   std::chrono::nanoseconds warmup{std::chrono::milliseconds(50)};     // before every window, not kept
   unsigned repetitions = 5;
   bool latency = false;
+  bool perturb = false;  // lfbench verify's cells: the schedule perturbed (Worker::Setup::perturb)
   std::string build;  // A/B runs: the name of the build that measures it; "" otherwise
 
   // Stable id: scenario/primitive/param:value.../threads:N (the same in every build)

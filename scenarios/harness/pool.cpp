@@ -90,7 +90,7 @@ WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
   cell_ = &cell;
   active_ = opt.threads;
   setup_ = Worker::Setup{&stop_, 0, opt.threads, std::max<std::uint32_t>(1, opt.batch), opt.sample_every,
-                         opt.sample_every ? &tsc::calibrate() : nullptr};
+                         opt.sample_every ? &tsc::calibrate() : nullptr, opt.perturb};
   std::vector<int> used(cpus_.begin(), cpus_.begin() + opt.threads);
   if (std::find(used.begin(), used.end(), -1) != used.end()) used.clear();  // unpinned: all CPUs
   const double steal0 = steal_seconds(used);

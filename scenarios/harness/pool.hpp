@@ -25,6 +25,7 @@ struct WindowOptions {
   std::uint32_t batch = 64;
   std::uint32_t sample_every = 0;  // 0: no latency; else time one op in this many (a power of two)
   bool blocking = true;           // the primitive's progress guarantee, for the disturbance rule
+  bool perturb = false;           // lfbench verify: Worker::Setup::perturb
   // Waits up to d while the window runs; returns false if the run was interrupted (the
   // window is then cut short and marked so). Default: sleep.
   std::function<bool(std::chrono::nanoseconds)> wait = {};

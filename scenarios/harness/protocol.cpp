@@ -193,6 +193,7 @@ int worker_main(unsigned threads, Pin pin) {
       opt.threads = n;
       opt.batch = sc->batch;
       opt.blocking = pe->traits.progress == prim::Progress::blocking;
+      opt.perturb = w.value("perturb", false);
       const bool latency = w.at("latency").get<bool>();
       // A warm-up before every window: its figures are not kept (its verdict is: a failed oracle
       // is a result wherever it happens), and it sets the latency sampling rate.

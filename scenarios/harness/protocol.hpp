@@ -16,7 +16,8 @@
 //     (catalog: what this build can measure; an A/B supervisor checks its cells against it)
 //   supervisor -> worker, one per window:
 //     {"v":1, "window": {"cell": I, "scenario": "...", "primitive": "...", "params": {"k": "v"},
-//                        "threads": N, "duration_ns": N, "warmup_ns": N, "latency": bool}}
+//                        "threads": N, "duration_ns": N, "warmup_ns": N, "latency": bool,
+//                        "perturb": bool (optional, lfbench verify)}}
 //   worker -> supervisor, for that window:
 //     {"v":1, "ready": I}                     the cell's state is built (the watchdog's setup
 //                                             bound ends, its window bound starts)

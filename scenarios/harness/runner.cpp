@@ -67,7 +67,7 @@ Outcome next_window(Context& ctx, std::size_t i) {
     return o;
   }
   const CellPlan& c = ctx.plan.cells[i];
-  WindowRequest req{i, c.scenario->id, c.primitive->id, c.params.items(), c.threads, c.duration, c.warmup, c.latency};
+  WindowRequest req{i, c.scenario->id, c.primitive->id, c.params.items(), c.threads, c.duration, c.warmup, c.latency, c.perturb};
   o = ctx.workers[ctx.worker_of[i]]->run(req);
   if (o.kind == Outcome::window && ctx.opt.journal) ctx.opt.journal(JournalRecord{i, "", "", o.result});
   if ((o.kind == Outcome::hung || o.kind == Outcome::crashed) && ctx.opt.journal)

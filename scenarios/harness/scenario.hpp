@@ -99,6 +99,9 @@ struct Scenario {
   std::vector<std::string> baselines = {};
   std::vector<Measure> measures = {};
   bool roles = false;
+  // lfbench verify's cells: small state that maximises conflicts (few keys, a small capacity,
+  // reads and writes mixed); a parameter not named takes the first value of its default sweep.
+  std::vector<std::pair<std::string, std::vector<std::string>>> verify_params = {};
 
   const PrimitiveEntry* primitive(std::string_view id) const;
   const ParamSpec* param(std::string_view name) const;

@@ -235,7 +235,7 @@ Outcome WorkerProcess::run(const WindowRequest& r) {
   const json req = {{"v", kProtocolVersion},
                     {"window", {{"cell", r.cell}, {"scenario", r.scenario}, {"primitive", r.primitive}, {"params", params},
                                 {"threads", r.threads}, {"duration_ns", r.duration.count()},
-                                {"warmup_ns", r.warmup.count()}, {"latency", r.latency}}}};
+                                {"warmup_ns", r.warmup.count()}, {"latency", r.latency}, {"perturb", r.perturb}}}};
   const std::string line = req.dump() + "\n";
   const auto sigpipe = ::signal(SIGPIPE, SIG_IGN);
   const bool sent = ::write(to_worker_, line.data(), line.size()) == static_cast<ssize_t>(line.size());

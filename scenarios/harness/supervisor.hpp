@@ -33,6 +33,7 @@ struct WindowRequest {
   unsigned threads = 1;
   std::chrono::nanoseconds duration{}, warmup{};
   bool latency = false;
+  bool perturb = false;
 };
 
 struct Outcome {

@@ -7,10 +7,14 @@
 // 1 = write, in the order of Scenario::op_kinds) so that kinds are counted and timed apart.
 #pragma once
 
+#include <sched.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <type_traits>
+
+#include "../../primitives/spin.hpp"
 
 #include "histogram.hpp"
 #include "tsc.hpp"
@@ -27,7 +31,9 @@ class Worker {
 
   template <class Op>
   void loop(Op&& op) {
-    if (!sampling_)
+    if (perturb_)
+      perturbed(op);
+    else if (!sampling_)
       plain(op);
     else
       sampled(op);
@@ -50,6 +56,7 @@ class Worker {
     std::uint32_t batch;        // ops between stop-flag checks
     std::uint32_t sample_every;     // 0: no latency; else time one op in this many (a power of two)
     const tsc::Calibration* timer;  // REQUIRES: set when sample_every != 0
+    bool perturb = false;           // lfbench verify: random short delays between operations
   };
   void begin(const Setup& s) noexcept {
     stop_ = s.stop;
@@ -59,6 +66,7 @@ class Worker {
     sampling_ = s.sample_every != 0;
     sample_mask_ = sampling_ ? s.sample_every - 1 : 0;
     timer_ = s.timer;
+    perturb_ = s.perturb;
     sleeps_ = false;
     ops_ = {};
     for (auto& h : hist_) h.clear();
@@ -110,6 +118,29 @@ class Worker {
     }
   }
 
+  // lfbench verify only (never a measured window): after an op, sometimes a short spin (1 in 8,
+  // up to 63 pauses) or a yield (1 in 256), so that threads meet in the orders a steady loop
+  // rarely makes — one delayed between its load and its store, one preempted holding a lock —
+  // and ThreadSanitizer sees those interleavings.
+  template <class Op>
+  void perturbed(Op& op) {
+    std::uint64_t x = (tsc::now() | 1) * 0x9E3779B97F4A7C15ull * (tid_ + 1);
+    while (!stopping()) {
+      for (std::uint32_t i = 0; i < batch_; ++i) {
+        unsigned k = 0;
+        if constexpr (kinded<Op>) k = static_cast<unsigned>(op()); else op();
+        ++ops_[k];
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if ((x & 7) == 0)
+          for (auto n = (x >> 3) & 63; n != 0; --n) prim::detail::cpu_relax();
+        else if ((x & 0x7F8) == 0x7F8)
+          sched_yield();
+      }
+    }
+  }
+
   // Op kinds tallied in registers over a batch, not in ops_[k]: a store per op would sit in
   // the store buffer, and the next locked RMW (the usual primitive op on x86) waits for it to
   // drain — a cost of the harness, not of the primitive.
@@ -134,7 +165,7 @@ class Worker {
   unsigned tid_ = 0, threads_ = 1;
   std::uint32_t batch_ = 64, sample_mask_ = 0;
   const tsc::Calibration* timer_ = nullptr;
-  bool sampling_ = false, sleeps_ = false;
+  bool sampling_ = false, sleeps_ = false, perturb_ = false;
   std::array<std::uint64_t, kMaxOpKinds> ops_{};
   std::array<LatencyHistogram, kMaxOpKinds> hist_{};
 };
