@@ -23,7 +23,7 @@ struct CompareArgs {
   std::string relative_to, filter, format = "text", correction = "bh", output;
   double alpha = 0.05, max_inconclusive = 0;
   std::optional<double> threshold_pct;
-  bool require_same_env = false, allow_missing = false, force = false;
+  bool require_same_env = false, allow_missing = false, force = false, sequential = false;
 };
 
 template <class T>
@@ -42,6 +42,7 @@ int compare_command(const CompareArgs& a) {
   if (a.threshold_pct) o.threshold = *a.threshold_pct / 100;
   o.max_inconclusive_pct = a.max_inconclusive;
   o.allow_missing = a.allow_missing;
+  o.sequential = a.sequential;
   o.relative_to = a.relative_to;
   o.correction = one_of<compare::Correction>("--correction", a.correction,
                                              {{"bh", compare::Correction::bh}, {"holm", compare::Correction::holm}});
@@ -101,6 +102,10 @@ void add_compare_command(CLI::App& app, Action& action) {
                 "percent of compared cells that may stay unjudged and still exit 0 (default 0)")
       ->check(CLI::Range(0.0, 100.0));
   c->add_flag("--allow-missing", a->allow_missing, "list cells missing from the new results without failing (exit 1)");
+  c->add_flag("--sequential", a->sequential,
+              "A/B files: anytime-valid tests on the pairs in the order measured (betting e-processes on their signs, "
+              "e-BH across cells), valid however often the pairs were looked at before the run stopped; needs more "
+              "pairs than the default exact test");
   c->add_option("--relative-to", a->relative_to,
                 "separate files only: compare each cell's time relative to this primitive in the same workload and "
                 "file (cancels whole-machine drift)");

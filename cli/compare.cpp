@@ -390,7 +390,7 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
     (cell.build == c.base_build ? it->second.first : it->second.second) = &cell;
   }
   const double delta = std::log1p(c.threshold);
-  const std::size_t need = pairs_needed(o.alpha);
+  const std::size_t need = o.sequential ? sequential_pairs_needed(o.alpha) : pairs_needed(o.alpha);
   std::vector<Pending> cells;
   std::size_t matched = 0;
   for (const auto& id : order) {
@@ -460,7 +460,7 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
       p.notes.push_back(std::to_string(r.pairs_dropped) + " pair" + (r.pairs_dropped > 1 ? "s" : "") +
                         " left out (a window disturbed)");
     if (ab.incomplete || b->incomplete || h->incomplete) p.not_same = kIncomplete;
-    set_tests(p, paired_tests(r_k, delta), delta, o.alpha,
+    set_tests(p, o.sequential ? sequential_paired_tests(r_k, delta) : paired_tests(r_k, delta), delta, o.alpha,
               "too few pairs: " + std::to_string(r.pairs) + " usable; p <= " + fmt("%g", o.alpha) + " needs at least " +
                   std::to_string(need));
     cells.push_back(std::move(p));

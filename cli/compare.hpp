@@ -70,6 +70,9 @@ struct Options {
   Correction correction = Correction::bh;
   double max_inconclusive_pct = 0;  // share of compared cells allowed unjudged before exit 4
   bool allow_missing = false;       // cells missing from the new file are listed, not failed
+  // A/B: anytime-valid tests (sequential_paired_tests), for pairs judged as they came: valid
+  // however often the run looked before it stopped. Off: the exact fixed-size signed-rank test.
+  bool sequential = false;
   std::string relative_to;          // two-file mode: a primitive id, or "" for absolute times
   std::optional<std::regex> filter;
   std::string filter_text;

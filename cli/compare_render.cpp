@@ -173,6 +173,7 @@ std::string settings(const Comparison& c) {
   if (!o.relative_to.empty()) s += ", relative to " + o.relative_to;
   if (o.filter) s += ", filter '" + o.filter_text + "'";
   if (o.allow_missing) s += ", missing cells allowed";
+  if (o.sequential) s += ", sequential (anytime-valid sign e-processes, e-BH)";
   if (o.max_inconclusive_pct > 0) s += ", up to " + fmt("%g", o.max_inconclusive_pct) + "% inconclusive allowed";
   return s;
 }

@@ -283,6 +283,46 @@ Tests unpaired_tests(std::span<const double> x, std::span<const double> y, doubl
   return t;
 }
 
+namespace {
+
+// The bets averaged (a mixture of e-processes is one): small ones keep wealth through mixed
+// signs, large ones grow fast when every sign agrees.
+constexpr double kBets[] = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
+
+// 1 / (mixture wealth) after betting that each r_i lies on `side` of `boundary` (+1 above, -1
+// below); capped at 1.
+double sign_eprocess_p(std::span<const double> r, double boundary, int side) {
+  double sum = 0;
+  for (double lambda : kBets) {
+    double log_w = 0;
+    for (double v : r) {
+      const double s = v > boundary ? 1.0 : v < boundary ? -1.0 : 0.0;
+      log_w += std::log1p(lambda * s * side);
+    }
+    sum += std::exp(log_w);
+  }
+  const double w = sum / static_cast<double>(std::size(kBets));
+  return w <= 1 ? 1.0 : 1.0 / w;
+}
+
+}  // namespace
+
+Tests sequential_paired_tests(std::span<const double> r, double delta) {
+  Tests t;
+  t.p_slower = sign_eprocess_p(r, delta, +1);    // H0: median <= +delta
+  t.p_faster = sign_eprocess_p(r, -delta, -1);   // H0: median >= -delta
+  t.p_same = std::max(sign_eprocess_p(r, delta, -1), sign_eprocess_p(r, -delta, +1));  // TOST
+  const std::vector<double> best(r.size(), 1.0);
+  t.min_p = sign_eprocess_p(best, 0.0, +1);
+  return t;
+}
+
+std::size_t sequential_pairs_needed(double alpha) {
+  std::size_t k = 1;
+  while (sequential_paired_tests(std::vector<double>(k, 1.0), 0).min_p > alpha && k < 10000) ++k;
+  return k;
+}
+
 std::string_view to_string(Correction c) { return c == Correction::bh ? "Benjamini-Hochberg" : "Holm"; }
 
 std::vector<double> adjust(std::span<const double> p, Correction c) {

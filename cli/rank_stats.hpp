@@ -48,6 +48,22 @@ struct Tests {
 Tests paired_tests(std::span<const double> log_ratios, double delta);
 Tests unpaired_tests(std::span<const double> log_base, std::span<const double> log_new, double delta);
 
+// The same three tests, anytime-valid: for pairs judged as they arrive (a run that measures more
+// pairs of the cells still undecided, and looks after every one). Each hypothesis is tested by a
+// betting e-process on the signs of the threshold-shifted log ratios: under H0 (e.g. for
+// p_slower: median ratio <= +delta) a ratio lands above +delta with probability at most 1/2, so
+// the wealth W_n = prod (1 + lambda (2 x_i - 1)), x_i = 1 when it does, averaged over a grid of
+// bets lambda, is a nonnegative supermartingale with W_0 = 1; by Ville's inequality
+// P(W ever reaches 1/alpha) <= alpha, whenever and however often one looks or stops. p = 1/W_n
+// (capped at 1), the reciprocal of an e-value, so Benjamini-Hochberg on these p's is e-BH, which
+// controls the false discovery rate across cells under any dependence between them. A ratio
+// exactly at the shifted boundary bets nothing. The price of looking at will: more pairs than
+// the fixed-size signed-rank test (all n signs one way: W = mean over lambda of (1 + lambda)^n).
+// `r` in the order measured (the e-process's filtration); min_p is that best case.
+Tests sequential_paired_tests(std::span<const double> r, double delta);
+// The pairs sequential_paired_tests needs before it can reach alpha (every sign one way).
+std::size_t sequential_pairs_needed(double alpha);
+
 enum class Correction { bh, holm };
 std::string_view to_string(Correction c);
 // Adjusted p-values (q): reject where q <= alpha. BH: step-up false discovery rate; Holm:

@@ -97,6 +97,86 @@ TEST(SignedRank, ZerosAreDropped) {
   EXPECT_DOUBLE_EQ(signed_rank_p(std::vector<double>{}, Tail::lower), 1.0);
 }
 
+// ---- sequential (anytime-valid) paired tests: synthetic pair streams, no timing ----
+
+// Heavy-tailed noise on log ratios (Student t, 2 degrees of freedom: infinite variance), scaled
+// like contended cells on 2 vCPUs (about 10%).
+struct PairStream {
+  std::mt19937_64 rng;
+  std::student_t_distribution<double> t{2.0};
+  double shift, scale;
+  PairStream(std::uint64_t seed, double shift_, double scale_ = 0.1) : rng(seed), shift(shift_), scale(scale_) {}
+  double next() { return shift + scale * t(rng); }
+};
+
+// Looks after every pair, stops at the first verdict (or after max_pairs): what a run that
+// measures until each cell is decided does. Returns "slower", "faster", "same" or "".
+std::string decide(PairStream& s, double delta, double alpha, std::size_t max_pairs, bool sequential,
+                   std::size_t* used = nullptr) {
+  std::vector<double> r;
+  for (std::size_t n = 1; n <= max_pairs; ++n) {
+    r.push_back(s.next());
+    if (n < 2) continue;
+    const Tests t = sequential ? sequential_paired_tests(r, delta) : paired_tests(r, delta);
+    if (used) *used = n;
+    if (t.p_slower <= alpha) return "slower";
+    if (t.p_faster <= alpha) return "faster";
+    if (t.p_same <= alpha) return "same";
+  }
+  return "";
+}
+
+// The worst null for "slower": the true change sits exactly at the threshold. Looking after every
+// pair keeps false regressions at or below alpha with the sequential tests; the fixed-size
+// signed-rank test, looked at the same way, does not (why the sequential ones exist).
+TEST(Sequential, LookingAfterEveryPairKeepsFalseRegressionsAtAlpha) {
+  const double delta = std::log(1.05), alpha = 0.05;
+  const int runs = 600;
+  int seq_false = 0, fixed_false = 0;
+  for (int i = 0; i < runs; ++i) {
+    PairStream a(1000 + i, delta), b(1000 + i, delta);
+    seq_false += decide(a, delta, alpha, 100, true) == "slower";
+    fixed_false += decide(b, delta, alpha, 100, false) == "slower";
+  }
+  RecordProperty("sequential_false_regressions", seq_false);
+  RecordProperty("fixed_size_false_regressions", fixed_false);
+  EXPECT_LE(seq_false, alpha * runs) << seq_false << " false regressions in " << runs;
+  EXPECT_GT(fixed_false, 2 * alpha * runs) << "the fixed-size test looked at will should exceed alpha: " << fixed_false;
+}
+
+TEST(Sequential, ATenPercentSlowdownIsDecidedSlowerWithEnoughPairs) {
+  const double delta = std::log(1.05), alpha = 0.05;
+  int slower = 0, wrong = 0;
+  std::size_t most = 0;
+  for (int i = 0; i < 200; ++i) {
+    PairStream s(5000 + i, std::log(1.10));
+    std::size_t used = 0;
+    const std::string v = decide(s, delta, alpha, 200, true, &used);
+    slower += v == "slower";
+    wrong += v == "faster" || v == "same";
+    if (v == "slower") most = std::max(most, used);
+  }
+  EXPECT_GE(slower, 180) << "of 200 runs; the slowest took " << most << " pairs";
+  EXPECT_EQ(wrong, 0);
+}
+
+// A budget (here 20 pairs) stops a cell whose change is close to the threshold before it is
+// decided: no verdict, and the smallest p it could have reached says why.
+TEST(Sequential, ABudgetStopsACloseCellUndecided) {
+  const double delta = std::log(1.05), alpha = 0.05;
+  int undecided = 0;
+  for (int i = 0; i < 100; ++i) {
+    PairStream s(9000 + i, std::log(1.06));
+    undecided += decide(s, delta, alpha, 20, true).empty();
+  }
+  EXPECT_GE(undecided, 80);
+  // Five pairs, all one way: the mixture's best is mean over bets of (1 + bet)^5, still above alpha.
+  const Tests t = sequential_paired_tests(std::vector<double>(5, 1.0), delta);
+  EXPECT_GT(t.min_p, alpha);
+  EXPECT_DOUBLE_EQ(t.p_slower, t.min_p);
+  EXPECT_LE(sequential_paired_tests(std::vector<double>(8, 1.0), delta).p_slower, alpha);
+}
+
 TEST(SignedRank, LargeSamplesUseTheNormalApproximation) {
   std::vector<double> pos, sym;
   for (int i = 1; i <= 60; ++i) {
@@ -274,6 +354,20 @@ TEST(AbVerdict, Rules) {
   Options loose;
   loose.threshold = 0.25;
   EXPECT_EQ(ab({{kCell, pairs(8, 1.2)}}, loose).rows[0].verdict, Verdict::same);
+}
+
+// --sequential: the same rules on the anytime-valid tests, which need more pairs: 6 pairs of a
+// clear +30% decide slower with the exact test and are too few for the sequential one (it says
+// how many it needs); 12 decide it.
+TEST(AbVerdict, SequentialNeedsMorePairsAndSaysHowMany) {
+  Options seq;
+  seq.sequential = true;
+  EXPECT_EQ(ab({{kCell, pairs(6, 1.3)}}).rows[0].verdict, Verdict::slower);
+  const Row six = ab({{kCell, pairs(6, 1.3)}}, seq).rows[0];
+  EXPECT_EQ(six.verdict, Verdict::inconclusive);
+  EXPECT_NE(six.note.find("needs at least " + std::to_string(sequential_pairs_needed(0.05))), std::string::npos) << six.note;
+  EXPECT_EQ(ab({{kCell, pairs(12, 1.3)}}, seq).rows[0].verdict, Verdict::slower);
+  EXPECT_EQ(ab({{kCell, pairs(12, 1.0)}}, seq).rows[0].verdict, Verdict::same);
 }
 
 TEST(AbVerdict, EstimateIsTheHodgesLehmannOfTheLogRatios) {

@@ -6,6 +6,7 @@
 
 #include "primitives/kinds.hpp"
 #include "scenarios/rwlock.hpp"
+#include "primitives/tests/stress.hpp"
 #include "scenarios/tests/oracle.hpp"
 
 namespace lfbench {
@@ -13,8 +14,10 @@ namespace {
 
 using namespace scenario::rwlock;
 
-// Broken on purpose: writers exclude each other, readers take nothing. TSan-clean (the record
-// is relaxed atomics) but logically broken: a read can interleave with a write.
+// Broken on purpose: writers exclude each other, readers take nothing, so a read can interleave
+// with a write. Under a lock the record is plain memory: a data race by design, which
+// ThreadSanitizer reports (what lfbench verify relies on), so this runs outside TSan only
+// (release and ASan builds), where the oracle alone must catch it.
 class ReadersSkipTheLock {
  public:
   static constexpr std::string_view name = "readers_skip_the_lock";
@@ -38,6 +41,7 @@ std::vector<Verdict> windows(unsigned threads, int n, std::int64_t read_pct, std
 }
 
 TEST(RwlockOracle, CatchesReadersThatSkipTheLock) {
+  if (test::kTsan) GTEST_SKIP() << "the broken lock races by design; release and ASan builds run this";
   const auto [failed, detail] = test::failures(windows<ReadersSkipTheLock>(4, 10, 50, 100));
   EXPECT_GT(failed, 0) << "the oracle never noticed unprotected reads";
   if (failed) {
