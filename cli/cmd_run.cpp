@@ -21,6 +21,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "../primitives/lib/tsan_sync.hpp"
 #include "../scenarios/harness/protocol.hpp"
 #include "../scenarios/harness/runner.hpp"
 #include "commands.hpp"
@@ -49,23 +50,36 @@ struct RunArgs {
 };
 
 // Whether lfbench itself (this library) was compiled with ThreadSanitizer: lfbench verify needs it.
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kThreadSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
+#ifdef LFBENCH_TSAN
 constexpr bool kThreadSanitizer = true;
 #else
 constexpr bool kThreadSanitizer = false;
 #endif
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
+
+// NAME,NAME options (repeatable) -> the names.
+std::vector<std::string> names_in(const std::vector<std::string>& options) {
+  std::vector<std::string> out;
+  for (const auto& o : options)
+    for (auto& s : split(o, ','))
+      if (!s.empty()) out.push_back(std::move(s));
+  return out;
+}
+
+// Why a cell failed, as (what, detail): its worker's failure ("hung", "crashed") and what
+// happened, or "verification FAILED" and its first failed window's verdict; what = "" if valid.
+std::pair<std::string, std::string> failure_of(const CellResult& c) {
+  if (!c.failure.empty()) return {c.failure, c.failure_detail};
+  for (const auto& w : c.windows)
+    if (!w.verdict.ok) return {"verification FAILED", w.verdict.detail};
+  return {};
+}
 
 // One primitive's lfbench verify verdict (context.lfbench_verify.primitives; results.schema.json).
 struct TsanVerdict {
   std::string status = "passed", detail;
   std::set<std::string> scenarios;
   std::size_t cells = 0;
+  std::string_view blind = {};  // the primitive's traits.tsan_blind
 };
 using TsanVerdicts = std::map<std::string, TsanVerdict>;
 
@@ -74,10 +88,9 @@ using TsanVerdicts = std::map<std::string, TsanVerdict>;
 // ordering (traits.tsan_blind) however clean, else passed.
 TsanVerdicts tsan_verdicts(const Results& results) {
   TsanVerdicts out;
-  std::map<std::string, std::string> blind;
   for (const auto& c : results.cells) {
     TsanVerdict& v = out[c.plan.primitive->id];
-    blind[c.plan.primitive->id] = std::string(c.plan.primitive->traits.tsan_blind);
+    v.blind = c.plan.primitive->traits.tsan_blind;
     v.scenarios.insert(c.plan.scenario->id);
     ++v.cells;
     if (v.status == "failed" || c.valid()) {
@@ -85,21 +98,13 @@ TsanVerdicts tsan_verdicts(const Results& results) {
       continue;
     }
     v.status = "failed";
-    v.detail = c.plan.display_name() + ": ";
-    if (!c.failure.empty()) {
-      v.detail += c.failure + ": " + c.failure_detail;
-    } else {
-      for (const auto& w : c.windows)
-        if (!w.verdict.ok) {
-          v.detail += w.verdict.detail;
-          break;
-        }
-    }
+    const auto [what, detail] = failure_of(c);
+    v.detail = c.plan.display_name() + ": " + (c.failure.empty() ? detail : what + ": " + detail);
   }
   for (auto& [id, v] : out) {
-    if (v.status == "passed" && !blind[id].empty()) {
+    if (v.status == "passed" && !v.blind.empty()) {
       v.status = "not_checkable";
-      v.detail = "no report in " + std::to_string(v.cells) + " cells, but " + blind[id];
+      v.detail = "no report in " + std::to_string(v.cells) + " cells, but " + std::string(v.blind);
     } else if (v.status == "passed") {
       v.detail = "no ThreadSanitizer report and every oracle held in " + std::to_string(v.cells) + " cells, schedule perturbed";
     } else if (v.status == "incomplete") {
@@ -124,7 +129,7 @@ TsanVerdicts read_verified_by(const std::string& path) {
     throw BadInput("--verified-by: " + path + " was written by lfbench " + f.git_sha + ", this is " + LFBENCH_GIT_SHA +
                    "; allowed: a verify result of this build");
   TsanVerdicts out;
-  for (const auto& [id, v] : f.verify.items()) out[id] = TsanVerdict{v.at("status").get<std::string>(), v.at("detail").get<std::string>(), {}, 0};
+  for (const auto& [id, v] : f.verify.items()) out[id] = TsanVerdict{v.at("status").get<std::string>(), v.at("detail").get<std::string>()};
   return out;
 }
 
@@ -162,9 +167,7 @@ std::string too_short(const std::string& what, const std::string& given) {
 RunRequest from_flags(const RunArgs& a) {
   RunRequest r;
   r.scenario = a.scenario;
-  for (const auto& p : a.primitives)
-    for (auto& s : split(p, ','))
-      if (!s.empty()) r.primitives.push_back(s);
+  r.primitives = names_in(a.primitives);
   if (!a.threads.empty()) r.threads = parse_threads(a.threads, "--threads");
   for (const auto& p : a.params) {
     const auto eq = p.find('=');
@@ -188,20 +191,13 @@ RunRequest from_flags(const RunArgs& a) {
 
 Plan make_plan(const RunArgs& a) {
   if (a.verify) {
-    std::vector<std::string> prims, scens;
-    for (const auto& p : a.primitives)
-      for (auto& s : split(p, ','))
-        if (!s.empty()) prims.push_back(s);
-    for (const auto& p : a.scenarios)
-      for (auto& s : split(p, ','))
-        if (!s.empty()) scens.push_back(s);
     std::chrono::nanoseconds budget = kDefaultVerifyBudget;
     if (!a.budget.empty()) {
       budget = parse_duration(a.budget, "--budget");
       if (budget < kVerifyWindow)
         throw BadInput("--budget: '" + a.budget + "' is less than one window; allowed: " + format_duration(kVerifyWindow) + " or more");
     }
-    return verify_plan(prims, scens, budget);
+    return verify_plan(names_in(a.primitives), names_in(a.scenarios), budget);
   }
   const RunRequest flags = from_flags(a);
   if (!a.suite.empty()) {
@@ -494,17 +490,9 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   nlohmann::json doc = results_json(results, ctx);
   mark_verification(doc, verdicts);
 
-  for (const auto& c : results.cells) {
-    if (!c.failure.empty()) {
-      std::cerr << "lfbench: " << c.failure << ": " << c.plan.display_name() << ": " << c.failure_detail << "\n";
-      continue;
-    }
-    for (const auto& w : c.windows)
-      if (!w.verdict.ok) {
-        std::cerr << "lfbench: verification FAILED: " << c.plan.display_name() << ": " << w.verdict.detail << "\n";
-        break;
-      }
-  }
+  for (const auto& c : results.cells)
+    if (const auto [what, detail] = failure_of(c); !what.empty())
+      std::cerr << "lfbench: " << what << ": " << c.plan.display_name() << ": " << detail << "\n";
 
   // An interrupted run never replaces a file that holds more cells than it does.
   bool written = false;

@@ -6,15 +6,9 @@
 // its traits (tsan_blind): lfbench verify calls it "not checkable", never "passed".
 // A pattern naming a header matches any frame in it (frames from headers are often inlined
 // under short names).
-#if defined(__SANITIZE_THREAD__)
-#define LFBENCH_TSAN_SUPPRESSIONS 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LFBENCH_TSAN_SUPPRESSIONS 1
-#endif
-#endif
+#include "../../primitives/lib/tsan_sync.hpp"  // LFBENCH_TSAN
 
-#ifdef LFBENCH_TSAN_SUPPRESSIONS
+#ifdef LFBENCH_TSAN
 extern "C" const char* __tsan_default_suppressions();
 extern "C" const char* __tsan_default_suppressions() {
   return
