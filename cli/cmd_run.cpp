@@ -43,6 +43,7 @@ struct RunArgs {
   std::string scenario, suite, threads, duration, warmup, repetitions, output, format, pin = "compact", resume;
   std::vector<std::string> primitives, params, ab;
   bool latency = false, force = false, plan_only = false, quiet = false, no_interleave = false, keep_disturbed = false;
+  bool until_decided = false;  // run --ab: more pairs of undecided cells, within --budget
   // lfbench verify
   bool verify = false;
   std::vector<std::string> scenarios;
@@ -214,7 +215,46 @@ Plan checked_plan(const RunArgs& a) {
   for (const auto& c : plan.cells)
     if (c.duration < kMinWindow) throw BadInput(too_short("duration of " + c.run_name() + " (suite " + a.suite + ")", format_duration(c.duration)));
   if (!a.ab.empty()) split_builds(plan, parse_builds(a.ab));
+  if (a.until_decided && a.ab.empty())
+    throw BadInput("--until-decided: only for an A/B run; allowed: with --ab base=PATH --ab head=PATH");
+  if (!a.budget.empty() && !a.until_decided && !a.verify)
+    throw BadInput("--budget " + a.budget + ": only with --until-decided (run measures its repetitions and stops)");
   return plan;
+}
+
+// run --until-decided: its budget, the whole run's measuring time: --budget, or by default
+// kDecideBudgetFactor times what the plan's own repetitions take. Less than those is refused:
+// they are measured whatever the budget.
+constexpr int kDecideBudgetFactor = 4;
+std::chrono::nanoseconds decide_budget(const RunArgs& a, const Plan& plan) {
+  if (a.budget.empty()) return kDecideBudgetFactor * plan.estimate();
+  const auto b = parse_duration(a.budget, "--budget");
+  if (b < plan.estimate())
+    throw BadInput("--budget: '" + a.budget + "' is less than the plan's own repetitions take (" +
+                   format_duration(plan.estimate()) + "); allowed: more than that, or fewer cells or repetitions");
+  return b;
+}
+
+// --until-decided: the cells lfbench compare would not yet call faster, slower or same, by its
+// own anytime-valid tests at its defaults (what it will use on the file), closest to a decision
+// first (the smallest of its three p's), then the fewest pairs.
+std::vector<std::string> undecided_cells(const Results& r, const Plan& plan) {
+  compare::Options o;
+  o.sequential = true;
+  compare::Comparison c;
+  try {
+    c = compare::compare_ab(results_so_far(r, plan), o);
+  } catch (const BadInput&) {
+    return {};  // no cell measured by both builds: nothing left to decide
+  }
+  std::vector<std::tuple<double, std::size_t, std::string>> open;
+  for (const auto& row : c.rows)
+    if (row.in_both && row.verdict == compare::Verdict::inconclusive)
+      open.emplace_back(std::min({row.p_slower.value_or(1), row.p_faster.value_or(1), row.p_same.value_or(1)}), row.pairs, row.id);
+  std::sort(open.begin(), open.end());
+  std::vector<std::string> ids;
+  for (auto& [p, n, id] : open) ids.push_back(std::move(id));
+  return ids;
 }
 
 // A/B: every build's worker says hello (its protocol, what it can measure) before anything
@@ -335,7 +375,13 @@ class ProgressBar {
     const int width = 24, filled = static_cast<int>(frac * width);
     std::cerr << "\r\033[K[" << std::string(static_cast<std::size_t>(filled), '#')
               << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << p.windows_done << "/"
-              << p.windows_total << " windows  ETA " << format_duration(eta) << "  " << p.run_name << std::flush;
+              << p.windows_total << " windows  ";
+    if (p.deciding)  // until decided: the budget, not the windows planned, says when it ends
+      std::cerr << p.decided << "/" << p.decided + p.undecided << " cells decided, budget left "
+                << format_duration(std::max(p.budget_left, std::chrono::nanoseconds{}));
+    else
+      std::cerr << "ETA " << format_duration(eta);
+    std::cerr << "  " << p.run_name << std::flush;
   }
 
  private:
@@ -346,8 +392,8 @@ class ProgressBar {
 // An A/B plan whose repetitions can never decide a cell in compare (the signed-rank test's
 // smallest one-sided p, 2^-pairs, above the default alpha) is said by --plan and before the run
 // measures (not with --quiet), not found out after it.
-void warn_undecidable(const Plan& plan) {
-  if (plan.builds.empty() || plan.cells.empty()) return;
+void warn_undecidable(const Plan& plan, bool until_decided) {
+  if (plan.builds.empty() || plan.cells.empty() || until_decided) return;  // it measures more pairs
   const double alpha = compare::Options{}.alpha;  // compare's default
   unsigned fewest = ~0u;
   for (const auto& c : plan.cells) fewest = std::min(fewest, c.repetitions);
@@ -398,6 +444,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   std::string format_name = a.format;
   std::vector<JournalRecord> replayed;
   nlohmann::json header;
+  std::chrono::nanoseconds budget{};  // --until-decided (0: not)
   if (!a.resume.empty()) {
     // Everything comes from the journal: the plan, the options, the output.
     Resume r = load_resume(a.resume);
@@ -409,16 +456,21 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     interleave = r.interleave;
     keep_disturbed = r.keep_disturbed;
     force = force || r.force;
+    budget = r.until_decided;
     replayed = std::move(r.records);
   } else {
     plan = checked_plan(a);
     if (a.plan_only) {
-      warn_undecidable(plan);
+      warn_undecidable(plan, a.until_decided);
+      if (a.until_decided)
+        std::cout << "until decided: more pairs of undecided cells, up to a budget of "
+                  << format_duration(decide_budget(a, plan)) << "\n";
       return print_plan(plan);
     }
     Pin p{};
     if (!parse_pin(pin_name, p)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");
     (void)format_for(format_name, "x.json");  // a bad --format is refused before results/ is made
+    if (a.until_decided) budget = decide_budget(a, plan);
     path = a.output.empty() ? default_output(a.verify ? "verify-" : "") : a.output;  // creates results/
   }
   Pin pin{};
@@ -437,6 +489,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
               {"plan", plan_json(plan)},
               {"options", {{"output", path}, {"pin", pin_name}, {"format", format_name}, {"interleave", interleave},
                            {"keep_disturbed", keep_disturbed}, {"force", force}}}};
+    if (budget.count() > 0) header["options"]["until_decided_ns"] = budget.count();
     journal = std::make_unique<Journal>(jp, header);
   }
 
@@ -445,12 +498,15 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   opt.pin = pin;
   opt.interleave = interleave;
   opt.keep_disturbed = keep_disturbed;
+  opt.fresh_workers = !plan.builds.empty();
   opt.worker_exe = std::filesystem::read_symlink("/proc/self/exe").string();
   opt.signal_fd = signals.fd();
   opt.journal = [&journal](const JournalRecord& r) { journal->append(r); };
   opt.replay.resize(plan.cells.size());
   for (auto& r : replayed) opt.replay[r.cell].push_back(std::move(r));
   opt.progress = [&bar](const RunProgress& p) { bar(p); };
+  if (budget.count() > 0)
+    opt.until_decided = UntilDecided{budget, [&plan](const Results& r) { return undecided_cells(r, plan); }};
   const MachineProbe before = probe_machine();
   const nlohmann::json governors = cpu_governors();
   {
@@ -460,7 +516,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     if (std::find(used.begin(), used.end(), -1) != used.end()) used.clear();
     if (!a.quiet && !a.verify) {  // verify measures nothing: a busy machine only slows it
       say_machine(before, used, governors);
-      warn_undecidable(plan);
+      warn_undecidable(plan, budget.count() > 0);
     }
   }
   const auto t0 = std::chrono::steady_clock::now();
@@ -484,6 +540,11 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
                                   {"during", machine_state_json(before.end, after.start)}};
   ctx["lfbench_cpu_governor"] = governors;
   if (!ab.is_null()) ctx["lfbench_ab"] = ab;
+  // compare judges such a file with its anytime-valid tests only: the pairs were looked at.
+  if (budget.count() > 0)
+    ctx["lfbench_ab"]["until_decided"] = {{"budget_seconds", std::chrono::duration<double>(budget).count()},
+                                          {"extra_pairs", results.extra_pairs}, {"stopped", results.stopped},
+                                          {"undecided", undecided_cells(results, plan)}};
   ctx["lfbench_scenarios"] = scenario_context(plan);  // what the report draws per scenario
   const TsanVerdicts verdicts = a.verify ? tsan_verdicts(results) : verified_by;
   if (a.verify) ctx["lfbench_verify"] = {{"checker", "ThreadSanitizer"}, {"primitives", tsan_verdicts_json(verdicts)}};
@@ -568,6 +629,13 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
                  "NAME=PATH: an A/B run of two lfbench builds (give it twice, base first): each build gets "
                  "its own worker and their windows of a cell alternate pair by pair, so both see the same "
                  "machine; one results file holds both, for `lfbench compare FILE`");
+  r->add_flag("--until-decided", a->until_decided,
+              "A/B runs: after the repetitions, more pairs of the cells lfbench compare cannot yet call faster, slower "
+              "or same (its anytime-valid tests, valid however often it looks), closest to a decision first, until "
+              "every cell is decided or --budget is spent");
+  r->add_option("--budget", a->budget,
+                "with --until-decided: the run's measuring time, e.g. 10m (default: " + std::to_string(kDecideBudgetFactor) +
+                    " x what its repetitions take)");
   r->add_option("--verified-by", a->verified_by,
                  "VERIFY.json: what lfbench verify of this build found for each primitive goes into every cell's "
                  "verification (level tsan for those that passed; default: the oracle only, this machine's memory order)");
@@ -575,7 +643,7 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_flag("-q,--quiet", a->quiet, "no progress bar and no summary table");
   // A repeated option takes its last value, so a script can append overrides to a command.
   for (const char* name : {"--suite", "--threads", "--duration", "--repetitions", "--warmup", "--pin", "--output",
-                           "--format"})
+                           "--format", "--budget"})
     r->get_option(name)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   r->callback([&action, a, &argv] { action = [a, &argv] { return run(*a, argv); }; });
 

@@ -207,6 +207,17 @@ std::vector<double> scaled(std::vector<double> xs, double by) {
   return xs;
 }
 
+// A disturbed pair is weighed, not dropped: kept when its two windows lost shares of the window
+// to others (Sample::lost) that differ by at most kLostAlike — the loss a clean window may have
+// (usage.hpp's kMaxLostShare) — as when the machine was busy for both alike; left out when one
+// lost more than that beyond the other, or a loss is unknown. The rule looks at the pair, not
+// at which window is whose, and which build went first is random: under no change either build
+// is as likely to be the one a kept pair favours, so the tests stay valid.
+constexpr double kLostAlike = 0.05;
+bool lost_alike(const Sample& a, const Sample& b) {
+  return a.lost >= 0 && b.lost >= 0 && std::fabs(a.lost - b.lost) <= kLostAlike;
+}
+
 void refuse_ab(const ResultsFile& f) {
   if (f.ab())
     throw BadInput(f.name + " is an A/B file (context.lfbench_ab); allowed: compare it alone: lfbench compare " + f.name);
@@ -372,6 +383,9 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
   Comparison c;
   c.ab = true;
   c.options = o;
+  // Pairs measured until decided were looked at after every one: the fixed-size test is not
+  // valid on them, the anytime-valid one is.
+  c.options.sequential = o.sequential || ab.until_decided;
   c.threshold = o.threshold.value_or(kThresholdAB);
   c.base_names = {ab.name};
   c.new_name = ab.name;
@@ -390,7 +404,7 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
     (cell.build == c.base_build ? it->second.first : it->second.second) = &cell;
   }
   const double delta = std::log1p(c.threshold);
-  const std::size_t need = o.sequential ? sequential_pairs_needed(o.alpha) : pairs_needed(o.alpha);
+  const std::size_t need = c.options.sequential ? sequential_pairs_needed(o.alpha) : pairs_needed(o.alpha);
   std::vector<Pending> cells;
   std::size_t matched = 0;
   for (const auto& id : order) {
@@ -436,10 +450,14 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
                         std::all_of(matched_pairs.begin(), matched_pairs.end(),
                                     [](const auto& pr) { return pr.first->cpu_ns > 0 && pr.second->cpu_ns > 0; });
     std::vector<double> r_k, bs, hs;
+    std::size_t weighed = 0;
     for (const auto& [bp, hp] : matched_pairs) {
       if (!on_cpu && (bp->disturbed || hp->disturbed)) {
-        ++r.pairs_dropped;
-        continue;
+        if (!lost_alike(*bp, *hp)) {
+          ++r.pairs_dropped;
+          continue;
+        }
+        ++weighed;
       }
       const double x = on_cpu ? bp->cpu_ns : bp->ns, y = on_cpu ? hp->cpu_ns : hp->ns;
       r_k.push_back(std::log(y / x));
@@ -456,11 +474,14 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
       set_ci(r, e);
       r.ratio = std::exp(e.point);
     }
+    if (weighed)
+      p.notes.push_back(std::to_string(weighed) + " disturbed pair" + (weighed > 1 ? "s" : "") +
+                        " kept (both windows lost alike, within " + pct_text(kLostAlike) + " of the window)");
     if (r.pairs_dropped)
       p.notes.push_back(std::to_string(r.pairs_dropped) + " pair" + (r.pairs_dropped > 1 ? "s" : "") +
-                        " left out (a window disturbed)");
+                        " left out (a window disturbed, the other not alike)");
     if (ab.incomplete || b->incomplete || h->incomplete) p.not_same = kIncomplete;
-    set_tests(p, o.sequential ? sequential_paired_tests(r_k, delta) : paired_tests(r_k, delta), delta, o.alpha,
+    set_tests(p, c.options.sequential ? sequential_paired_tests(r_k, delta) : paired_tests(r_k, delta), delta, o.alpha,
               "too few pairs: " + std::to_string(r.pairs) + " usable; p <= " + fmt("%g", o.alpha) + " needs at least " +
                   std::to_string(need));
     cells.push_back(std::move(p));

@@ -15,7 +15,8 @@
 //   of 5-10 pairs undercovers (it cannot see beyond the few values it resamples); a t-test trusts
 //   a normality 5 pairs cannot show. Zero differences are dropped (Wilcoxon's rule, not Pratt's):
 //   after the threshold shift they practically never occur, and dropping keeps the exact null a
-//   plain sign-flip distribution. A window disturbed by other processes leaves its pair out.
+//   plain sign-flip distribution. A pair with a window disturbed by other processes is kept only
+//   when both its windows lost alike (compare.cpp, lost_alike).
 // - Separate files (one or several base runs, one new run): a Mann-Whitney rank-sum test on the
 //   log times, the ratio of medians and the two-sample Hodges-Lehmann interval. Between runs the
 //   machine moves more than within one, so a change must also exceed the threshold and, with

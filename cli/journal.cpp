@@ -116,6 +116,7 @@ Resume load_resume(const std::string& path) {
     r.interleave = o.at("interleave").get<bool>();
     r.keep_disturbed = o.at("keep_disturbed").get<bool>();
     r.force = o.at("force").get<bool>();
+    r.until_decided = std::chrono::nanoseconds(o.value("until_decided_ns", std::int64_t{0}));
     (void)h.at("argv").get<std::vector<std::string>>();
   } catch (const json::exception& e) {
     throw BadInput(where + ": a malformed header: " + e.what());
@@ -126,7 +127,8 @@ Resume load_resume(const std::string& path) {
     if (rec.cell >= r.plan.cells.size()) throw BadInput(where + " has a window of a cell not in its plan");
     const CellPlan& c = r.plan.cells[rec.cell];
     if (!rec.failure.empty()) continue;
-    if (++windows[rec.cell] > c.repetitions)
+    // A run until decided measures more pairs than its repetitions.
+    if (++windows[rec.cell] > c.repetitions && r.until_decided.count() <= 0)
       throw BadInput(where + " has more windows of " + c.run_name() + " than its " + std::to_string(c.repetitions) + " repetitions");
     if (const auto problem = window_problem(rec.window, c.threads); !problem.empty())
       throw BadInput(where + ": a window of " + c.run_name() + " has " + problem);

@@ -5,6 +5,7 @@
 // is made from it; `lfbench run --resume JOURNAL` measures what is missing and writes the file.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,7 @@ struct Resume {
   Plan plan;
   std::string output, pin, format;
   bool interleave = true, keep_disturbed = false, force = false;
+  std::chrono::nanoseconds until_decided{};  // run --until-decided's budget (0: not)
   std::vector<JournalRecord> records;
 };
 Resume load_resume(const std::string& path);  // throws BadInput

@@ -134,11 +134,13 @@ ResultsFile model(const json& doc, const std::string& name, bool is_lfbench) {
       if (const auto v = ctx->find("lfbench_verify"); v != ctx->end()) f.verify = v->at("primitives");
       if (const auto g = ctx->find("lfbench_git_sha"); g != ctx->end() && g->is_string()) f.git_sha = g->get<std::string>();
       // The schema checked the shape: two builds, each a name and a path.
-      if (const auto ab = ctx->find("lfbench_ab"); ab != ctx->end())
+      if (const auto ab = ctx->find("lfbench_ab"); ab != ctx->end()) {
         for (const auto& b : ab->at("builds")) {
           f.builds.push_back(b.at("name").get<std::string>());
           f.build_paths.push_back(b.at("path").get<std::string>());
         }
+        f.until_decided = ab->contains("until_decided");
+      }
       if (f.ab() && f.builds[0] == f.builds[1])
         bad(name, "context.lfbench_ab.builds names '" + f.builds[0] + "' twice; allowed: two different build names");
     }
@@ -233,7 +235,10 @@ ResultsFile model(const json& doc, const std::string& name, bool is_lfbench) {
         if (const auto it = lf->find("cpu_ns_per_op"); it != lf->end() && it->is_number() && it->get<double>() > 0 &&
                                                         it->get<double>() <= kAbsurdNs)
           cpu_ns = it->get<double>();
-      c.samples.push_back({ns, rep, lf && true_at(*lf, "disturbed"), cpu_ns});
+      double lost = -1;
+      if (lf)
+        if (const auto it = lf->find("lost_share"); it != lf->end() && it->is_number()) lost = it->get<double>();
+      c.samples.push_back({ns, rep, lf && true_at(*lf, "disturbed"), cpu_ns, lost});
     }
     if (lf) {
       // Verified only by a literal "ok": true (the schema requires it to be a boolean).

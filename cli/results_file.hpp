@@ -19,6 +19,7 @@ struct Sample {
   std::int64_t rep = -1;    // repetition_index (-1: none given)
   bool disturbed = false;   // lfbench.disturbed: others had its CPUs
   double cpu_ns = 0;        // lfbench.cpu_ns_per_op: CPU time per op over all threads (0: absent)
+  double lost = -1;         // lfbench.lost_share: the share of the window others took (-1: absent)
 };
 
 // One measured cell (in an A/B file: of one build).
@@ -50,6 +51,9 @@ struct ResultsFile {
   bool incomplete = false;  // context.lfbench_incomplete: an interrupted run
   std::vector<std::string> builds;  // A/B files: the two build names, base first; else empty
   std::vector<std::string> build_paths;
+  // context.lfbench_ab.until_decided: pairs were measured until compare could decide, so only
+  // its anytime-valid tests are valid on them (compare uses them on such a file).
+  bool until_decided = false;
   nlohmann::json env;    // the context keys whose mismatch is reported
   std::vector<ResultsCell> cells;  // in file order
   // A file lfbench verify wrote: context.lfbench_verify.primitives (id -> {status, detail}),

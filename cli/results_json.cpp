@@ -130,6 +130,8 @@ json entry_json(const CellResult& c, const WindowResult* w, const std::string& s
     o["fairness_cpu"] = fairness_cpu_json(w->per_thread_ops, thread_cpu(*w));
     o["threads_usage"] = usage_json(*w);
     o["steal_seconds"] = w->steal_seconds;
+    const double lost = lost_share(w->seconds, w->usage, w->steal_seconds);
+    o["lost_share"] = lost < 0 ? json(nullptr) : json(lost);
     o["disturbed"] = w->judgement.disturbed;
     o["disturbance"] = w->judgement.reason;
     o["verification"] = verification_json(w->verdict.ok, w->verdict.detail);
@@ -276,6 +278,35 @@ json cell_json(const CellResult& c, unsigned cpus) {
   if (p.latency) o["latency_ns"] = latency_json(all, sample_every);
   if (!p.build.empty()) o["build"] = p.build;
   return o;
+}
+
+ResultsFile results_so_far(const Results& r, const Plan& plan) {
+  ResultsFile f;
+  f.name = "this run";
+  f.lfbench = true;
+  f.incomplete = r.interrupted;
+  for (const auto& b : plan.builds) {
+    f.builds.push_back(b.name);
+    f.build_paths.push_back(b.path);
+  }
+  for (const auto& c : r.cells) {
+    ResultsCell cell;
+    cell.id = c.plan.run_name();
+    cell.build = c.plan.build;
+    cell.scenario = c.plan.scenario->id;
+    cell.primitive = c.plan.primitive->id;
+    cell.threads = c.plan.threads;
+    for (std::size_t k = 0; k < c.windows.size(); ++k) {
+      const WindowResult& w = c.windows[k];
+      cell.samples.push_back({w.seconds * 1e9 / static_cast<double>(std::max<std::uint64_t>(1, w.total_ops())),
+                              static_cast<std::int64_t>(k), w.judgement.disturbed, cpu_ns_per_op(w),
+                              lost_share(w.seconds, w.usage, w.steal_seconds)});
+    }
+    cell.verified = c.failure.empty() && c.valid();
+    cell.verification_detail = c.failure.empty() ? "verification failed" : c.failure + ": " + c.failure_detail;
+    f.cells.push_back(std::move(cell));
+  }
+  return f;
 }
 
 json results_json(const Results& r, const json& context) {

@@ -142,5 +142,76 @@ TEST(AB, AnInterruptedABRunResumesWithItsBuilds) {
   for (const auto& [key, ws] : windows_of(doc)) EXPECT_EQ(ws.size(), 8u) << key.first << "@" << key.second;
 }
 
+// run --until-decided keeps measuring pairs of the cells compare cannot yet call: whatever
+// the machine did, the builds' windows stay paired, a cell's repetitions are its windows, and
+// what the run says it stopped on is what compare finds in the file (decided: every cell
+// judged; budget: the cells it names left undecided).
+TEST(AB, UntilDecidedMeasuresPairsUntilCompareDecidesOrTheBudgetIsSpent) {
+  Sandbox sb;
+  const auto r = sb.run(ab_run({"-o", "ab.json", "--repetitions", "3", "--until-decided", "--budget", "20s"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(test::slurp(sb / "ab.json"));
+  const json& u = doc["context"]["lfbench_ab"]["until_decided"];
+  ASSERT_TRUE(u.is_object()) << doc["context"].dump();
+  const std::string stopped = u["stopped"];
+  ASSERT_TRUE(stopped == "decided" || stopped == "budget") << stopped;
+  std::size_t windows = 0;
+  for (const std::string id : {"counter/std_mutex/read_pct:0/threads:1", "counter/atomic_relaxed/read_pct:0/threads:1"}) {
+    const auto w = windows_of(doc);
+    const auto& base = w.at({id, "base"});
+    const auto& head = w.at({id, "head"});
+    EXPECT_EQ(base.size(), head.size()) << id;
+    EXPECT_GE(base.size(), 3u) << id;
+    EXPECT_EQ(base.front()["repetitions"].get<std::size_t>(), base.size()) << id;
+    windows += base.size();
+  }
+  EXPECT_EQ(windows, 6 + u["extra_pairs"].get<std::size_t>());
+  const auto c = sb.run({"compare", "ab.json"});
+  EXPECT_NE(c.out.find("sequential"), std::string::npos) << c.out;
+  if (stopped == "decided") {
+    EXPECT_TRUE(u["undecided"].empty());
+    EXPECT_TRUE(c.code == 0 || c.code == 1) << c.out;  // every cell judged, whatever the verdict
+    EXPECT_EQ(c.out.find("inconclusive"), std::string::npos) << c.out;
+  } else {
+    ASSERT_FALSE(u["undecided"].empty());
+    EXPECT_EQ(c.code, 4) << c.out;
+    for (const auto& id : u["undecided"]) EXPECT_NE(c.out.find(id.get<std::string>()), std::string::npos) << c.out;
+  }
+}
+
+TEST(AB, UntilDecidedRefusesWhatItCannotDo) {
+  Sandbox sb;
+  const auto check = [&](std::vector<std::string> args, const std::string& says) {
+    const auto r = sb.run(args);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  };
+  check({"run", "counter", "--until-decided", "-o", "x.json"}, "--until-decided: only for an A/B run");
+  check(ab_run({"--budget", "1m", "-o", "x.json"}), "--budget 1m: only with --until-decided");
+  check(ab_run({"--until-decided", "--budget", "1ms", "-o", "x.json"}), "--budget: '1ms' is less than");
+  check(ab_run({"--until-decided", "--budget", "soon", "-o", "x.json"}), "soon");
+  EXPECT_FALSE(std::filesystem::exists(sb / "x.json"));
+  EXPECT_FALSE(std::filesystem::exists(sb / "x.json.journal"));
+}
+
+// The journal keeps the budget: a resumed run goes on deciding, and its extra pairs replay.
+TEST(AB, AnInterruptedRunUntilDecidedResumesUntilDecided) {
+  Sandbox sb;
+  auto args = ab_run({"-o", "ab.json", "--threads", "1,2", "--duration", "20ms", "--repetitions", "3",
+                      "--until-decided", "--budget", "8s"});
+  const auto killed = sb.run(args, std::chrono::milliseconds(2500), SIGKILL);
+  if (killed.code == 0) GTEST_SKIP() << "every cell was decided within 2.5 s: nothing to resume";
+  ASSERT_EQ(killed.code, 128 + SIGKILL) << killed.err;
+  const auto r = sb.run({"run", "--resume", "ab.json.journal", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(test::slurp(sb / "ab.json"));
+  EXPECT_TRUE(doc["context"]["lfbench_ab"]["until_decided"].is_object());
+  for (const auto& [key, ws] : windows_of(doc)) {
+    EXPECT_GE(ws.size(), 3u) << key.first;
+    EXPECT_EQ(ws.size(), windows_of(doc).at({key.first, key.second == "base" ? "head" : "base"}).size()) << key.first;
+  }
+}
+
 }  // namespace
 }  // namespace lfbench

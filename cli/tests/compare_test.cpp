@@ -282,6 +282,9 @@ struct AbCell {
   std::vector<std::string> flags = {};
   // CPU ns/op per pair (base, head); empty: the same as the times.
   std::vector<std::pair<double, double>> cpu = {};
+  // Share of each window others took per pair (base, head); empty: not written. With `lost`,
+  // `disturbed` marks both windows of those pairs.
+  std::vector<std::pair<double, double>> lost = {};
 };
 
 json ab_doc(const std::vector<AbCell>& cells) {
@@ -303,7 +306,11 @@ json ab_doc(const std::vector<AbCell>& cells) {
         lf["ns_per_op"] = t;
         lf["threads"] = std::stoi(c.id.substr(c.id.rfind(':') + 1));
         lf["cpu_ns_per_op"] = c.cpu.empty() ? t : std::string(build) == "base" ? c.cpu[k].first : c.cpu[k].second;
-        lf["disturbed"] = std::string(build) == "head" && c.disturbed.contains(k);
+        lf["disturbed"] = (std::string(build) == "head" || !c.lost.empty()) && c.disturbed.contains(k);
+        if (!c.lost.empty()) {
+          const double l = std::string(build) == "base" ? c.lost[k].first : c.lost[k].second;
+          lf["lost_share"] = l < 0 ? json(nullptr) : json(l);
+        }
         lf["flags"] = c.flags;
         entries.push_back(std::move(e));
       }
@@ -390,11 +397,33 @@ TEST(AbVerdict, DisturbedPairIsLeftOut) {
   EXPECT_EQ(c.rows[0].pairs, 7u);
   EXPECT_EQ(c.rows[0].pairs_dropped, 1u);
   EXPECT_EQ(c.rows[0].verdict, Verdict::same);
-  EXPECT_NE(c.rows[0].note.find("1 pair left out (a window disturbed)"), std::string::npos) << c.rows[0].note;
+  EXPECT_NE(c.rows[0].note.find("1 pair left out (a window disturbed, the other not alike)"), std::string::npos) << c.rows[0].note;
   // Dropping pairs below the minimum leaves the cell inconclusive.
   const Comparison few = ab({{kCell2, pairs(6, 1.5), {0, 1}}});
   EXPECT_EQ(few.rows[0].verdict, Verdict::inconclusive);
   EXPECT_EQ(few.rows[0].pairs, 4u);
+}
+
+// A busy machine disturbs every window of a contended cell; pairs whose windows lost alike stay.
+TEST(AbVerdict, DisturbedPairsWhoseWindowsLostAlikeAreKept) {
+  auto p = pairs(10, 1.0, 0.01);
+  std::set<std::size_t> all;
+  std::vector<std::pair<double, double>> lost;
+  for (std::size_t k = 0; k < p.size(); ++k) {
+    all.insert(k);
+    lost.emplace_back(0.48 + 0.01 * double(k % 3), 0.50);
+  }
+  lost[2] = {0.05, 0.40};  // one window lost far more: left out, however its times look
+  p[2].second *= 1.6;
+  const Row r = ab({{kCell2, p, all, {}, {}, lost}}).rows[0];
+  EXPECT_EQ(r.pairs, 9u);
+  EXPECT_EQ(r.pairs_dropped, 1u);
+  EXPECT_EQ(r.verdict, Verdict::same) << r.note;
+  EXPECT_NE(r.note.find("9 disturbed pairs kept (both windows lost alike"), std::string::npos) << r.note;
+  // A loss that is not known (no schedstat) is not alike: the pair goes.
+  lost[4] = {-1, 0.5};
+  const Row unknown = ab({{kCell2, p, all, {}, {}, lost}}).rows[0];
+  EXPECT_EQ(unknown.pairs_dropped, 2u);
 }
 
 TEST(AbVerdict, OneThreadDisturbedPairsAreComparedOnCpuTime) {

@@ -43,6 +43,9 @@ struct Results {
   bool interrupted = false;
   int signal = 0;  // the signal that interrupted the run
   std::string gbench_json;  // Google Benchmark's JSONReporter output for the same run
+  // --until-decided: pairs measured beyond the plan's repetitions, and why it stopped.
+  std::size_t extra_pairs = 0;
+  std::string stopped;  // "decided" (every cell), "budget" (spent first), "interrupted"; "" otherwise
 
   bool all_valid() const;
 };

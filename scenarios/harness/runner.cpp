@@ -46,12 +46,17 @@ struct Context {
   std::vector<std::deque<JournalRecord>> replay;
   std::size_t windows_done = 0, windows_total = 0;
   std::size_t seq = 0;  // windows asked for so far, discarded ones included
+  // --until-decided, once deciding: cells decided and not, and the budget left.
+  bool deciding = false;
+  std::size_t decided = 0, undecided = 0;
+  std::chrono::nanoseconds budget_left{};
 };
 
 void progress(Context& ctx, std::size_t i) {
   if (ctx.opt.progress)
     ctx.opt.progress(RunProgress{i, ctx.plan.cells.size(), ctx.windows_done, ctx.windows_total,
-                                 ctx.plan.cells[i].display_name()});
+                                 ctx.plan.cells[i].display_name(), ctx.deciding, ctx.decided, ctx.undecided,
+                                 ctx.budget_left});
 }
 
 // The next window of cell i: from the journal being resumed, else from its build's worker
@@ -69,6 +74,7 @@ Outcome next_window(Context& ctx, std::size_t i) {
   const CellPlan& c = ctx.plan.cells[i];
   WindowRequest req{i, c.scenario->id, c.primitive->id, c.params.items(), c.threads, c.duration, c.warmup, c.latency, c.perturb};
   o = ctx.workers[ctx.worker_of[i]]->run(req);
+  if (ctx.opt.fresh_workers) ctx.workers[ctx.worker_of[i]]->retire();
   if (o.kind == Outcome::window && ctx.opt.journal) ctx.opt.journal(JournalRecord{i, "", "", o.result});
   if ((o.kind == Outcome::hung || o.kind == Outcome::crashed) && ctx.opt.journal)
     ctx.opt.journal(JournalRecord{i, o.kind == Outcome::hung ? "hung" : "crashed", o.detail, {}});
@@ -134,6 +140,49 @@ bool measure_slot(Context& ctx, std::vector<std::size_t> group, std::mt19937_64&
     std::erase_if(group, [&](std::size_t i) { return !ctx.results.cells[i].failure.empty(); });
     if (group.empty()) return true;
   }
+}
+
+// --until-decided: pairs of the undecided groups, in rounds (each round: every group undecided
+// when it began, closest to a decision first, skipping any decided meanwhile), until none is
+// undecided or the next pair would pass the budget. The budget counts from `start`, the first
+// window. Returns false when a signal came.
+bool until_decided(Context& ctx, const std::vector<std::vector<std::size_t>>& groups,
+                   const std::map<std::string, std::size_t>& group_of, std::mt19937_64& rng,
+                   std::chrono::steady_clock::time_point start) {
+  const UntilDecided& u = *ctx.opt.until_decided;
+  const auto slot_time = [&](std::size_t g) {
+    std::chrono::nanoseconds t{};
+    for (const std::size_t i : groups[g]) t += ctx.plan.cells[i].duration + ctx.plan.cells[i].warmup;
+    return t;
+  };
+  const auto undecided = [&] {
+    std::vector<std::size_t> out;
+    for (const std::string& id : u.undecided(ctx.results))
+      if (const auto it = group_of.find(id); it != group_of.end()) out.push_back(it->second);
+    ctx.deciding = true;
+    ctx.undecided = out.size();
+    ctx.decided = groups.size() - out.size();
+    return out;
+  };
+  for (std::vector<std::size_t> round = undecided(); !round.empty();) {
+    const std::size_t g = round.front();
+    const auto used = std::chrono::steady_clock::now() - start;
+    ctx.budget_left = std::chrono::duration_cast<std::chrono::nanoseconds>(u.budget - used);
+    if (used + slot_time(g) > u.budget) {
+      ctx.results.stopped = "budget";
+      return true;
+    }
+    ctx.windows_total += groups[g].size();
+    if (!measure_slot(ctx, groups[g], rng)) return false;
+    ++ctx.results.extra_pairs;
+    // The rest of the round, less what this pair (or any other) decided; then a new round.
+    const std::vector<std::size_t> now = undecided();
+    round.erase(round.begin());
+    std::erase_if(round, [&](std::size_t x) { return std::find(now.begin(), now.end(), x) == now.end(); });
+    if (round.empty()) round = now;
+  }
+  ctx.results.stopped = "decided";
+  return true;
 }
 
 // One Google Benchmark repetition = one window the scheduler measured for cell i.
@@ -232,9 +281,17 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
     slots.insert(slots.end(), plan.cells[groups[g].front()].repetitions, g);
   std::mt19937_64 rng(std::random_device{}());
   if (opt.interleave) std::shuffle(slots.begin(), slots.end(), rng);
+  const auto start = std::chrono::steady_clock::now();
+  bool measured_all = true;
   for (const std::size_t g : slots)
-    if (!measure_slot(ctx, groups[g], rng)) break;
-  for (auto& c : results.cells) c.complete = c.windows.size() == c.plan.repetitions;
+    if (!(measured_all = measure_slot(ctx, groups[g], rng))) break;
+  if (opt.until_decided)
+    if (!measured_all || !until_decided(ctx, groups, group_of, rng, start)) results.stopped = "interrupted";
+  for (auto& c : results.cells) {
+    c.complete = c.windows.size() >= c.plan.repetitions;
+    // Pairs measured until decided are repetitions of the cell like the first ones.
+    c.plan.repetitions = std::max<unsigned>(c.plan.repetitions, static_cast<unsigned>(c.windows.size()));
+  }
 
   // Google Benchmark makes the results of the measured windows (its statistics, its JSON).
   // Static storage: Initialize keeps argv[0] and prints it in the context at report time
@@ -255,7 +312,7 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
     auto* b = benchmark::RegisterBenchmark(plan.cells[i].display_name().c_str(), [&ctx, &reported, i](benchmark::State& st) {
       report(st, ctx, i, reported[i]);
     });
-    b->UseManualTime()->Iterations(1)->Repetitions(static_cast<int>(plan.cells[i].repetitions));
+    b->UseManualTime()->Iterations(1)->Repetitions(static_cast<int>(results.cells[i].plan.repetitions));
     b->Unit(benchmark::kNanosecond);
     min_max(b);
   }

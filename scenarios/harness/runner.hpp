@@ -8,6 +8,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 
 #include "results.hpp"
 #include "supervisor.hpp"
@@ -18,6 +19,21 @@ struct RunProgress {
   std::size_t cell = 0, cells = 0;   // current cell index (0-based) and count
   std::size_t windows_done = 0, windows_total = 0;
   std::string run_name;
+  // --until-decided, once its extra pairs began: cells decided and not, and the budget left.
+  bool deciding = false;
+  std::size_t decided = 0, undecided = 0;
+  std::chrono::nanoseconds budget_left{};
+};
+
+// run --ab --until-decided: once every cell has its repetitions, more pairs of the cells still
+// undecided, until none is or the budget is spent. The judging is the caller's (lfbench
+// compare's own tests, anytime-valid): `undecided` gets what was measured so far and names the
+// undecided cells (run_name), closest to a decision first. The runner measures one pair of the
+// first, asks again, and so on in rounds: every undecided cell gets a pair before any gets a
+// second, so a cell that stays close is not measured forever while the others wait.
+struct UntilDecided {
+  std::chrono::nanoseconds budget{};  // this run's measuring time, the first repetitions included
+  std::function<std::vector<std::string>(const Results&)> undecided;
 };
 
 // What the journal holds per event: a window a worker reported, or a cell that failed.
@@ -40,6 +56,12 @@ struct RunOptions {
   // windows (in an A/B run the whole pair: both windows must see the same machine); true
   // keeps disturbed windows (flagged) instead.
   bool keep_disturbed = false;
+  // A new worker process for every window (A/B runs). A worker's cell state keeps its place in
+  // memory, and with it which cache slice homes its contended lines: on this machine that put
+  // one build's std_mutex cell at 2 threads 10% ahead of the other for a whole A/A run, a
+  // difference of the processes that no number of pairs averages out. New processes draw new
+  // places, so a placement's luck is noise both builds share. Costs a process start (~4 ms here).
+  bool fresh_workers = false;
   std::string worker_exe;  // the lfbench binary workers run (protocol.hpp), when plan.builds is empty
   int signal_fd = -1;      // a signalfd for SIGINT/SIGTERM/SIGHUP, watched while waiting
   // Called with every window and every failure the moment it arrives, before anything else is
@@ -48,6 +70,7 @@ struct RunOptions {
   // Per cell, records of an earlier run of the same plan (--resume), used before measuring.
   std::vector<std::deque<JournalRecord>> replay = {};
   std::function<void(const RunProgress&)> progress = {};  // called between windows
+  std::optional<UntilDecided> until_decided = {};          // A/B runs only
 };
 
 // What a build's worker said of itself before anything was measured (its hello).

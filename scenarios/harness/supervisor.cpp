@@ -70,13 +70,14 @@ void WorkerProcess::stop(bool kill_now) {
   if (to_worker_ >= 0) ::close(to_worker_);
   to_worker_ = -1;
   if (!kill_now) {
-    // A healthy worker exits at end of input; give it a moment, then make sure.
-    for (int i = 0; i < 100; ++i) {
+    // A healthy worker exits at end of input within milliseconds (an A/B run retires one after
+    // every window); give it a second, then make sure.
+    for (int i = 0; i < 1000; ++i) {
       if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
         pid_ = -1;
         break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
   if (pid_ > 0) {

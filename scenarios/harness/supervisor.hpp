@@ -58,6 +58,9 @@ class WorkerProcess {
   // Starts the worker (if not running) and runs one window.
   Outcome run(const WindowRequest& r);
   bool alive() const { return pid_ > 0; }
+  // Ends the worker the way its destructor does (it exits at end of input); the next window
+  // starts a new one.
+  void retire() { stop(false); }
 
  private:
   void start();

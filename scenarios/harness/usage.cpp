@@ -86,6 +86,16 @@ std::string pct(double x) {
 }
 }  // namespace
 
+double lost_share(double wall, std::span<const ThreadUsage> threads, double steal) {
+  if (wall <= 0 || threads.empty()) return -1;
+  double waited = 0;
+  for (const auto& t : threads) {
+    if (t.runqueue_seconds < 0) return -1;
+    waited = std::max(waited, t.runqueue_seconds);
+  }
+  return std::clamp((waited + std::max(0.0, steal) / static_cast<double>(threads.size())) / wall, 0.0, 1.0);
+}
+
 WindowJudgement judge_window(double wall, unsigned cpus, bool blocking, std::span<const ThreadUsage> threads,
                              double steal) {
   WindowJudgement j;

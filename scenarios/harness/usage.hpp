@@ -68,4 +68,9 @@ struct WindowJudgement {
 WindowJudgement judge_window(double wall_seconds, unsigned cpus, bool blocking, std::span<const ThreadUsage> threads,
                              double steal_seconds);
 
+// The share of the window that others took: the longest any thread waited for a CPU
+// (schedstat), plus the hypervisor's steal per thread; -1 when the kernel keeps no schedstat.
+// compare keeps a disturbed A/B pair whose two windows lost alike (compare.hpp).
+double lost_share(double wall_seconds, std::span<const ThreadUsage> threads, double steal_seconds);
+
 }  // namespace lfbench
