@@ -130,8 +130,10 @@ TEST(AB, BuildsThatCannotTakePartAreRefusedBeforeAnythingIsWritten) {
 
 TEST(AB, AnInterruptedABRunResumesWithItsBuilds) {
   Sandbox sb;
-  auto args = ab_run({"-o", "ab.json", "--duration", "50ms", "--repetitions", "8"});
-  const auto killed = sb.run(args, std::chrono::milliseconds(900), SIGKILL);
+  // 2.5 s: past the first pairs even in the -O0 sanitizer tree (900 ms was not), well before
+  // the 20 x 4 windows of 50 ms end.
+  auto args = ab_run({"-o", "ab.json", "--duration", "50ms", "--repetitions", "20"});
+  const auto killed = sb.run(args, std::chrono::milliseconds(2500), SIGKILL);
   ASSERT_EQ(killed.code, 128 + SIGKILL);
   ASSERT_TRUE(std::filesystem::exists(sb / "ab.json.journal"));
   const auto r = sb.run({"run", "--resume", "ab.json.journal", "--quiet"});
@@ -139,7 +141,7 @@ TEST(AB, AnInterruptedABRunResumesWithItsBuilds) {
   const json doc = json::parse(test::slurp(sb / "ab.json"));
   EXPECT_FALSE(doc["context"]["lfbench_incomplete"].get<bool>());
   EXPECT_EQ(doc["context"]["lfbench_ab"]["builds"].size(), 2u);
-  for (const auto& [key, ws] : windows_of(doc)) EXPECT_EQ(ws.size(), 8u) << key.first << "@" << key.second;
+  for (const auto& [key, ws] : windows_of(doc)) EXPECT_EQ(ws.size(), 20u) << key.first << "@" << key.second;
 }
 
 // run --until-decided keeps measuring pairs of the cells compare cannot yet call: whatever
