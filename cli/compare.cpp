@@ -9,6 +9,7 @@
 
 #include "input.hpp"
 #include "../scenarios/harness/stats.hpp"
+#include "../scenarios/harness/usage.hpp"
 
 namespace lfbench::compare {
 
@@ -213,7 +214,7 @@ std::vector<double> scaled(std::vector<double> xs, double by) {
 // lost more than that beyond the other, or a loss is unknown. The rule looks at the pair, not
 // at which window is whose, and which build went first is random: under no change either build
 // is as likely to be the one a kept pair favours, so the tests stay valid.
-constexpr double kLostAlike = 0.05;
+constexpr double kLostAlike = kMaxLostShare;
 bool lost_alike(const Sample& a, const Sample& b) {
   return a.lost >= 0 && b.lost >= 0 && std::fabs(a.lost - b.lost) <= kLostAlike;
 }
