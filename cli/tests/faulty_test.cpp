@@ -147,14 +147,6 @@ namespace {
 using test::Sandbox;
 using nlohmann::json;
 
-// Under a sanitizer the worker's segfault is caught and reported by the sanitizer, which then
-// exits with a status instead of dying by the signal: the cell is still `crashed`.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-
 bool no_workers_left() {
   // Workers die with their supervisor (PR_SET_PDEATHSIG) or are reaped by it; give the kernel
   // a moment to deliver the death signal.
@@ -195,7 +187,9 @@ TEST(Faulty, HungAndCrashedCellsAreResultsAndTheSweepGoesOn) {
     };
     EXPECT_TRUE(has_flag(cells["hang"], "hung")) << cells["hang"]["flags"];
     for (const char* p : {"segfault", "abort", "throw"}) EXPECT_TRUE(has_flag(cells[p], "crashed")) << p;
-    if (!kSanitized) {
+    // Under a sanitizer the worker's segfault is caught and reported by the sanitizer, which then
+    // exits with a status instead of dying by the signal: the cell is still `crashed`.
+    if (!test::kSanitized) {
       EXPECT_NE(cells["segfault"]["verification"]["detail"].get<std::string>().find("SIGSEGV"), std::string::npos);
       EXPECT_NE(cells["abort"]["verification"]["detail"].get<std::string>().find("SIGABRT"), std::string::npos);
     }

@@ -17,6 +17,15 @@
 
 namespace lfbench::test {
 
+// A sanitizer tree: GCC names it with a macro, clang with __has_feature (ci/test's ASan tree is clang's).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+inline constexpr bool kSanitized = __has_feature(address_sanitizer) || __has_feature(thread_sanitizer);
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 struct Outcome {
   int code = -1;
   std::string out, err;

@@ -67,7 +67,9 @@ std::vector<Scenario>& settled() {
   std::vector<Offered> todo;
   todo.swap(queue);
   std::stable_sort(todo.begin(), todo.end(), [](const Offered& a, const Offered& b) { return a.rank < b.rank; });
-  for (auto& [id, e, rank] : todo) {
+  for (auto& o : todo) {
+    const std::string& id = o.scenario;  // named: clang 14 cannot capture a structured binding
+    PrimitiveEntry& e = o.entry;
     auto s = std::find_if(all.begin(), all.end(), [&](const Scenario& x) { return x.id == id; });
     if (s == all.end())
       throw std::logic_error("primitive '" + e.id + "' was offered to scenario '" + id + "', which is not registered");
