@@ -20,7 +20,7 @@ namespace {
 
 struct CompareArgs {
   std::vector<std::string> files, bases;
-  std::string relative_to, filter, format = "text", correction = "bh", output;
+  std::string relative_to, filter, format = "text", correction = "bh", output, aa;
   double alpha = 0.05, max_inconclusive = 0;
   std::optional<double> threshold_pct;
   bool require_same_env = false, allow_missing = false, force = false, sequential = false;
@@ -65,6 +65,12 @@ int compare_command(const CompareArgs& a) {
     throw BadInput(std::to_string(files.size()) + " results files given besides --base; allowed: AB.json alone, BASE NEW, "
                    "or --base BASE... NEW");
   const Output out(a.output.empty() ? "-" : a.output, a.force);  // refused before any work: nothing written on bad input
+  if (!a.aa.empty()) {
+    if (a.threshold_pct)
+      throw BadInput("--aa " + a.aa + " and --threshold: the A/A file sets the thresholds; allowed: one of them");
+    if (!bases.empty()) throw BadInput("--aa " + a.aa + ": only for an A/B file; allowed: lfbench compare AB.json --aa AA.json");
+    o.aa = compare::aa_thresholds(read_results(a.aa), o);
+  }
 
   compare::Comparison c;
   if (bases.empty()) {
@@ -97,6 +103,10 @@ void add_compare_command(CLI::App& app, Action& action) {
   c->add_option("--threshold", a->threshold_pct,
                 "smallest change that counts, in percent (default 5 for an A/B file, 10 for separate files)")
       ->check(CLI::Range(0.0, 1000.0));
+  c->add_option("--aa", a->aa,
+                "A/B files: an A/A file (lfbench run --ab a=B --ab b=B, one build twice) on this machine; each cell's "
+                "threshold is the farther end of its A/A interval (at least 1%), what identical builds could not be "
+                "told apart within");
   c->add_option("--correction", a->correction, "multiple-comparison control over the cells: bh (default) or holm");
   c->add_option("--max-inconclusive", a->max_inconclusive,
                 "percent of compared cells that may stay unjudged and still exit 0 (default 0)")

@@ -184,9 +184,12 @@ RunRequest from_flags(const RunArgs& a) {
   if (!a.repetitions.empty())
     r.repetitions = static_cast<unsigned>(parse_int(a.repetitions, "--repetitions", 1, kMaxRepetitions));
   if (a.latency) r.latency = true;
-  // A/B verdicts come from the pairs: 5 can never reach p < 0.05 across many cells once the
-  // comparisons are corrected for their number (compare), 10 can.
-  if (!a.ab.empty() && a.suite.empty() && !r.repetitions) r.repetitions = kDefaultAbRepetitions;
+  // A/B verdicts come from the pairs: many short ones (plan_builder.hpp, kDefaultAb*).
+  if (!a.ab.empty() && a.suite.empty()) {
+    if (!r.repetitions) r.repetitions = kDefaultAbRepetitions;
+    if (!r.duration) r.duration = kDefaultAbDuration;
+    if (!r.warmup) r.warmup = kDefaultAbWarmup;
+  }
   return r;
 }
 
@@ -608,9 +611,9 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_option("-p,--primitive", a->primitives, "primitive ids or globs, comma-separated (default: all)");
   r->add_option("-t,--threads", a->threads, "thread counts: 1,2,4 or 1-8 (1.." + std::to_string(kMaxThreads) + "; default 1,2,4)");
   r->add_option("--param", a->params, "NAME=V1,V2,... sweep of a scenario parameter (repeatable; lfbench describe)");
-  r->add_option("-d,--duration", a->duration, "length of one measured window, e.g. 200ms (default)");
-  r->add_option("-r,--repetitions", a->repetitions, "measured windows per cell (1.." + std::to_string(kMaxRepetitions) + "; default 5, with --ab and no suite 10)");
-  r->add_option("--warmup", a->warmup, "warm-up before every window, e.g. 50ms (default); 0s for none");
+  r->add_option("-d,--duration", a->duration, "length of one measured window, e.g. 200ms (default; with --ab and no suite 20ms)");
+  r->add_option("-r,--repetitions", a->repetitions, "measured windows per cell (1.." + std::to_string(kMaxRepetitions) + "; default 5, with --ab and no suite 20)");
+  r->add_option("--warmup", a->warmup, "warm-up before every window, e.g. 50ms (default; with --ab and no suite 10ms); 0s for none");
   r->add_flag("--latency", a->latency, "sample per-operation latency into percentiles (cycle counter, its cost subtracted; rate set so timing costs ~1%)");
   r->add_option("--pin", a->pin, "thread pinning: compact (default), scatter or none");
   r->add_option("-o,--output", a->output, "output file, or - for stdout (default: results/<host>-<timestamp>.json)");

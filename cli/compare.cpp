@@ -231,6 +231,7 @@ Comparison compare(std::span<const ResultsFile> bases, const ResultsFile& next, 
   refuse_ab(next);
   Comparison c;
   c.options = o;
+  if (o.aa) throw BadInput("--aa " + o.aa->file + ": only for an A/B file (its pairs are what the A/A run calibrates)");
   c.threshold = o.threshold.value_or(kThresholdFiles);
   c.new_name = next.name;
   c.new_incomplete = next.incomplete;
@@ -404,7 +405,13 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
     if (added) order.push_back(cell.id);
     (cell.build == c.base_build ? it->second.first : it->second.second) = &cell;
   }
-  const double delta = std::log1p(c.threshold);
+  // A cell's threshold: its own from the A/A file, that file's largest if it lacks the cell.
+  const auto delta_of = [&](Row& r) {
+    if (!o.aa) return std::log1p(c.threshold);
+    const auto it = o.aa->by_cell.find(r.id);
+    r.threshold = it != o.aa->by_cell.end() ? it->second : o.aa->largest;
+    return std::log1p(*r.threshold);
+  };
   const std::size_t need = c.options.sequential ? sequential_pairs_needed(o.alpha) : pairs_needed(o.alpha);
   std::vector<Pending> cells;
   std::size_t matched = 0;
@@ -482,6 +489,10 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
       p.notes.push_back(std::to_string(r.pairs_dropped) + " pair" + (r.pairs_dropped > 1 ? "s" : "") +
                         " left out (a window disturbed, the other not alike)");
     if (ab.incomplete || b->incomplete || h->incomplete) p.not_same = kIncomplete;
+    const double delta = delta_of(r);
+    if (o.aa)
+      p.notes.push_back("threshold " + pct_text(*r.threshold) + " from " + o.aa->file +
+                        (o.aa->by_cell.count(r.id) ? "" : " (its largest: the A/A run lacks this cell)"));
     set_tests(p, c.options.sequential ? sequential_paired_tests(r_k, delta) : paired_tests(r_k, delta), delta, o.alpha,
               "too few pairs: " + std::to_string(r.pairs) + " usable; p <= " + fmt("%g", o.alpha) + " needs at least " +
                   std::to_string(need));
@@ -492,6 +503,28 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
                    " was measured by both " + c.base_build + " and " + c.head_build + "; nothing to compare");
   decide(c, cells);
   return c;
+}
+
+// The farther end of the A/A interval is an upper confidence bound on how far two identical
+// builds' pairs lean (where a cell's state and threads landed, which each process draws anew):
+// a threshold below it would, given pairs enough, call identical builds different.
+AaThresholds aa_thresholds(const ResultsFile& aa, const Options& o) {
+  Options plain;
+  plain.alpha = o.alpha;
+  const Comparison c = compare_ab(aa, plain);
+  AaThresholds t;
+  t.file = aa.name;
+  for (const auto& r : c.rows) {
+    if (!r.ci_low || !r.ci_high || r.verdict == Verdict::invalid) continue;
+    const double reach = std::max(std::abs(std::log(*r.ci_low)), std::abs(std::log(*r.ci_high)));
+    const double th = std::max(kAaFloor, std::expm1(reach));
+    t.by_cell[r.id] = th;
+    t.largest = std::max(t.largest, th);
+  }
+  if (t.by_cell.empty())
+    throw BadInput("--aa " + aa.name + ": no cell has pairs enough for an interval; allowed: an A/A file of lfbench run "
+                   "--ab a=B --ab b=B with at least 2 usable pairs per cell");
+  return t;
 }
 
 }  // namespace lfbench::compare

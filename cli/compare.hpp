@@ -41,6 +41,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <regex>
 #include <span>
@@ -65,9 +66,19 @@ std::string_view to_string(Verdict v);
 inline constexpr double kThresholdFiles = 0.10;
 inline constexpr double kThresholdAB = 0.05;
 
+// An A/A file's thresholds (--aa): per cell, the farther end of the interval two identical
+// builds left (floor kAaFloor), and their largest for cells the A/A run did not measure.
+inline constexpr double kAaFloor = 0.01;
+struct AaThresholds {
+  std::string file;
+  std::map<std::string, double> by_cell;
+  double largest = 0;
+};
+
 struct Options {
   double alpha = 0.05;
   std::optional<double> threshold;  // relative change that counts (0.10 = 10%); unset: by mode
+  std::optional<AaThresholds> aa;   // A/B files: per-cell thresholds from an A/A run instead
   Correction correction = Correction::bh;
   double max_inconclusive_pct = 0;  // share of compared cells allowed unjudged before exit 4
   bool allow_missing = false;       // cells missing from the new file are listed, not failed
@@ -92,6 +103,7 @@ struct Row {
   // Minimum detectable effect: the smallest slowdown (0.12 = +12%) this cell's noise let it call:
   // the threshold plus its interval's half-width. Absent when untested or without an interval.
   std::optional<double> mde;
+  std::optional<double> threshold;  // this cell's own, from --aa (else the comparison's)
   std::string note;           // why not judged, or what else to know
   bool in_both = false;       // measured on both sides: a compared cell
   bool fails = false;         // makes the gate exit 1
@@ -131,6 +143,9 @@ inline Comparison compare(const ResultsFile& base, const ResultsFile& next, cons
 // An A/B file: head against base, pair by pair. Throws BadInput for a file that is not A/B, or
 // with --relative-to.
 Comparison compare_ab(const ResultsFile& ab, const Options& o);
+// The thresholds an A/A file (an A/B run of one build against itself) supports at o.alpha.
+// Throws BadInput when it is not an A/B file or no cell of it has an interval.
+AaThresholds aa_thresholds(const ResultsFile& aa, const Options& o);
 
 // Renders by format name (compare_render.cpp's list: text, md, json, junit). Throws
 // std::invalid_argument for a name not in it.

@@ -10,7 +10,8 @@ std::string render_json(const Comparison& c, bool) {
   json doc = {{"mode", c.ab ? "ab" : "files"},
               {"options",
                {{"alpha", o.alpha},
-                {"threshold_pct", c.threshold * 100},
+                {"threshold_pct", o.aa ? json() : json(c.threshold * 100)},
+                {"aa", o.aa ? json(o.aa->file) : json()},
                 {"correction", o.correction == Correction::bh ? "bh" : "holm"},
                 {"ci_level_pct", 100 * (1 - 2 * o.alpha)},
                 {"max_inconclusive_pct", o.max_inconclusive_pct},
@@ -39,6 +40,7 @@ std::string render_json(const Comparison& c, bool) {
   for (const auto& r : c.rows) {
     json cell = json::object();
     for (const auto& col : columns()) col.json(c, r, cell);
+    if (r.threshold) cell["threshold_pct"] = *r.threshold * 100;
     cells.push_back(std::move(cell));
   }
   json& g = doc["geomeans"] = json::array();

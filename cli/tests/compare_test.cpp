@@ -380,6 +380,39 @@ TEST(AbVerdict, SequentialNeedsMorePairsAndSaysHowMany) {
   EXPECT_EQ(ab({{kCell, pairs(12, 1.0)}}, seq).rows[0].verdict, Verdict::same);
 }
 
+// --aa: each cell's threshold is the farther end of its A/A interval (at least 1%); a cell the
+// A/A run lacks takes its largest. A tight A/A cell then catches +3%, which the 5% default calls
+// same; a wide one keeps its wide threshold; files mode refuses.
+TEST(AbVerdict, AaFileSetsEachCellsThreshold) {
+  const std::string kCell3 = "counter/q/threads:4";
+  const ResultsFile aa = parse_results(ab_doc({{kCell, pairs(20, 1.0, 0.004)}, {kCell2, pairs(20, 1.0, 0.16)}}).dump(), "aa.json");
+  const AaThresholds t = aa_thresholds(aa, Options{});
+  EXPECT_EQ(t.file, "aa.json");
+  ASSERT_EQ(t.by_cell.size(), 2u);
+  EXPECT_DOUBLE_EQ(t.by_cell.at(kCell), kAaFloor);
+  EXPECT_GT(t.by_cell.at(kCell2), 0.03);
+  EXPECT_DOUBLE_EQ(t.largest, t.by_cell.at(kCell2));
+
+  const std::vector<AbCell> head = {{kCell, pairs(20, 1.03, 0.004)}, {kCell2, pairs(20, 1.03, 0.004)}, {kCell3, pairs(20, 1.03, 0.004)}};
+  EXPECT_EQ(ab(head).rows[0].verdict, Verdict::same) << "+3% is within the 5% default";
+  Options o;
+  o.aa = t;
+  const Comparison c = ab(head, o);
+  EXPECT_EQ(c.rows[0].verdict, Verdict::slower) << c.rows[0].note;
+  EXPECT_DOUBLE_EQ(*c.rows[0].threshold, kAaFloor);
+  EXPECT_NE(c.rows[0].note.find("threshold 1.0% from aa.json"), std::string::npos) << c.rows[0].note;
+  EXPECT_DOUBLE_EQ(*c.rows[1].threshold, t.by_cell.at(kCell2));
+  EXPECT_NE(c.rows[1].verdict, Verdict::slower);
+  EXPECT_DOUBLE_EQ(*c.rows[2].threshold, t.largest);
+  EXPECT_NE(c.rows[2].note.find("its largest: the A/A run lacks this cell"), std::string::npos) << c.rows[2].note;
+  EXPECT_NE(render(c, "text", false).find("threshold per cell from A/A aa.json (1.0-"), std::string::npos);
+  EXPECT_NE(render(c, "json", false).find("\"threshold_pct\": 1.0"), std::string::npos);
+
+  EXPECT_THROW(compare(aa, aa, o), BadInput);
+  // Too few pairs for any interval: refused, not a threshold of nothing.
+  EXPECT_THROW(aa_thresholds(parse_results(ab_doc({{kCell, pairs(1, 1.0)}}).dump(), "aa.json"), Options{}), BadInput);
+}
+
 TEST(AbVerdict, EstimateIsTheHodgesLehmannOfTheLogRatios) {
   const Comparison c = ab({{kCell, pairs(8, 1.2)}});
   const Row& r = c.rows[0];
@@ -1280,6 +1313,10 @@ TEST(CompareCli, BadInputIsOneLineAndExitTwo) {
       {"compare", base, abf},                         // an A/B file in two-file mode
       {"compare", "--base", abf, base},
       {"compare", abf, "--relative-to", "std_mutex"},
+      {"compare", abf, "--aa", abf, "--threshold", "5"},  // the A/A file sets the thresholds
+      {"compare", base, base, "--aa", abf},              // A/B files only
+      {"compare", abf, "--aa", base},                    // not an A/A (A/B) file
+      {"compare", abf, "--aa", "missing.json"},
       {"compare", base, base, base}};
   for (const auto& args : cases) {
     const auto o = sb.run(args);

@@ -12,9 +12,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "protocol.hpp"
 #include "retry_eintr.hpp"
@@ -37,6 +39,21 @@ void WorkerProcess::start() {
   log_fd_ = ::memfd_create("lfbench-worker-log", MFD_CLOEXEC);
   log_read_ = 0;
   const std::string threads = std::to_string(threads_), pin = to_string(pin_);
+  // The environment with this process's TSC rate (tsc.hpp kRateEnv), built before fork: the
+  // child may only call async-signal-safe functions until it execs.
+  const tsc::Calibration& cal = tsc::calibrate();
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, tsc::kRateEnv, std::strlen(tsc::kRateEnv)) != 0 || (*e)[std::strlen(tsc::kRateEnv)] != '=')
+      env_text.emplace_back(*e);
+  if (cal.rdtsc) {
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%s=%.17g", tsc::kRateEnv, cal.ns_per_tick);
+    env_text.emplace_back(rate);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("cannot start a worker: ") + std::strerror(errno));
   if (pid == 0) {
@@ -53,7 +70,7 @@ void WorkerProcess::start() {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     const char* argv[] = {exe_.c_str(), "__worker", "--threads", threads.c_str(), "--pin", pin.c_str(), nullptr};
-    ::execv(exe_.c_str(), const_cast<char* const*>(argv));
+    ::execve(exe_.c_str(), const_cast<char* const*>(argv), envp.data());
     ::dprintf(2, "cannot run %s: %s\n", exe_.c_str(), std::strerror(errno));
     ::_exit(127);
   }

@@ -32,6 +32,10 @@ struct Calibration {
   std::string source() const { return rdtsc ? "rdtsc" : "clock_gettime"; }
 };
 
+// The supervisor's TSC rate (ns per tick, "%.17g") in its workers' environment: calibrate() uses
+// it instead of measuring when it parses as a plausible rate and this process has the TSC too.
+inline constexpr const char* kRateEnv = "LFBENCH_TSC_NS_PER_TICK";
+
 namespace detail {
 inline bool use_rdtsc = false;  // set once by calibrate(), before any measuring thread reads it
 }
