@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -69,6 +70,9 @@ int compare_command(const CompareArgs& a) {
     if (a.threshold_pct)
       throw BadInput("--aa " + a.aa + " and --threshold: the A/A file sets the thresholds; allowed: one of them");
     if (!bases.empty()) throw BadInput("--aa " + a.aa + ": only for an A/B file; allowed: lfbench compare AB.json --aa AA.json");
+    std::error_code ec;
+    if (std::filesystem::equivalent(a.aa, files.front(), ec))
+      throw BadInput("--aa " + a.aa + ": the A/B file itself; allowed: an A/A run's file (one build against itself)");
     o.aa = compare::aa_thresholds(read_results(a.aa), o);
   }
 

@@ -197,7 +197,7 @@ Plan make_plan(const RunArgs& a) {
   if (a.verify) {
     std::chrono::nanoseconds budget = kDefaultVerifyBudget;
     if (!a.budget.empty()) {
-      budget = parse_duration(a.budget, "--budget");
+      budget = parse_duration(a.budget, "--budget", false, true);
       if (budget < kVerifyWindow)
         throw BadInput("--budget: '" + a.budget + "' is less than one window; allowed: " + format_duration(kVerifyWindow) + " or more");
     }
@@ -231,7 +231,7 @@ Plan checked_plan(const RunArgs& a) {
 constexpr int kDecideBudgetFactor = 4;
 std::chrono::nanoseconds decide_budget(const RunArgs& a, const Plan& plan) {
   if (a.budget.empty()) return kDecideBudgetFactor * plan.estimate();
-  const auto b = parse_duration(a.budget, "--budget");
+  const auto b = parse_duration(a.budget, "--budget", false, true);
   if (b < plan.estimate())
     throw BadInput("--budget: '" + a.budget + "' is less than the plan's own repetitions take (" +
                    format_duration(plan.estimate()) + "); allowed: more than that, or fewer cells or repetitions");
@@ -436,6 +436,16 @@ std::size_t cells_in(const std::string& path) {
   }
 }
 
+// The file an interrupted run wrote before it printed "lfbench run --resume J measures the
+// rest": its resume replaces it with everything it had and more, so that command works as printed.
+bool interrupted_results(const std::string& path) {
+  try {
+    return read_results(path).incomplete;
+  } catch (const BadInput&) {
+    return false;
+  }
+}
+
 int run(const RunArgs& a, const std::vector<std::string>& argv) {
   Signals signals;  // first: every later thread inherits the blocked mask
   Plan plan;
@@ -458,7 +468,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     format_name = r.format;
     interleave = r.interleave;
     keep_disturbed = r.keep_disturbed;
-    force = force || r.force;
+    force = force || r.force || (std::filesystem::is_regular_file(path) && interrupted_results(path));
     budget = r.until_decided;
     replayed = std::move(r.records);
   } else {

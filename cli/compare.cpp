@@ -405,11 +405,11 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
     if (added) order.push_back(cell.id);
     (cell.build == c.base_build ? it->second.first : it->second.second) = &cell;
   }
-  // A cell's threshold: its own from the A/A file, that file's largest if it lacks the cell.
+  // A cell's threshold: its own from the A/A file, else the default (the note says why).
   const auto delta_of = [&](Row& r) {
     if (!o.aa) return std::log1p(c.threshold);
     const auto it = o.aa->by_cell.find(r.id);
-    r.threshold = it != o.aa->by_cell.end() ? it->second : o.aa->largest;
+    r.threshold = it != o.aa->by_cell.end() ? it->second : kThresholdAB;
     return std::log1p(*r.threshold);
   };
   const std::size_t need = c.options.sequential ? sequential_pairs_needed(o.alpha) : pairs_needed(o.alpha);
@@ -491,8 +491,9 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
     if (ab.incomplete || b->incomplete || h->incomplete) p.not_same = kIncomplete;
     const double delta = delta_of(r);
     if (o.aa)
-      p.notes.push_back("threshold " + pct_text(*r.threshold) + " from " + o.aa->file +
-                        (o.aa->by_cell.count(r.id) ? "" : " (its largest: the A/A run lacks this cell)"));
+      p.notes.push_back(o.aa->by_cell.count(r.id) ? "threshold " + pct_text(*r.threshold) + " from " + o.aa->file
+                        : "threshold " + pct_text(*r.threshold) + " (the default: " + o.aa->file +
+                              (o.aa->measured.count(r.id) ? " has too few usable pairs of this cell)" : " lacks this cell)"));
     set_tests(p, c.options.sequential ? sequential_paired_tests(r_k, delta) : paired_tests(r_k, delta), delta, o.alpha,
               "too few pairs: " + std::to_string(r.pairs) + " usable; p <= " + fmt("%g", o.alpha) + " needs at least " +
                   std::to_string(need));
@@ -508,22 +509,27 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
 // The farther end of the A/A interval is an upper confidence bound on how far two identical
 // builds' pairs lean (where a cell's state and threads landed, which each process draws anew):
 // a threshold below it would, given pairs enough, call identical builds different.
+// A longer A/A run bounds the lean closer (toward the 1% floor); a cell the A/A run decided
+// `same` at the default threshold has its interval, so its threshold, within that default.
 AaThresholds aa_thresholds(const ResultsFile& aa, const Options& o) {
   Options plain;
   plain.alpha = o.alpha;
   const Comparison c = compare_ab(aa, plain);
+  const std::size_t need = pairs_needed(o.alpha);
   AaThresholds t;
   t.file = aa.name;
   for (const auto& r : c.rows) {
-    if (!r.ci_low || !r.ci_high || r.verdict == Verdict::invalid) continue;
+    t.measured.insert(r.id);
+    if (!r.ci_low || !r.ci_high || r.verdict == Verdict::invalid || r.pairs < need) continue;
     const double reach = std::max(std::abs(std::log(*r.ci_low)), std::abs(std::log(*r.ci_high)));
     const double th = std::max(kAaFloor, std::expm1(reach));
     t.by_cell[r.id] = th;
+    t.smallest = t.by_cell.size() == 1 ? th : std::min(t.smallest, th);
     t.largest = std::max(t.largest, th);
   }
   if (t.by_cell.empty())
-    throw BadInput("--aa " + aa.name + ": no cell has pairs enough for an interval; allowed: an A/A file of lfbench run "
-                   "--ab a=B --ab b=B with at least 2 usable pairs per cell");
+    throw BadInput("--aa " + aa.name + ": no cell has " + std::to_string(need) + " usable pairs (what an interval at alpha " +
+                   fmt("%g", o.alpha) + " needs); allowed: an A/A file of lfbench run --ab a=B --ab b=B");
   return t;
 }
 

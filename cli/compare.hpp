@@ -44,6 +44,7 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -67,12 +68,14 @@ inline constexpr double kThresholdFiles = 0.10;
 inline constexpr double kThresholdAB = 0.05;
 
 // An A/A file's thresholds (--aa): per cell, the farther end of the interval two identical
-// builds left (floor kAaFloor), and their largest for cells the A/A run did not measure.
+// builds left (floor kAaFloor); a cell it lacks, or measured with too few pairs, keeps the
+// default (kThresholdAB).
 inline constexpr double kAaFloor = 0.01;
 struct AaThresholds {
   std::string file;
   std::map<std::string, double> by_cell;
-  double largest = 0;
+  std::set<std::string> measured;  // cells in the file, with an interval or not
+  double smallest = 0, largest = 0;
 };
 
 struct Options {

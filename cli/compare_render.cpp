@@ -169,11 +169,9 @@ std::string headline(const Comparison& c) {
 std::string settings(const Comparison& c) {
   const Options& o = c.options;
   std::string threshold = fmt("%g", c.threshold * 100) + "%";
-  if (o.aa) {
-    double low = o.aa->largest;
-    for (const auto& [id, t] : o.aa->by_cell) low = std::min(low, t);
-    threshold = "per cell from A/A " + o.aa->file + " (" + fmt("%.1f", low * 100) + "-" + fmt("%.1f", o.aa->largest * 100) + "%)";
-  }
+  if (o.aa)
+    threshold = "per cell from A/A " + o.aa->file + " (" + fmt("%.1f", o.aa->smallest * 100) + "-" +
+                fmt("%.1f", o.aa->largest * 100) + "%, else " + fmt("%g", kThresholdAB * 100) + "%)";
   std::string s = "alpha " + fmt("%g", o.alpha) + ", threshold " + threshold + ", " +
                   std::string(to_string(o.correction)) + ", " + ci_label(c);
   if (!o.relative_to.empty()) s += ", relative to " + o.relative_to;

@@ -141,11 +141,12 @@ std::string join(const std::vector<std::string>& xs, std::string_view sep) {
   return out;
 }
 
-std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view what, bool allow_zero) {
+std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view what, bool allow_zero, bool minutes) {
   const std::string allowed = allow_zero ? "a number >= 0" : "a positive number";
   const auto bad = [&](const std::string& why) {
     return BadInput(std::string(what) + ": '" + std::string(text) + "' " + why + "; allowed: " + allowed +
-                    " with unit ns, us, ms, s, m or h, at most 1h (e.g. 200ms, 10m)");
+                    (minutes ? " with unit ns, us, ms, s, m or h, at most 1h (e.g. 10m)"
+                             : " with unit ns, us, ms or s, at most 1h (e.g. 200ms)"));
   };
   double value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -156,8 +157,9 @@ std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view 
   else if (unit == "us") scale = 1e3;
   else if (unit == "ms") scale = 1e6;
   else if (unit == "s") scale = 1e9;
-  else if (unit == "m") scale = 60e9;  // minutes: a budget (--budget 10m), as the help says
-  else if (unit == "h") scale = 3600e9;
+  // Minutes and hours for a budget only (--budget 10m): a window of "5m" is a typo of 5ms.
+  else if (minutes && unit == "m") scale = 60e9;
+  else if (minutes && unit == "h") scale = 3600e9;
   else throw bad(unit.empty() ? "has no unit" : "has an unknown unit");
   const double ns = value * scale;
   if (!std::isfinite(ns) || ns < 0 || (ns == 0 && !allow_zero) || ns > 3600e9) throw bad("is out of range");

@@ -23,7 +23,9 @@ struct BadInput : std::runtime_error {
 inline constexpr unsigned kMaxThreads = 1024;
 
 // "200ms", "1.5s", "500us", "100000ns". REQUIRES a unit; `what` names the option in errors.
-std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view what, bool allow_zero = false);
+// `minutes`: m and h are units too (a budget; a window's "5m" would be a typo of 5ms).
+std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view what, bool allow_zero = false,
+                                        bool minutes = false);
 // "1,2,4" or "1-8" or a mix ("1,2,4-6"), each 1..kMaxThreads.
 std::vector<unsigned> parse_threads(std::string_view text, std::string_view what);
 std::int64_t parse_int(std::string_view text, std::string_view what, std::int64_t min, std::int64_t max);

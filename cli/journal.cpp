@@ -127,9 +127,13 @@ Resume load_resume(const std::string& path) {
     if (rec.cell >= r.plan.cells.size()) throw BadInput(where + " has a window of a cell not in its plan");
     const CellPlan& c = r.plan.cells[rec.cell];
     if (!rec.failure.empty()) continue;
-    // A run until decided measures more pairs than its repetitions.
-    if (++windows[rec.cell] > c.repetitions && r.until_decided.count() <= 0)
-      throw BadInput(where + " has more windows of " + c.run_name() + " than its " + std::to_string(c.repetitions) + " repetitions");
+    // A disturbed window is measured again, up to `repetitions` more (runner.cpp measure_slot),
+    // and both are journaled: on a busy machine nearly every journal has some. A run until
+    // decided measures more pairs than its repetitions.
+    const std::size_t most = r.keep_disturbed ? c.repetitions : 2 * c.repetitions;
+    if (++windows[rec.cell] > most && r.until_decided.count() <= 0)
+      throw BadInput(where + " has more windows of " + c.run_name() + " than its " + std::to_string(c.repetitions) +
+                     " repetitions and as many re-measured allow");
     if (const auto problem = window_problem(rec.window, c.threads); !problem.empty())
       throw BadInput(where + ": a window of " + c.run_name() + " has " + problem);
   }

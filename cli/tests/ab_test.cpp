@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -100,6 +101,23 @@ TEST(AB, APlanThatCanNeverDecideACellSaysSoBeforeRunning) {
   const auto enough = sb.run(ab_run({"--plan"}));  // 6 repetitions
   ASSERT_EQ(enough.code, 0) << enough.err;
   EXPECT_EQ(enough.err.find("can never"), std::string::npos) << enough.err;
+}
+
+// Issue 29: a build that prints without end grew the worker's log by ~1 GB/s, for the 30 s the
+// hello may take. The log is capped (supervisor.hpp kLogCap): `yes` fails there and exits, and
+// the build's hello (another protocol version) is refused at once.
+TEST(AB, AWorkerThatPrintsWithoutEndIsCappedAndRefused) {
+  Sandbox sb;
+  test::spit(sb / "chatty", "#!/bin/sh\nyes\necho '{\"v\":99,\"hello\":{}}' >&3\ncat >/dev/null\n");
+  ::chmod((sb / "chatty").c_str(), 0755);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = sb.run({"run", "counter", "--primitive", "std_mutex", "--threads", "1", "--quiet", "-o", "out.json",
+                         "--ab", "base=./chatty", "--ab", "head=" + bin()});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.err_lines(), 1) << r.err;
+  EXPECT_LT(seconds, 15) << "the hello came once `yes` hit the cap";
+  EXPECT_FALSE(std::filesystem::exists(sb / "out.json"));
 }
 
 TEST(AB, BuildsThatCannotTakePartAreRefusedBeforeAnythingIsWritten) {
@@ -201,6 +219,7 @@ TEST(AB, UntilDecidedRefusesWhatItCannotDo) {
   check(ab_run({"--until-decided", "--budget", "1ms", "-o", "x.json"}), "--budget: '1ms' is less than");
   check(ab_run({"--until-decided", "--budget", "soon", "-o", "x.json"}), "soon");
   check(ab_run({"--until-decided", "--budget", "2h", "-o", "x.json"}), "--budget: '2h' is out of range");
+  check(ab_run({"--duration", "5m", "-o", "x.json"}), "--duration: '5m' has an unknown unit");  // a typo of 5ms
   // Minutes, as the help's example says (and the issue that asked for it: --budget 10m).
   const auto plan = sb.run(ab_run({"--until-decided", "--budget", "10m", "--plan"}));
   EXPECT_EQ(plan.code, 0) << plan.err;

@@ -381,19 +381,23 @@ TEST(AbVerdict, SequentialNeedsMorePairsAndSaysHowMany) {
 }
 
 // --aa: each cell's threshold is the farther end of its A/A interval (at least 1%); a cell the
-// A/A run lacks takes its largest. A tight A/A cell then catches +3%, which the 5% default calls
-// same; a wide one keeps its wide threshold; files mode refuses.
+// A/A run lacks, or measured with too few pairs for an interval, keeps the 5% default. A tight
+// A/A cell then catches +3%, which the default calls same; a wide one keeps its wide threshold;
+// files mode refuses.
 TEST(AbVerdict, AaFileSetsEachCellsThreshold) {
-  const std::string kCell3 = "counter/q/threads:4";
-  const ResultsFile aa = parse_results(ab_doc({{kCell, pairs(20, 1.0, 0.004)}, {kCell2, pairs(20, 1.0, 0.16)}}).dump(), "aa.json");
+  const std::string kCell3 = "counter/q/threads:4", kCell4 = "counter/r/threads:4";
+  const ResultsFile aa = parse_results(
+      ab_doc({{kCell, pairs(20, 1.0, 0.004)}, {kCell2, pairs(20, 1.0, 0.16)}, {kCell4, pairs(3, 1.0, 0.004)}}).dump(), "aa.json");
   const AaThresholds t = aa_thresholds(aa, Options{});
   EXPECT_EQ(t.file, "aa.json");
-  ASSERT_EQ(t.by_cell.size(), 2u);
+  ASSERT_EQ(t.by_cell.size(), 2u) << "3 pairs are too few for an interval";
   EXPECT_DOUBLE_EQ(t.by_cell.at(kCell), kAaFloor);
   EXPECT_GT(t.by_cell.at(kCell2), 0.03);
+  EXPECT_DOUBLE_EQ(t.smallest, kAaFloor);
   EXPECT_DOUBLE_EQ(t.largest, t.by_cell.at(kCell2));
 
-  const std::vector<AbCell> head = {{kCell, pairs(20, 1.03, 0.004)}, {kCell2, pairs(20, 1.03, 0.004)}, {kCell3, pairs(20, 1.03, 0.004)}};
+  const std::vector<AbCell> head = {{kCell, pairs(20, 1.03, 0.004)}, {kCell2, pairs(20, 1.03, 0.004)},
+                                    {kCell3, pairs(20, 1.03, 0.004)}, {kCell4, pairs(20, 1.03, 0.004)}};
   EXPECT_EQ(ab(head).rows[0].verdict, Verdict::same) << "+3% is within the 5% default";
   Options o;
   o.aa = t;
@@ -403,14 +407,16 @@ TEST(AbVerdict, AaFileSetsEachCellsThreshold) {
   EXPECT_NE(c.rows[0].note.find("threshold 1.0% from aa.json"), std::string::npos) << c.rows[0].note;
   EXPECT_DOUBLE_EQ(*c.rows[1].threshold, t.by_cell.at(kCell2));
   EXPECT_NE(c.rows[1].verdict, Verdict::slower);
-  EXPECT_DOUBLE_EQ(*c.rows[2].threshold, t.largest);
-  EXPECT_NE(c.rows[2].note.find("its largest: the A/A run lacks this cell"), std::string::npos) << c.rows[2].note;
+  EXPECT_DOUBLE_EQ(*c.rows[2].threshold, kThresholdAB);
+  EXPECT_NE(c.rows[2].note.find("the default: aa.json lacks this cell"), std::string::npos) << c.rows[2].note;
+  EXPECT_DOUBLE_EQ(*c.rows[3].threshold, kThresholdAB);
+  EXPECT_NE(c.rows[3].note.find("has too few usable pairs of this cell"), std::string::npos) << c.rows[3].note;
   EXPECT_NE(render(c, "text", false).find("threshold per cell from A/A aa.json (1.0-"), std::string::npos);
   EXPECT_NE(render(c, "json", false).find("\"threshold_pct\": 1.0"), std::string::npos);
 
   EXPECT_THROW(compare(aa, aa, o), BadInput);
   // Too few pairs for any interval: refused, not a threshold of nothing.
-  EXPECT_THROW(aa_thresholds(parse_results(ab_doc({{kCell, pairs(1, 1.0)}}).dump(), "aa.json"), Options{}), BadInput);
+  EXPECT_THROW(aa_thresholds(parse_results(ab_doc({{kCell, pairs(4, 1.0)}}).dump(), "aa.json"), Options{}), BadInput);
 }
 
 TEST(AbVerdict, EstimateIsTheHodgesLehmannOfTheLogRatios) {
@@ -1314,6 +1320,7 @@ TEST(CompareCli, BadInputIsOneLineAndExitTwo) {
       {"compare", "--base", abf, base},
       {"compare", abf, "--relative-to", "std_mutex"},
       {"compare", abf, "--aa", abf, "--threshold", "5"},  // the A/A file sets the thresholds
+      {"compare", abf, "--aa", abf},                     // the A/B file as its own A/A
       {"compare", base, base, "--aa", abf},              // A/B files only
       {"compare", abf, "--aa", base},                    // not an A/A (A/B) file
       {"compare", abf, "--aa", "missing.json"},

@@ -242,6 +242,49 @@ TEST(Faulty, KilledSupervisorThenResumeGivesTheWholeFile) {
   EXPECT_EQ(gone.err_lines(), 1) << gone.err;
 }
 
+// Issue 29: windows dropped as disturbed are journaled too, so a killed run on a busy machine
+// left a journal with more windows than repetitions, which --resume refused. The sleeper's
+// every window is disturbed (its threads sleep), so each is measured again: the journal holds
+// both, and resumes to a complete file.
+TEST(Faulty, AJournalWithDisturbedWindowsResumes) {
+  Sandbox sb;
+  const auto args = std::vector<std::string>{"run", "faulty", "--primitive", "sleeper,healthy", "--param", "after=2000",
+                                             "--threads", "2", "--duration", "100ms", "--warmup", "5ms", "--repetitions",
+                                             "3", "--no-interleave", "--quiet", "-o", "out.json"};
+  std::size_t most = 0;  // windows journaled of one cell
+  for (int ms = 400; most <= 3 && ms < 20000; ms *= 2) {
+    std::filesystem::remove(sb / "out.json.journal");
+    std::filesystem::remove(sb / "out.json");
+    (void)sb.run(args, std::chrono::milliseconds(ms), SIGKILL);
+    std::map<std::size_t, std::size_t> per_cell;
+    std::istringstream in(test::slurp(sb / "out.json.journal"));
+    std::string l;
+    std::getline(in, l);  // the header
+    for (; std::getline(in, l);)
+      if (const json rec = json::parse(l, nullptr, false); rec.is_object() && rec.contains("window"))
+        most = std::max(most, ++per_cell[rec.value("cell", std::size_t{0})]);
+  }
+  ASSERT_GT(most, 3u) << "no journal with a re-measured window";
+  ASSERT_FALSE(std::filesystem::exists(sb / "out.json"));
+  const auto r = sb.run({"run", "--resume", "out.json.journal", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(test::slurp(sb / "out.json"));
+  EXPECT_FALSE(doc["context"]["lfbench_incomplete"].get<bool>());
+  EXPECT_EQ(cells_by_primitive(doc, 2)["healthy"]["stats"]["ns_per_op"]["n"], 3);
+  // SIGINT writes the incomplete file and prints "lfbench run --resume J measures the rest":
+  // that command, as printed (no --force), replaces it with the whole file.
+  std::filesystem::remove(sb / "out.json");
+  const auto interrupted = sb.run(args, std::chrono::milliseconds(900), SIGINT);
+  if (interrupted.code == 128 + SIGINT) {
+    ASSERT_TRUE(json::parse(test::slurp(sb / "out.json"))["context"]["lfbench_incomplete"].get<bool>());
+    EXPECT_NE(interrupted.err.find("lfbench run --resume out.json.journal measures the rest"), std::string::npos)
+        << interrupted.err;
+    const auto printed = sb.run({"run", "--resume", "out.json.journal", "--quiet"});
+    ASSERT_EQ(printed.code, 0) << printed.err;
+    EXPECT_FALSE(json::parse(test::slurp(sb / "out.json"))["context"]["lfbench_incomplete"].get<bool>());
+  }
+}
+
 // A journal is outside input (cli/tests/fuzz_journal.py fuzzes it): values the flags would
 // refuse, windows that do not fit their cell, and a malformed header are refused with one
 // line and exit 2, before anything runs or is written; the journal itself is left as it was.
@@ -289,8 +332,8 @@ TEST(Faulty, AJournalIsCheckedLikeTheFlags) {
   e[1]["window"]["per_thread_ops"] = json::array();
   refused("a window of no threads", e);
   e = lines;
-  for (int i = 0; i < 7; ++i) e.push_back(lines[1]);
-  refused("more windows than repetitions", e);
+  for (int i = 0; i < 13; ++i) e.push_back(lines[1]);  // 6 repetitions and as many re-measured: 12 at most
+  refused("more windows than repetitions and re-measures", e);
   const auto r = sb.run({"run", "--resume", "out.json.journal", "--quiet"});
   EXPECT_EQ(r.code, 0) << "the journal itself still resumes: " << r.err;
 }

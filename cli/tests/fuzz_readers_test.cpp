@@ -145,7 +145,7 @@ TEST(ResultsFile, HostileFilesAreRefused) {
   test::spit(sb / "deep.json", nested(50000));
   ASSERT_EQ(mkfifo((sb / "fifo.json").c_str(), 0600), 0);
   { std::ofstream(sb / "huge.json") << "{}"; }
-  fs::resize_file(sb / "huge.json", std::uintmax_t(50) << 20);
+  fs::resize_file(sb / "huge.json", std::uintmax_t(200) << 20);
 
   const auto cmp = [&](const std::string& f) { return std::vector<std::string>{"compare", base, f}; };
   expect_refused(sb, cmp("verification0.json"), {"verification0.json", "verification.ok is 0; allowed: a boolean"});
@@ -159,7 +159,7 @@ TEST(ResultsFile, HostileFilesAreRefused) {
   expect_refused(sb, cmp("deep.json"), {"deep.json:1:33", "nested deeper than 32"});
   expect_refused(sb, cmp("./fifo.json"), {"./fifo.json", "is a FIFO, not a regular file"});
   expect_refused(sb, cmp("/dev/zero"), {"/dev/zero", "is a device, not a regular file"});
-  expect_refused(sb, cmp("./huge.json"), {"./huge.json", "52428800 bytes is too big", "at most 33554432"});
+  expect_refused(sb, cmp("./huge.json"), {"./huge.json", "209715200 bytes is too big", "at most 134217728"});
   expect_refused(sb, cmp("."), {".: is a directory, not a regular file"});
 }
 

@@ -18,10 +18,15 @@
 namespace lfbench::test {
 
 // A sanitizer tree: GCC names it with a macro, clang with __has_feature (ci/test's ASan tree is clang's).
+// (__has_feature only inside #if: GCC 14 defines it for the preprocessor alone.)
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 inline constexpr bool kSanitized = true;
 #elif defined(__has_feature)
-inline constexpr bool kSanitized = __has_feature(address_sanitizer) || __has_feature(thread_sanitizer);
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
 #else
 inline constexpr bool kSanitized = false;
 #endif

@@ -56,7 +56,7 @@ def diff_blocks(docs, comparison):
             ("p", f"Verdicts of lfbench compare (the CI gate's, not the report's own): {comparison['headline']}. "
                   f"lfbench compare exits {exit_code}" + (f" ({meaning})" if meaning else "") + "."),
             ("p", f"Per cell: the ratio of new to base time per operation (above 1 is slower) and its "
-                  f"{o.get('ci_level_pct', 90):g}% interval; a change counts beyond {o.get('threshold_pct', 10):g}% "
+                  f"{o.get('ci_level_pct', 90):g}% interval; a change counts beyond {o.get('threshold_pct') or 10:g}% "
                   f"when significant at {o.get('alpha', 0.05):g} after {o.get('correction', 'bh')} correction "
                   f"across cells. Same command: lfbench compare BASE NEW."),
             ("table", diff_table(comparison))]

@@ -130,8 +130,8 @@ def test_bad_results_file_exits_2_one_line_nothing_written(tmp_path, name):
     (lambda d: os.mkfifo(d / "fifo.json") or d / "fifo.json", "is a FIFO, not a regular file"),
     (lambda d: Path("/dev/zero"), "is a device, not a regular file"),
     (lambda d: d, "is a directory, not a regular file"),
-    (lambda d: (d / "huge.json").write_bytes(b"{}") and os.truncate(d / "huge.json", 50 << 20) or d / "huge.json",
-     "52428800 bytes is too big"),
+    (lambda d: (d / "huge.json").write_bytes(b"{}") and os.truncate(d / "huge.json", 200 << 20) or d / "huge.json",
+     "209715200 bytes is too big"),
 ])
 def test_special_and_huge_files_are_refused_before_reading(tmp_path, make, message):
     f = make(tmp_path)

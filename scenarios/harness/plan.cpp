@@ -21,7 +21,10 @@ unsigned Plan::max_threads() const {
 std::chrono::nanoseconds Plan::estimate() const {
   using namespace std::chrono_literals;
   std::chrono::nanoseconds t = cells.empty() ? 0ns : 300ms;  // calibration and start-up
-  for (const auto& c : cells) t += c.repetitions * (c.warmup + c.duration + 2ms);  // a warm-up before every window
+  // A warm-up before every window; an A/B window starts its own worker (~25-35 ms here, which
+  // the ETA and --until-decided's default budget left out: they were half the real time).
+  const auto per_window = builds.empty() ? 2ms : 30ms;
+  for (const auto& c : cells) t += c.repetitions * (c.warmup + c.duration + per_window);
   return t;
 }
 

@@ -139,6 +139,7 @@ int worker_main(unsigned threads, Pin pin) {
     std::cerr << "lfbench __worker: file descriptor " << kResultFd << " is not open (run by lfbench run only)\n";
     return 2;
   }
+  tsc::take_supervisor_rate();
   Pool pool(threads, pin);  // threads first: created once, pinned, before any timed lock
   tsc::calibrate();
   json cpus = pool.cpus();

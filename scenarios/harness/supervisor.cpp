@@ -32,13 +32,6 @@ WorkerProcess::WorkerProcess(std::string exe, unsigned threads, Pin pin, int sig
 WorkerProcess::~WorkerProcess() { stop(false); }
 
 void WorkerProcess::start() {
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
-    throw std::runtime_error(std::string("cannot create a pipe for a worker: ") + std::strerror(errno));
-  // The worker's stdout and stderr: an anonymous file whose tail names what went wrong.
-  log_fd_ = ::memfd_create("lfbench-worker-log", MFD_CLOEXEC);
-  log_read_ = 0;
-  const std::string threads = std::to_string(threads_), pin = to_string(pin_);
   // The environment with this process's TSC rate (tsc.hpp kRateEnv), built before fork: the
   // child may only call async-signal-safe functions until it execs.
   const tsc::Calibration& cal = tsc::calibrate();
@@ -54,6 +47,20 @@ void WorkerProcess::start() {
   std::vector<char*> envp;
   for (auto& e : env_text) envp.push_back(e.data());
   envp.push_back(nullptr);
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string("cannot create a pipe for a worker: ") + std::strerror(errno));
+  // The worker's stdout and stderr: an anonymous file whose tail names what went wrong. Sealed
+  // at kLogCap (sparse until written): past it the worker's writes fail (EPERM), so a worker
+  // that prints without end costs kLogCap of memory, not 1 GB/s until the machine runs out.
+  log_fd_ = ::memfd_create("lfbench-worker-log", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (log_fd_ >= 0 && (::ftruncate(log_fd_, kLogCap) != 0 ||
+                       ::fcntl(log_fd_, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)) {
+    ::close(log_fd_);
+    log_fd_ = -1;  // no log rather than one without a bound
+  }
+  log_read_ = 0;
+  const std::string threads = std::to_string(threads_), pin = to_string(pin_);
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("cannot start a worker: ") + std::strerror(errno));
   if (pid == 0) {
@@ -147,14 +154,22 @@ std::optional<std::string> WorkerProcess::next_line(clock_type::time_point deadl
   }
 }
 
+// How much the worker wrote: the file's size is the cap, its offset (shared with the worker's
+// stdout and stderr, which are this descriptor dup'ed) is where the next write goes.
+off_t WorkerProcess::log_written() const {
+  if (log_fd_ < 0) return 0;
+  const off_t at = ::lseek(log_fd_, 0, SEEK_CUR);
+  return at < 0 ? 0 : std::min<off_t>(at, kLogCap);
+}
+
 std::string WorkerProcess::new_tsan_report() {
-  struct stat st{};
-  if (log_fd_ < 0 || ::fstat(log_fd_, &st) != 0 || st.st_size <= log_read_) return "";
+  const off_t size = log_written();
+  if (size <= log_read_) return "";
   // Reports are a few KB; a worker that floods its log is read up to a bound, then skipped.
-  const off_t want = std::min<off_t>(st.st_size - log_read_, 1 << 20);
+  const off_t want = std::min<off_t>(size - log_read_, 1 << 20);
   std::string s(static_cast<std::size_t>(want), '\0');
   const ssize_t n = ::pread(log_fd_, s.data(), s.size(), log_read_);
-  log_read_ = st.st_size;
+  log_read_ = size;
   s.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   const auto warning = s.find("WARNING: ThreadSanitizer: ");
   if (warning == std::string::npos) return "";
@@ -181,12 +196,11 @@ std::string WorkerProcess::new_tsan_report() {
 }
 
 std::string WorkerProcess::log_tail() const {
-  if (log_fd_ < 0) return "";
-  struct stat st{};
-  if (::fstat(log_fd_, &st) != 0 || st.st_size == 0) return "";
-  const off_t want = std::min<off_t>(st.st_size, 4096);
+  const off_t size = log_written();
+  if (size == 0) return "";
+  const off_t want = std::min<off_t>(size, 4096);
   std::string s(static_cast<std::size_t>(want), '\0');
-  const ssize_t n = ::pread(log_fd_, s.data(), s.size(), st.st_size - want);
+  const ssize_t n = ::pread(log_fd_, s.data(), s.size(), size - want);
   s.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   // The last few lines, on one line each separated by " | ".
   std::vector<std::string> lines;

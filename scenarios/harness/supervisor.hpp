@@ -71,6 +71,8 @@ class WorkerProcess {
   void check_version(const nlohmann::json& m);  // throws ProtocolMismatch
   std::string reap_detail();  // after the worker ended: how, and its last log lines
   std::string log_tail() const;
+  // A worker's stdout and stderr are kept up to this much (its later writes fail).
+  static constexpr off_t kLogCap = 8 << 20;
   // A ThreadSanitizer report the worker printed since the last call ("" if none): its SUMMARY
   // line and first frame, on one line. A worker built with -fsanitize=thread (and TSan's
   // halt_on_error=0, its default) goes on after a report, which would otherwise sit unread in
@@ -84,6 +86,7 @@ class WorkerProcess {
   pid_t pid_ = -1;
   int to_worker_ = -1, from_worker_ = -1, log_fd_ = -1;
   off_t log_read_ = 0;  // how much of the log new_tsan_report() has read
+  off_t log_written() const;
   std::string buffer_;
   enum class Why { none, timeout, eof, signal } why_ = Why::none;
   int caught_ = 0;

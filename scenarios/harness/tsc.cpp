@@ -41,7 +41,7 @@ Calibration measure() {
   detail::use_rdtsc = c.rdtsc;
   // A worker takes its supervisor's rate (kRateEnv): the same invariant TSC, and a worker per
   // A/B window would otherwise spin 20 ms of every window's start-up for it.
-  const char* given = std::getenv(kRateEnv);
+  const char* given = detail::rate_from_supervisor ? std::getenv(kRateEnv) : nullptr;
   char* end = nullptr;
   const double rate = given ? std::strtod(given, &end) : 0;
   if (c.rdtsc && given && *end == '\0' && std::isfinite(rate) && rate > 1e-3 && rate < 1e3) {

@@ -32,13 +32,17 @@ struct Calibration {
   std::string source() const { return rdtsc ? "rdtsc" : "clock_gettime"; }
 };
 
-// The supervisor's TSC rate (ns per tick, "%.17g") in its workers' environment: calibrate() uses
-// it instead of measuring when it parses as a plausible rate and this process has the TSC too.
+// The supervisor's TSC rate (ns per tick, "%.17g") in its workers' environment: a worker's
+// calibrate() uses it instead of measuring when it parses as a plausible rate and this process
+// has the TSC too. Only a worker (take_supervisor_rate(), before calibrate()): a variable left in
+// a user's shell never replaces what the supervisor or `lfbench calibrate` measures.
 inline constexpr const char* kRateEnv = "LFBENCH_TSC_NS_PER_TICK";
 
 namespace detail {
+inline bool rate_from_supervisor = false;  // set by take_supervisor_rate()
 inline bool use_rdtsc = false;  // set once by calibrate(), before any measuring thread reads it
 }
+inline void take_supervisor_rate() { detail::rate_from_supervisor = true; }
 
 // A timestamp. The lfences keep the operation being timed from drifting across the read
 // (rdtsc alone is not ordered with earlier or later loads).
