@@ -12,10 +12,10 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <fstream>
 #include <set>
 #include <thread>
 
@@ -437,13 +437,18 @@ std::size_t cells_in(const std::string& path) {
 }
 
 // The file an interrupted run wrote before it printed "lfbench run --resume J measures the
-// rest": its resume replaces it with everything it had and more, so that command works as printed.
+// rest": its resume replaces it with everything it had and more, so that command works as
+// printed. Only the flag is read: a run interrupted before its first window writes a file the
+// full reader refuses (no entries).
 bool interrupted_results(const std::string& path) {
-  try {
-    return read_results(path).incomplete;
-  } catch (const BadInput&) {
-    return false;
-  }
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || size > (std::uintmax_t(128) << 20)) return false;
+  std::ifstream in(path, std::ios::binary);
+  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (!doc.is_object() || !doc.contains("context") || !doc["context"].is_object()) return false;
+  const auto it = doc["context"].find("lfbench_incomplete");
+  return it != doc["context"].end() && it->is_boolean() && it->get<bool>();
 }
 
 int run(const RunArgs& a, const std::vector<std::string>& argv) {
@@ -458,6 +463,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   std::vector<JournalRecord> replayed;
   nlohmann::json header;
   std::chrono::nanoseconds budget{};  // --until-decided (0: not)
+  bool replaces_interrupted = false;  // a resume over the file its interrupted run wrote
   if (!a.resume.empty()) {
     // Everything comes from the journal: the plan, the options, the output.
     Resume r = load_resume(a.resume);
@@ -468,7 +474,8 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     format_name = r.format;
     interleave = r.interleave;
     keep_disturbed = r.keep_disturbed;
-    force = force || r.force || (std::filesystem::is_regular_file(path) && interrupted_results(path));
+    replaces_interrupted = !force && !r.force && std::filesystem::is_regular_file(path) && interrupted_results(path);
+    force = force || r.force || replaces_interrupted;
     budget = r.until_decided;
     replayed = std::move(r.records);
   } else {
@@ -568,6 +575,13 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     if (const auto [what, detail] = failure_of(c); !what.empty())
       std::cerr << "lfbench: " << what << ": " << c.plan.display_name() << ": " << detail << "\n";
 
+  // A resume interrupted again keeps its first run's file (a cell's windows replay only when its
+  // slot comes, so the new file could hold fewer); the journal has them all.
+  if (results.interrupted && replaces_interrupted) {
+    std::cerr << "lfbench: interrupted; kept " << path << " as its interrupted run wrote it; what was measured is in "
+              << journal->path() << " (lfbench run --resume " << journal->path() << ")\n";
+    return Signals::exit_code(results.signal);
+  }
   // An interrupted run never replaces a file that holds more cells than it does.
   bool written = false;
   if (results.interrupted && !out.is_stdout() && std::filesystem::is_regular_file(path) &&

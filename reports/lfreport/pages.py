@@ -50,13 +50,16 @@ def diff_blocks(docs, comparison):
     o = comparison.get("options") or {}
     exit_code = comparison.get("exit_code")
     # compare's exit codes (lfbench compare --help), named for a reader of the page
+    # compare --aa leaves threshold_pct null: each cell has its own then
+    threshold = (f"{o['threshold_pct']:g}%" if o.get("threshold_pct") is not None
+                 else "each cell's own threshold" if "aa" in o and o["aa"] else "10%")
     meaning = {0: "pass", 1: "fail: a regression, a failed or a missing cell",
                4: "not a pass: cells left unjudged, or an interrupted run"}.get(exit_code, "")
     return [("h2", f"Diff: {file_label(docs[1])} vs {file_label(docs[0])}"),
             ("p", f"Verdicts of lfbench compare (the CI gate's, not the report's own): {comparison['headline']}. "
                   f"lfbench compare exits {exit_code}" + (f" ({meaning})" if meaning else "") + "."),
             ("p", f"Per cell: the ratio of new to base time per operation (above 1 is slower) and its "
-                  f"{o.get('ci_level_pct', 90):g}% interval; a change counts beyond {o.get('threshold_pct') or 10:g}% "
+                  f"{o.get('ci_level_pct', 90):g}% interval; a change counts beyond {threshold} "
                   f"when significant at {o.get('alpha', 0.05):g} after {o.get('correction', 'bh')} correction "
                   f"across cells. Same command: lfbench compare BASE NEW."),
             ("table", diff_table(comparison))]

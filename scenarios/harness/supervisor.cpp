@@ -90,10 +90,11 @@ void WorkerProcess::start() {
 }
 
 void WorkerProcess::stop(bool kill_now) {
-  if (pid_ <= 0) return;
+  // The descriptors go even when the worker was reaped already (reap_detail): a crashing build
+  // with a worker per A/B window leaked three of them, and its log, per window.
   if (to_worker_ >= 0) ::close(to_worker_);
   to_worker_ = -1;
-  if (!kill_now) {
+  if (pid_ > 0 && !kill_now) {
     // A healthy worker exits at end of input within milliseconds (an A/B run retires one after
     // every window); give it a second, then make sure.
     for (int i = 0; i < 1000; ++i) {
