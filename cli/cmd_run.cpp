@@ -21,7 +21,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "../primitives/lib/tsan_sync.hpp"
+#include "../primitives/lib/sanitizers.hpp"
 #include "../scenarios/harness/protocol.hpp"
 #include "../scenarios/harness/runner.hpp"
 #include "commands.hpp"

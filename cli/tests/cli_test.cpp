@@ -227,7 +227,7 @@ INSTANTIATE_TEST_SUITE_P(
 // ---- lfbench verify outside ThreadSanitizer (a TSan tree runs it for real: faulty_test.cpp) -----
 
 TEST(Verify, WithoutThreadSanitizerSaysHowToGetOne) {
-#if defined(__SANITIZE_THREAD__)
+#ifdef LFBENCH_TSAN
   GTEST_SKIP() << "this is a ThreadSanitizer build: verify runs (faulty_test.cpp)";
 #else
   Sandbox sb;

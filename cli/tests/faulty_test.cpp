@@ -36,7 +36,7 @@ const json* median_entry(const json& doc, const std::string& primitive) {
 // default): the report becomes the failed verification of the cell it came in, the run goes on
 // with the next cell, and the correct lock beside it stays verified. Only a TSan build can say.
 TEST(ThreadSanitizer, AReportFailsTheCellItCameIn) {
-#if !defined(__SANITIZE_THREAD__)
+#ifndef LFBENCH_TSAN
   GTEST_SKIP() << "needs the ThreadSanitizer tree (ci/test's build-tsan)";
 #else
   const char* given = std::getenv("TSAN_OPTIONS");
@@ -63,7 +63,7 @@ TEST(ThreadSanitizer, AReportFailsTheCellItCameIn) {
 // verdicts, and run --verified-by puts them into another run's cells. halt_on_error=1 (ci/test's)
 // stays set: verify itself lets the workers go on after a report.
 TEST(Verify, FailsTheRelaxedLockPassesTheMutexAndCannotCheckTheSeqlock) {
-#if !defined(__SANITIZE_THREAD__)
+#ifndef LFBENCH_TSAN
   GTEST_SKIP() << "needs the ThreadSanitizer tree (ci/test's build-tsan)";
 #else
   Sandbox sb;

@@ -15,18 +15,13 @@
 #include <thread>
 #include <vector>
 
+#include "../../primitives/lib/sanitizers.hpp"
+
 namespace lfbench::test {
 
-// A sanitizer tree: GCC names it with a macro, clang with __has_feature (ci/test's ASan tree is clang's).
-// (__has_feature only inside #if: GCC 14 defines it for the preprocessor alone.)
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// A sanitizer tree: its runs are slower, so some tests take fewer of them.
+#if defined(LFBENCH_TSAN) || defined(LFBENCH_ASAN)
 inline constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-inline constexpr bool kSanitized = true;
-#else
-inline constexpr bool kSanitized = false;
-#endif
 #else
 inline constexpr bool kSanitized = false;
 #endif

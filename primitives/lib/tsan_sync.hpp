@@ -5,13 +5,7 @@
 // Not a primitive: a helper of the adapters in this directory.
 #pragma once
 
-#if defined(__SANITIZE_THREAD__)
-#define LFBENCH_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LFBENCH_TSAN 1
-#endif
-#endif
+#include "sanitizers.hpp"
 
 #ifdef LFBENCH_TSAN
 extern "C" void __tsan_acquire(void* addr);

@@ -25,14 +25,8 @@
 
 #include "../concepts.hpp"
 
-#if defined(__SANITIZE_THREAD__)
-#define LFBENCH_URCU_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LFBENCH_URCU_TSAN 1
-#endif
-#endif
-#ifdef LFBENCH_URCU_TSAN
+#include "sanitizers.hpp"
+#ifdef LFBENCH_TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
 
@@ -80,7 +74,7 @@ class UrcuSnapshot {
     struct Done {  // runs after fn, also when fn's result is returned by value
       const UrcuSnapshot* self;
       ~Done() {
-#ifdef LFBENCH_URCU_TSAN
+#ifdef LFBENCH_TSAN
         __tsan_release(&self->grace_);
 #endif
         // QSBR: announcing a quiescent state after every read is one load and compare while
@@ -115,7 +109,7 @@ class UrcuSnapshot {
     // Outside writer_: the next writer copies and publishes while this one waits, and liburcu
     // lets writers that wait at the same time share one grace period.
     Flavor::synchronize_rcu();  // every reader that could hold `old` has finished with it
-#ifdef LFBENCH_URCU_TSAN
+#ifdef LFBENCH_TSAN
     __tsan_acquire(&grace_);
 #endif
     delete old;

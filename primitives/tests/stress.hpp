@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../lib/sanitizers.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <latch>
@@ -51,14 +53,8 @@ inline constexpr unsigned kOversubscribed = 16;
 
 // True under ThreadSanitizer, which slows atomics and synchronisation by an order of magnitude:
 // tests use scaled() so the same coverage runs in bounded time there.
-#if defined(__SANITIZE_THREAD__)
+#ifdef LFBENCH_TSAN
 inline constexpr bool kTsan = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-inline constexpr bool kTsan = true;
-#else
-inline constexpr bool kTsan = false;
-#endif
 #else
 inline constexpr bool kTsan = false;
 #endif

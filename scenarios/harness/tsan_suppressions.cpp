@@ -6,7 +6,7 @@
 // its traits (tsan_blind): lfbench verify calls it "not checkable", never "passed".
 // A pattern naming a header matches any frame in it (frames from headers are often inlined
 // under short names).
-#include "../../primitives/lib/tsan_sync.hpp"  // LFBENCH_TSAN
+#include "../../primitives/lib/sanitizers.hpp"
 
 #ifdef LFBENCH_TSAN
 extern "C" const char* __tsan_default_suppressions();
