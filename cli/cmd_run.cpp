@@ -262,13 +262,15 @@ std::vector<std::string> undecided_cells(const Results& r, const Plan& plan) {
 
 // A/B: every build's worker says hello (its protocol, what it can measure) before anything
 // is measured or written; what they said goes into the results' context.
-nlohmann::json ab_context(const Plan& plan) {
+nlohmann::json ab_context(const Plan& plan, int signal_fd) {
   std::vector<BuildInfo> infos;
   try {
-    infos = check_builds(plan);
+    infos = check_builds(plan, signal_fd);
   } catch (const std::invalid_argument& e) {
     throw BadInput(e.what());
   } catch (const ProtocolMismatch&) {
+    throw;
+  } catch (const Interrupted&) {
     throw;
   } catch (const std::runtime_error& e) {
     throw BadInput(std::string("--ab: ") + e.what() + "; allowed: an lfbench binary (lfbench itself or a program linked with liblfbench)");
@@ -497,7 +499,13 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   if (!parse_pin(pin_name, pin)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");
   const Writer& format = format_for(format_name, path);
   const Output out(path, force);  // refuses before measuring: nothing is written on bad input
-  const nlohmann::json ab = plan.builds.empty() ? nlohmann::json() : ab_context(plan);
+  nlohmann::json ab;
+  try {
+    if (!plan.builds.empty()) ab = ab_context(plan, signals.fd());
+  } catch (const Interrupted& i) {
+    std::cerr << "lfbench: interrupted while the builds started; nothing was measured or written\n";
+    return Signals::exit_code(i.signal);
+  }
 
   std::unique_ptr<Journal> journal;
   if (!a.resume.empty()) {

@@ -106,6 +106,7 @@ WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
     ready_.wait(r, std::memory_order_acquire);
 
   WindowResult res;
+  const unsigned long continued = continues();
   const auto t0 = clock::now();
   go_.store(true, std::memory_order_release);
   go_.notify_all();
@@ -136,6 +137,8 @@ WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
   res.steal_seconds = steal0 >= 0 && steal1 >= 0 ? steal1 - steal0 : 0;
   res.sample_every = opt.sample_every;
   res.judgement = judge_window(res.seconds, cpus_for(active_), opt.blocking, res.usage, res.steal_seconds);
+  if (continues() != continued)
+    res.judgement = {true, "the worker was stopped during the window (SIGSTOP or SIGTSTP, then SIGCONT)"};
   res.interrupted = !completed;
   res.verdict = cell.verify();
   res.metrics = cell.metrics();

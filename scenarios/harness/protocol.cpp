@@ -134,6 +134,7 @@ int worker_main(unsigned threads, Pin pin) {
   ::signal(SIGHUP, SIG_IGN);
   ::signal(SIGPIPE, SIG_IGN);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  count_continues();  // a window it was stopped in is disturbed (pool.cpp)
   Channel ch;
   if (!ch.ok()) {
     std::cerr << "lfbench __worker: file descriptor " << kResultFd << " is not open (run by lfbench run only)\n";
@@ -189,7 +190,9 @@ int worker_main(unsigned threads, Pin pin) {
         cell = pe->make(CellSpec{params, n});
         cached = index;
       }
-      ch.send({{"ready", index}});
+      // The request's sequence number, echoed: an answer can be told from a stale one.
+      const json seq = w.value("seq", json());
+      ch.send({{"ready", index}, {"seq", seq}});
       WindowOptions opt;
       opt.threads = n;
       opt.batch = sc->batch;
@@ -213,7 +216,7 @@ int worker_main(unsigned threads, Pin pin) {
         opt.sample_every = every;
         r = pool.run_window(*cell, opt);
       }
-      ch.send({{"result", index}, {"window", to_json(r)}});
+      ch.send({{"result", index}, {"seq", seq}, {"window", to_json(r)}});
     } catch (const json::exception& e) {
       ch.send({{"error", std::string("malformed window request: ") + e.what()}});
     }

@@ -15,13 +15,15 @@
 //                       "catalog": {"SCENARIO": {"primitives": [..], "params": [..]}, ...}}}
 //     (catalog: what this build can measure; an A/B supervisor checks its cells against it)
 //   supervisor -> worker, one per window:
-//     {"v":1, "window": {"cell": I, "scenario": "...", "primitive": "...", "params": {"k": "v"},
+//     {"v":1, "window": {"cell": I, "seq": N, "scenario": "...", "primitive": "...", "params": {"k": "v"},
 //                        "threads": N, "duration_ns": N, "warmup_ns": N, "latency": bool,
 //                        "perturb": bool (optional, lfbench verify)}}
 //   worker -> supervisor, for that window:
-//     {"v":1, "ready": I}                     the cell's state is built (the watchdog's setup
+//     {"v":1, "ready": I, "seq": N}           the cell's state is built (the watchdog's setup
 //                                             bound ends, its window bound starts)
-//     {"v":1, "result": I, "window": {...}}   the window (to_json(WindowResult) below)
+//     {"v":1, "result": I, "seq": N, "window": {...}}   the window (to_json(WindowResult) below)
+//     (seq: the request's, echoed; a worker of an older build omits it. The supervisor takes an
+//     answer only for the cell and request it asked, ready first, figures in range.)
 //     {"v":1, "error": "..."}                 the request was not understood (a bug: the
 //                                             supervisor records the cell as crashed)
 // A worker keeps the state of the last cell it ran and frees it before building another, so

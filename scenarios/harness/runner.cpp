@@ -216,10 +216,10 @@ std::vector<Build> builds_of(const Plan& plan, const RunOptions& opt) {
 
 }  // namespace
 
-std::vector<BuildInfo> check_builds(const Plan& plan) {
+std::vector<BuildInfo> check_builds(const Plan& plan, int signal_fd) {
   std::vector<BuildInfo> out;
   for (const Build& b : plan.builds) {
-    WorkerProcess w(b.path, 1, Pin::none, -1);
+    WorkerProcess w(b.path, 1, Pin::none, signal_fd);
     BuildInfo info{b, w.hello()};
     const auto& catalog = info.hello.value("catalog", nlohmann::json());
     if (catalog.is_object())  // an older build of the same protocol says nothing: its windows will

@@ -81,8 +81,9 @@ struct BuildInfo {
 
 // Starts one worker per build of an A/B plan and checks each speaks this protocol (throws
 // ProtocolMismatch) and has every scenario, primitive and parameter of its cells (throws
-// std::invalid_argument naming the first it lacks), before anything is measured.
-std::vector<BuildInfo> check_builds(const Plan& plan);
+// std::invalid_argument naming the first it lacks), before anything is measured. A signal on
+// signal_fd (-1: none) while they start throws Interrupted.
+std::vector<BuildInfo> check_builds(const Plan& plan, int signal_fd);
 
 // Measures the plan through worker processes. REQUIRES: opt.worker_exe or plan.builds.
 Results run_plan(const Plan& plan, const RunOptions& opt);

@@ -10,10 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -25,6 +28,94 @@ namespace lfbench {
 
 using nlohmann::json;
 using clock_type = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+
+namespace detail {
+
+// The worker's threads as the scheduler saw them: per task, the time it waited for a CPU
+// (/proc/PID/task/TID/schedstat, second field, ns), and whether one is stopped (state T or t).
+struct SchedState {
+  std::map<long, std::uint64_t> waited;
+  bool stopped = false;
+};
+
+SchedState sched_state(pid_t pid) {
+  SchedState st;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return st;
+  while (const dirent* e = ::readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const std::string task = dir + "/" + e->d_name;
+    char buf[512];
+    if (FILE* f = std::fopen((task + "/schedstat").c_str(), "r")) {
+      unsigned long long run = 0, wait = 0;
+      if (std::fscanf(f, "%llu %llu", &run, &wait) == 2) st.waited[std::atol(e->d_name)] = wait;
+      std::fclose(f);
+    }
+    if (FILE* f = std::fopen((task + "/stat").c_str(), "r")) {
+      const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+      buf[n] = '\0';
+      // "PID (COMM) S ...": the state follows the last ')' (COMM may hold anything).
+      if (const char* close = std::strrchr(buf, ')'); close && close[1] == ' ' && (close[2] == 'T' || close[2] == 't'))
+        st.stopped = true;
+      std::fclose(f);
+    }
+  }
+  ::closedir(d);
+  return st;
+}
+
+}  // namespace detail
+using detail::SchedState;
+using detail::sched_state;
+
+// A watchdog bound counted in the worker's own time. Each poll charges the wall time since the
+// last, at most kTick + kTickSlack (a supervisor that was stopped or starved for longer charges
+// no more: its worker ran on or was stopped with it). When the charge reaches the bound, the
+// worker's threads are read: the longest any waited for a CPU since the bound began is taken
+// off (a loaded machine delays the worker; it does not hang it), and a stopped worker charges
+// nothing while stopped. A hard cap (kHardFactor x the bound) ends even a starved wait.
+class Watchdog {
+ public:
+  static constexpr milliseconds kTick{250}, kTickSlack{50};
+  static constexpr int kHardFactor = 20;
+  Watchdog(pid_t pid, nanoseconds bound)
+      : pid_(pid), bound_(bound), start_(clock_type::now()), last_(start_), at_start_(sched_state(pid)) {}
+  // How long the next poll may wait.
+  int poll_ms() const {
+    const auto left = std::chrono::duration_cast<milliseconds>(bound_ + credit_ - charged_).count();
+    return static_cast<int>(std::clamp<long long>(left, 0, kTick.count()));
+  }
+  // After a poll: charges its time; true once the bound is used up.
+  bool expired() {
+    const auto now = clock_type::now();
+    const nanoseconds d = std::min<nanoseconds>(now - last_, kTick + kTickSlack);
+    last_ = now;
+    charged_ += d;
+    if (now - start_ > kHardFactor * bound_) return true;
+    if (charged_ - credit_ < bound_) return false;
+    const SchedState st = sched_state(pid_);
+    if (st.stopped) {
+      stopped_credit_ += d;  // stopped: this poll's time is not the worker's
+    }
+    std::uint64_t waited = 0;
+    for (const auto& [tid, w] : st.waited) {
+      const auto was = at_start_.waited.find(tid);
+      const std::uint64_t before = was == at_start_.waited.end() ? 0 : was->second;
+      waited = std::max<std::uint64_t>(waited, w > before ? w - before : 0);
+    }
+    credit_ = stopped_credit_ + nanoseconds(static_cast<nanoseconds::rep>(waited));
+    return charged_ - credit_ >= bound_;
+  }
+
+ private:
+  pid_t pid_;
+  nanoseconds bound_, charged_{}, credit_{}, stopped_credit_{};
+  clock_type::time_point start_, last_;
+  SchedState at_start_;
+};
 
 WorkerProcess::WorkerProcess(std::string exe, unsigned threads, Pin pin, int signal_fd)
     : exe_(std::move(exe)), threads_(threads), pin_(pin), signal_fd_(signal_fd) {}
@@ -72,6 +163,7 @@ void WorkerProcess::start() {
       ::dup2(log_fd_, 1);
       ::dup2(log_fd_, 2);
     }
+    ::setpgid(0, 0);  // its own group: stop() kills what it forked too
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -81,6 +173,7 @@ void WorkerProcess::start() {
     ::dprintf(2, "cannot run %s: %s\n", exe_.c_str(), std::strerror(errno));
     ::_exit(127);
   }
+  ::setpgid(pid, pid);  // also here: whichever of the two runs first
   ::close(in[0]);
   ::close(out[1]);
   pid_ = pid;
@@ -94,20 +187,18 @@ void WorkerProcess::stop(bool kill_now) {
   // with a worker per A/B window leaked three of them, and its log, per window.
   if (to_worker_ >= 0) ::close(to_worker_);
   to_worker_ = -1;
-  if (pid_ > 0 && !kill_now) {
-    // A healthy worker exits at end of input within milliseconds (an A/B run retires one after
-    // every window); give it a second, then make sure.
-    for (int i = 0; i < 1000; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
   if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
+    // A healthy worker exits at end of input within milliseconds (an A/B run retires one after
+    // every window); give it a second. Not reaped yet (WNOWAIT): while its pid is a zombie's,
+    // the group id cannot be another's, and the whole group is killed, whatever it forked.
+    for (int i = 0; i < (kill_now ? 0 : 1000); ++i) {
+      siginfo_t si{};
+      if (::waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid_) break;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);  // had setpgid failed
+    retry_eintr([&] { return ::waitpid(pid_, nullptr, 0); });  // killed: returns at once
     pid_ = -1;
   }
   if (from_worker_ >= 0) ::close(from_worker_);
@@ -115,32 +206,39 @@ void WorkerProcess::stop(bool kill_now) {
   from_worker_ = log_fd_ = -1;
 }
 
-std::optional<std::string> WorkerProcess::next_line(clock_type::time_point deadline) {
-  const auto ms_left = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()).count();
-  };
+bool WorkerProcess::take_signal() {
+  signalfd_siginfo si{};
+  if (signal_fd_ < 0 || ::read(signal_fd_, &si, sizeof si) != sizeof si) return false;
+  caught_ = static_cast<int>(si.ssi_signo);
+  why_ = Why::signal;
+  return true;
+}
+
+bool WorkerProcess::wait_exit(milliseconds bound) {
+  const auto until = clock_type::now() + bound;
+  for (;;) {
+    siginfo_t si{};
+    if (::waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid_) return true;
+    if (clock_type::now() >= until) return false;
+    pollfd p{signal_fd_, POLLIN, 0};
+    retry_eintr([&] { return ::poll(&p, signal_fd_ >= 0 ? 1 : 0, 5); });
+    if (take_signal()) return false;
+  }
+}
+
+std::optional<std::string> WorkerProcess::next_line(Watchdog& wd) {
   for (;;) {
     if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
       std::string line = buffer_.substr(0, nl);
       buffer_.erase(0, nl + 1);
       return line;
     }
-    if (ms_left() <= 0) {
+    pollfd fds[2] = {{from_worker_, POLLIN, 0}, {signal_fd_, POLLIN, 0}};
+    retry_eintr([&] { return ::poll(fds, signal_fd_ >= 0 ? 2 : 1, wd.poll_ms()); });
+    if ((fds[1].revents & POLLIN) && take_signal()) return std::nullopt;
+    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR)) && wd.expired()) {
       why_ = Why::timeout;
       return std::nullopt;
-    }
-    pollfd fds[2] = {{from_worker_, POLLIN, 0}, {signal_fd_, POLLIN, 0}};
-    // A second at most, and the deadline re-read on every try: an interrupted poll does not extend it.
-    retry_eintr([&] {
-      return ::poll(fds, signal_fd_ >= 0 ? 2 : 1, static_cast<int>(std::clamp<long long>(ms_left(), 0, 1000)));
-    });
-    if (signal_fd_ >= 0 && (fds[1].revents & POLLIN)) {
-      signalfd_siginfo si{};
-      if (::read(signal_fd_, &si, sizeof si) == sizeof si) {
-        caught_ = static_cast<int>(si.ssi_signo);
-        why_ = Why::signal;
-        return std::nullopt;
-      }
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       char buf[65536];
@@ -218,18 +316,26 @@ std::string WorkerProcess::log_tail() const {
   return out;
 }
 
-std::string WorkerProcess::reap_detail() {
-  int status = 0;
+std::optional<std::string> WorkerProcess::reap_detail() {
   std::string how = "the worker ended";
-  if (::waitpid(pid_, &status, 0) == pid_) {
-    if (WIFSIGNALED(status)) {
-      const int sig = WTERMSIG(status);
+  // A worker that closed its result pipe (fd 3) may live on: it gets 2 s to exit, then it is
+  // killed; a signal for the supervisor ends the wait at once. How it ended is read without
+  // reaping it: stop() kills its group (what it forked) while its pid still names that group.
+  siginfo_t si{};
+  if (!wait_exit(milliseconds(2000))) {
+    if (why_ == Why::signal) {
+      stop(true);
+      return std::nullopt;
+    }
+    how = "closed its result pipe (fd " + std::to_string(kResultFd) + ") and did not exit within 2 s (killed)";
+  } else if (::waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid_) {
+    if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
+      const int sig = si.si_status;
       const char* abbrev = sigabbrev_np(sig);
       how = std::string("killed by SIG") + (abbrev ? abbrev : std::to_string(sig).c_str()) + " (" + strsignal(sig) + ")";
-    } else if (WIFEXITED(status)) {
-      how = "exited with status " + std::to_string(WEXITSTATUS(status));
+    } else if (si.si_code == CLD_EXITED) {
+      how = "exited with status " + std::to_string(si.si_status);
     }
-    pid_ = -1;
   }
   const std::string tail = log_tail();
   stop(true);
@@ -249,69 +355,104 @@ json WorkerProcess::hello() {
   if (pid_ <= 0) start();
   why_ = Why::none;
   // A worker says hello once its threads exist: well within the setup bound.
-  const auto deadline = clock_type::now() + std::chrono::seconds(30);
-  while (const auto got = next_line(deadline)) {
+  Watchdog wd(pid_, std::chrono::seconds(30));
+  while (const auto got = next_line(wd)) {
     const json m = json::parse(*got, nullptr, false);
     check_version(m);
-    if (m.is_object() && m.contains("hello") && m["hello"].is_object()) return m["hello"];
+    if (!m.is_object() || !m.contains("hello")) continue;  // a line the build printed first
+    const json& h = m["hello"];
+    // What the supervisor reads of it, checked: a hello of another shape is no lfbench worker's.
+    const auto is = [&h](const char* k, bool (json::*type)() const noexcept) { return !h.contains(k) || (h[k].*type)(); };
+    if (h.is_object() && is("version", &json::is_string) && is("catalog", &json::is_object) &&
+        is("pid", &json::is_number_integer) && is("threads", &json::is_number_integer) && is("cpus", &json::is_array))
+      return h;
+    stop(true);
+    throw std::runtime_error(exe_ + " is not an lfbench worker: its hello is " + got->substr(0, 200));
   }
-  const std::string detail = why_ == Why::timeout ? "said nothing within 30 s" : why_ == Why::signal ? "was interrupted" : reap_detail();
+  if (why_ == Why::signal) {
+    stop(true);
+    throw Interrupted(caught_);
+  }
+  std::optional<std::string> detail = why_ == Why::timeout ? "said nothing within 30 s" : reap_detail();
+  if (!detail) throw Interrupted(caught_);
   stop(true);
-  throw std::runtime_error(exe_ + " is not an lfbench worker: " + detail);
+  throw std::runtime_error(exe_ + " is not an lfbench worker: " + *detail);
 }
+
+namespace {
+
+// What is wrong with an answer's window for request r, or "": the window_problem()s of any
+// window from outside, and its length against the one asked (a worker stops a window on its
+// own clock: under half of it is no window of this request).
+std::string answer_problem(const WindowResult& w, const WindowRequest& r) {
+  if (std::string p = window_problem(w, r.threads); !p.empty()) return p;
+  const double asked = std::chrono::duration<double>(r.duration).count();
+  if (w.seconds <= 0 || w.seconds < 0.5 * asked)
+    return "a window of " + std::to_string(w.seconds) + " s where " + std::to_string(asked) + " s was asked";
+  return "";
+}
+
+}  // namespace
 
 Outcome WorkerProcess::run(const WindowRequest& r) {
   Outcome o;
   if (pid_ <= 0) start();
   json params = json::object();
   for (const auto& [k, v] : r.params) params[k] = v;
+  ++seq_;
   const json req = {{"v", kProtocolVersion},
-                    {"window", {{"cell", r.cell}, {"scenario", r.scenario}, {"primitive", r.primitive}, {"params", params},
+                    {"window", {{"cell", r.cell}, {"seq", seq_}, {"scenario", r.scenario}, {"primitive", r.primitive}, {"params", params},
                                 {"threads", r.threads}, {"duration_ns", r.duration.count()},
                                 {"warmup_ns", r.warmup.count()}, {"latency", r.latency}, {"perturb", r.perturb}}}};
   const std::string line = req.dump() + "\n";
   const auto sigpipe = ::signal(SIGPIPE, SIG_IGN);
   const bool sent = ::write(to_worker_, line.data(), line.size()) == static_cast<ssize_t>(line.size());
   ::signal(SIGPIPE, sigpipe);
-  auto deadline = clock_type::now() + kSetupBound;
   const auto window_bound = kWindowSlack + 3 * (r.duration + r.warmup);
+  Watchdog wd(pid_, kSetupBound);
   why_ = sent ? Why::none : Why::eof;
   bool ready = false;
+  const auto crashed = [&](std::string detail) {
+    o.kind = Outcome::crashed;
+    o.detail = std::move(detail);
+    stop(true);
+    return o;
+  };
+  // An answer names the cell it is for and (a worker of this build) the request's sequence
+  // number: one for another cell, a stale or repeated one, is not this window.
+  const auto foreign = [&](const json& m, const char* key) -> std::string {
+    if (!m[key].is_number_unsigned() || m[key].get<std::uint64_t>() != r.cell)
+      return "the worker answered for cell " + m[key].dump().substr(0, 40) + " when asked for cell " + std::to_string(r.cell);
+    if (m.contains("seq") && (!m["seq"].is_number_unsigned() || m["seq"].get<std::uint64_t>() != seq_))
+      return "the worker answered request " + m["seq"].dump().substr(0, 40) + " when asked request " + std::to_string(seq_) + " (a stale or repeated answer)";
+    return "";
+  };
   while (why_ == Why::none) {
-    const auto got = next_line(deadline);
+    const auto got = next_line(wd);
     if (!got) break;
     const json m = json::parse(*got, nullptr, false);
     check_version(m);
-    if (m.is_discarded() || !m.is_object()) {
-      o.kind = Outcome::crashed;
-      o.detail = "the worker spoke another protocol: " + got->substr(0, 200);
-      stop(true);
-      return o;
-    }
-    if (m.contains("error")) {
-      o.kind = Outcome::crashed;
-      o.detail = "the worker refused the window: " + m["error"].get<std::string>();
-      stop(true);
-      return o;
-    }
+    if (m.is_discarded() || !m.is_object()) return crashed("the worker spoke another protocol: " + got->substr(0, 200));
+    if (m.contains("error"))
+      return crashed("the worker refused the window: " + (m["error"].is_string() ? m["error"].get<std::string>() : m["error"].dump()).substr(0, 400));
     if (m.contains("ready")) {
+      if (std::string f = foreign(m, "ready"); !f.empty()) return crashed(f);
       ready = true;
-      deadline = clock_type::now() + window_bound;
+      wd = Watchdog(pid_, window_bound);
     }
     if (m.contains("result")) {
+      if (!ready) return crashed("the worker sent a result before it said ready (a stale or repeated answer): " + got->substr(0, 200));
+      if (std::string f = foreign(m, "result"); !f.empty()) return crashed(f);
       try {
         o.result = window_from_json(m.at("window"));
-        if (const auto problem = window_problem(o.result, r.threads); !problem.empty())
-          throw json::other_error::create(501, problem, nullptr);
-        if (std::string race = new_tsan_report(); !race.empty() && o.result.verdict.ok)
-          o.result.verdict = {false, std::move(race)};
-        return o;
       } catch (const json::exception& e) {
-        o.kind = Outcome::crashed;
-        o.detail = std::string("the worker sent a malformed window: ") + e.what();
-        stop(true);
-        return o;
+        return crashed(std::string("the worker sent a malformed window: ") + e.what());
       }
+      if (const auto problem = answer_problem(o.result, r); !problem.empty())
+        return crashed("the worker sent a window out of range: " + problem);
+      if (std::string race = new_tsan_report(); !race.empty() && o.result.verdict.ok)
+        o.result.verdict = {false, std::move(race)};
+      return o;
     }
   }
   if (why_ == Why::signal) {
@@ -321,15 +462,20 @@ Outcome WorkerProcess::run(const WindowRequest& r) {
     return o;
   }
   if (why_ == Why::timeout) {
+    const double secs = std::chrono::duration<double>(ready ? window_bound : nanoseconds(kSetupBound)).count();
+    o = crashed(ready ? "no result within " + std::to_string(static_cast<int>(secs + 0.5)) + " s of the worker's own time after the window's start (killed)"
+                      : "the cell's state was not built within " + std::to_string(static_cast<int>(secs + 0.5)) + " s of the worker's own time (killed)");
     o.kind = Outcome::hung;
-    const double secs = std::chrono::duration<double>(ready ? window_bound : std::chrono::nanoseconds(kSetupBound)).count();
-    o.detail = ready ? "no result within " + std::to_string(static_cast<int>(secs + 0.5)) + " s of the window's start (killed)"
-                     : "the cell's state was not built within " + std::to_string(static_cast<int>(secs + 0.5)) + " s (killed)";
-    stop(true);
+    return o;
+  }
+  std::optional<std::string> detail = reap_detail();
+  if (!detail) {
+    o.kind = Outcome::interrupted;
+    o.signal = caught_;
     return o;
   }
   o.kind = Outcome::crashed;
-  o.detail = reap_detail();
+  o.detail = *detail;
   return o;
 }
 

@@ -7,14 +7,22 @@
 //
 // Watchdog: a worker has kSetupBound to build a cell's state and say "ready", then
 // kWindowSlack + 3 x (warm-up + window) to report the window; a window's threads stop within
-// a batch of operations after the stop flag, so only a primitive that does not return (or a
-// machine so overloaded that nothing would be measured anyway) exceeds that.
+// a batch of operations after the stop flag, so only a primitive that does not return exceeds
+// that. The bounds count the worker's own time (Watchdog in supervisor.cpp): wall time less
+// the longest any of its threads waited for a CPU, nothing while it is stopped (SIGSTOP) or
+// the supervisor is, so a loaded machine or a stopped run never makes a healthy cell hung.
+//
+// Every wait on a worker has a bound and answers signals; a worker runs in its own process
+// group, killed as a whole (what it forked goes with it). Every answer is checked against the
+// request it answers (cell, sequence number, figures in range, the window's length): a bad
+// one makes the cell `crashed` with the reason.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -36,6 +44,12 @@ struct WindowRequest {
   bool perturb = false;
 };
 
+// A signal came for the supervisor while it waited for a worker's hello.
+struct Interrupted : std::runtime_error {
+  int signal;
+  explicit Interrupted(int sig) : std::runtime_error("interrupted"), signal(sig) {}
+};
+
 struct Outcome {
   enum Kind { window, hung, crashed, interrupted } kind = window;
   WindowResult result;  // kind == window
@@ -53,7 +67,8 @@ class WorkerProcess {
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
   // Starts the worker (if not running) and returns its hello (protocol.hpp). Throws
-  // ProtocolMismatch if it speaks another version, std::runtime_error if it says nothing.
+  // ProtocolMismatch if it speaks another version, Interrupted if a signal comes first,
+  // std::runtime_error if it says nothing or not a hello.
   nlohmann::json hello();
   // Starts the worker (if not running) and runs one window.
   Outcome run(const WindowRequest& r);
@@ -65,11 +80,16 @@ class WorkerProcess {
  private:
   void start();
   void stop(bool kill_now);
-  // Reads until a line is complete, the deadline passes, the worker's output ends or a signal
-  // arrives. Returns the line, or nullopt with why_ set.
-  std::optional<std::string> next_line(std::chrono::steady_clock::time_point deadline);
+  // Reads until a line is complete, the watchdog's bound is used up, the worker's output ends
+  // or a signal arrives. Returns the line, or nullopt with why_ set.
+  std::optional<std::string> next_line(class Watchdog& wd);
+  bool take_signal();  // a signal from signal_fd_ (caught_, why_ set), if one is there
+  // Waits up to `bound` for the worker to exit, answering signals: true if it exited.
+  bool wait_exit(std::chrono::milliseconds bound);
   void check_version(const nlohmann::json& m);  // throws ProtocolMismatch
-  std::string reap_detail();  // after the worker ended: how, and its last log lines
+  // After the worker's output ended: how it ended and its last log lines; nullopt if a signal
+  // came for the supervisor while it waited (why_ == signal).
+  std::optional<std::string> reap_detail();
   std::string log_tail() const;
   // A worker's stdout and stderr are kept up to this much (its later writes fail).
   static constexpr off_t kLogCap = 8 << 20;
@@ -90,6 +110,7 @@ class WorkerProcess {
   std::string buffer_;
   enum class Why { none, timeout, eof, signal } why_ = Why::none;
   int caught_ = 0;
+  std::uint64_t seq_ = 0;  // the last request's sequence number (echoed by the worker)
 };
 
 }  // namespace lfbench

@@ -1,17 +1,34 @@
 #include "usage.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 namespace lfbench {
+
+namespace {
+std::atomic<unsigned long> g_continues{0};  // lock-free: written by a signal handler
+void on_continue(int) { g_continues.fetch_add(1, std::memory_order_relaxed); }
+}  // namespace
+
+void count_continues() {
+  struct sigaction sa{};
+  sa.sa_handler = on_continue;
+  sa.sa_flags = SA_RESTART;  // the worker's reads and sleeps go on
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGCONT, &sa, nullptr);
+}
+
+unsigned long continues() { return g_continues.load(std::memory_order_relaxed); }
 
 UsageProbe::UsageProbe() { schedstat_fd_ = ::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC); }
 

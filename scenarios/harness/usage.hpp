@@ -42,6 +42,12 @@ class UsageProbe {
   int schedstat_fd_ = -1;
 };
 
+// How many times this process was continued after a stop (SIGSTOP, SIGTSTP, then SIGCONT),
+// counted by a SIGCONT handler that count_continues() installs (the worker's main): a window
+// the count changed across was stopped part of its time, and is judged disturbed.
+void count_continues();
+unsigned long continues();
+
 // Hypervisor steal time summed over the given CPUs (all when empty), in seconds since boot;
 // -1 when /proc/stat cannot be read.
 double steal_seconds(std::span<const int> cpus);
