@@ -342,6 +342,7 @@ class Signals {
     sigemptyset(&set_);
     for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
     pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    ::signal(SIGPIPE, SIG_IGN);  // a closed stdout is a write error, answered (Output::write)
     fd_ = signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
   }
   ~Signals() {
@@ -466,9 +467,18 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   nlohmann::json header;
   std::chrono::nanoseconds budget{};  // --until-decided (0: not)
   bool replaces_interrupted = false;  // a resume over the file its interrupted run wrote
+  std::unique_ptr<Journal> journal;
+  std::size_t first_seq = 0;
   if (!a.resume.empty()) {
+    // Locked before it is read: a second resume, or one beside the live run, is refused.
+    journal = Journal::reopen(a.resume);
     // Everything comes from the journal: the plan, the options, the output.
     Resume r = load_resume(a.resume);
+    journal->continue_plan(r.header.at("plan_id").get<std::string>());
+    first_seq = r.next_seq;
+    if (r.dropped && !a.quiet)
+      std::cerr << "lfbench: --resume: " << r.dropped << " window" << (r.dropped > 1 ? "s" : "")
+                << " of an A/B pair the interruption cut in two will be measured again, as a pair\n";
     header = std::move(r.header);
     plan = std::move(r.plan);
     path = r.output;
@@ -507,12 +517,10 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     return Signals::exit_code(i.signal);
   }
 
-  std::unique_ptr<Journal> journal;
-  if (!a.resume.empty()) {
-    journal = Journal::reopen(a.resume);
-  } else {
+  if (a.resume.empty()) {
     const std::string jp = journal_path(path);
-    if (force) std::filesystem::remove(jp);
+    // --force starts over, but never under a run that holds the journal (locked: refused).
+    if (force && std::filesystem::exists(jp)) Journal::reopen(jp)->remove();
     header = {{"lfbench_journal", kJournalVersion}, {"binary", binary_identity()}, {"argv", argv},
               {"plan", plan_json(plan)},
               {"options", {{"output", path}, {"pin", pin_name}, {"format", format_name}, {"interleave", interleave},
@@ -531,6 +539,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   opt.signal_fd = signals.fd();
   opt.journal = [&journal](const JournalRecord& r) { journal->append(r); };
   opt.replay.resize(plan.cells.size());
+  opt.first_seq = first_seq;
   for (auto& r : replayed) opt.replay[r.cell].push_back(std::move(r));
   opt.progress = [&bar](const RunProgress& p) { bar(p); };
   if (budget.count() > 0)
@@ -602,6 +611,11 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   try {
     out.write(format.render(doc, results_of(doc)));
     written = true;
+  } catch (const std::system_error& e) {
+    // The reader of -o - went away: answered like an interrupt (128 + SIGPIPE), nothing lost.
+    std::cerr << "lfbench: " << e.what() << "; every measured window is kept in " << journal->path()
+              << " (lfbench run --resume " << journal->path() << " writes the results)\n";
+    return e.code() == std::errc::broken_pipe ? 128 + SIGPIPE : 3;
   } catch (const std::exception& e) {
     std::cerr << "lfbench: " << e.what() << "; every measured window is kept in " << journal->path()
               << " (lfbench run --resume " << journal->path() << " writes the file)\n";
@@ -680,7 +694,16 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   for (const char* name : {"--suite", "--threads", "--duration", "--repetitions", "--warmup", "--pin", "--output",
                            "--format", "--budget"})
     r->get_option(name)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  r->callback([&action, a, &argv] { action = [a, &argv] { return run(*a, argv); }; });
+  r->callback([&action, a, &argv, r] {
+    // A resume measures its journal's plan into its journal's output: a flag that would change
+    // either is refused, not silently ignored.
+    if (!a->resume.empty())
+      for (const CLI::Option* o : r->get_options())
+        if (o->count() > 0 && o->get_name() != "--resume" && o->get_name() != "--quiet" && o->get_name() != "--force")
+          throw BadInput("--resume " + a->resume + " measures the plan its journal holds, into the output it names; " +
+                         o->get_name() + " would change them; allowed: --resume JOURNAL with --quiet or --force only");
+    action = [a, &argv] { return run(*a, argv); };
+  });
 
   // lfbench verify: run's path with verify_plan's cells, in a ThreadSanitizer build only.
   auto v = std::make_shared<RunArgs>();

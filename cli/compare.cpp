@@ -449,9 +449,15 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
     // compared on CPU time (every pair of it, said in the note) and its disturbed pairs kept.
     std::map<std::int64_t, const Sample*> base_rep;
     for (const auto& s : b->samples) base_rep.emplace(s.rep, &s);
+    // A pair is two windows measured back to back: where the file says when each was measured
+    // (window_seq), two that are not adjacent are no pair (a resumed run, an edited file).
     std::vector<std::pair<const Sample*, const Sample*>> matched_pairs;
+    std::size_t apart = 0;
     for (const auto& s : h->samples)
-      if (const auto m = base_rep.find(s.rep); m != base_rep.end()) matched_pairs.emplace_back(m->second, &s);
+      if (const auto m = base_rep.find(s.rep); m != base_rep.end()) {
+        if (s.seq >= 0 && m->second->seq >= 0 && std::llabs(s.seq - m->second->seq) != 1) ++apart;
+        else matched_pairs.emplace_back(m->second, &s);
+      }
     const bool any_disturbed = std::any_of(matched_pairs.begin(), matched_pairs.end(),
                                            [](const auto& pr) { return pr.first->disturbed || pr.second->disturbed; });
     const bool on_cpu = any_disturbed && b->threads == 1 && h->threads == 1 &&
@@ -488,6 +494,10 @@ Comparison compare_ab(const ResultsFile& ab, const Options& o) {
     if (r.pairs_dropped)
       p.notes.push_back(std::to_string(r.pairs_dropped) + " pair" + (r.pairs_dropped > 1 ? "s" : "") +
                         " left out (a window disturbed, the other not alike)");
+    if (apart)
+      p.notes.push_back(std::to_string(apart) + " pair" + (apart > 1 ? "s" : "") +
+                        " left out (their windows were not measured back to back: window_seq not adjacent)");
+    r.pairs_dropped += apart;
     if (ab.incomplete || b->incomplete || h->incomplete) p.not_same = kIncomplete;
     const double delta = delta_of(r);
     if (o.aa)

@@ -1,12 +1,18 @@
 #include "journal.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
 
 #include "../scenarios/harness/protocol.hpp"
 #include "../scenarios/harness/retry_eintr.hpp"
@@ -19,7 +25,68 @@ namespace lfbench {
 
 using nlohmann::json;
 
-Journal::Journal(std::string path, const json& header) : path_(std::move(path)) {
+std::string content_hash(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+namespace {
+
+constexpr std::string_view kSumKey = ",\"sum\":\"";  // then 16 hex digits, "\"}"
+constexpr std::size_t kSumTail = kSumKey.size() + 16 + 2;
+
+// Who holds a lock on the file open at fd (from /proc/locks): "process PID (COMMAND LINE)", or
+// "another process" when it cannot be told.
+std::string lock_holder(int fd) {
+  struct stat st{};
+  if (::fstat(fd, &st) != 0) return "another process";
+  std::ifstream locks("/proc/locks");
+  const std::string inode = ":" + std::to_string(st.st_ino);
+  for (std::string line; std::getline(locks, line);) {
+    // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
+    std::istringstream in(line);
+    std::string n, type, mode, rw, pid, dev;
+    if (!(in >> n >> type >> mode >> rw >> pid >> dev) || !dev.ends_with(inode)) continue;
+    std::string cmd;
+    std::ifstream f("/proc/" + pid + "/cmdline");
+    std::getline(f, cmd, '\0');
+    for (std::string arg; cmd.size() < 120 && std::getline(f, arg, '\0');) cmd += " " + arg;
+    return "process " + pid + (cmd.empty() ? "" : " (" + cmd.substr(0, 120) + ")");
+  }
+  return "another process";
+}
+
+}  // namespace
+
+std::string checksummed_line(const json& j) {
+  std::string body = j.dump();
+  const std::string sum = content_hash(body);
+  body.pop_back();  // the closing brace: the sum is the last member
+  return body + std::string(kSumKey) + sum + "\"}\n";
+}
+
+json checked_line(std::string_view line, std::string& why) {
+  if (line.size() < kSumTail + 1 || line.substr(line.size() - kSumTail, kSumKey.size()) != kSumKey || !line.ends_with("\"}")) {
+    why = "no checksum";
+    return json::value_t::discarded;
+  }
+  const std::string body = std::string(line.substr(0, line.size() - kSumTail)) + "}";
+  if (content_hash(body) != line.substr(line.size() - 18, 16)) {
+    why = "its checksum does not match (a changed byte)";
+    return json::value_t::discarded;
+  }
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) why = "not a journal line";
+  return j;
+}
+
+Journal::Journal(std::string path, json header) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     if (errno == EEXIST)
@@ -27,15 +94,33 @@ Journal::Journal(std::string path, const json& header) : path_(std::move(path)) 
                      "); allowed: resume it, remove it, or pass --force to start over");
     throw BadInput("cannot create the journal " + path_ + ": " + std::strerror(errno));
   }
+  lock();
+  plan_id_ = content_hash(header.at("plan").dump());
+  header["plan_id"] = plan_id_;
   write_line(header);
 }
 
 std::unique_ptr<Journal> Journal::reopen(std::string path) {
   std::unique_ptr<Journal> j(new Journal());
   j->path_ = std::move(path);
-  j->fd_ = ::open(j->path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (j->fd_ < 0) throw BadInput("cannot append to the journal " + j->path_ + ": " + std::strerror(errno));
+  struct stat st{};
+  if (::stat(j->path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    throw BadInput("--resume: '" + j->path_ + "' is not a regular file; allowed: a journal lfbench run wrote");
+  j->fd_ = ::open(j->path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
+  if (j->fd_ < 0) throw BadInput("--resume: cannot open the journal '" + j->path_ + "': " + std::strerror(errno));
+  j->lock();
   return j;
+}
+
+void Journal::lock() {
+  // flock, not fcntl: it belongs to this open file, so reading the journal through another
+  // descriptor (load_journal) and closing that does not drop it. Released when the process ends.
+  if (retry_eintr([&] { return ::flock(fd_, LOCK_EX | LOCK_NB); }) == 0) return;
+  const std::string holder = errno == EWOULDBLOCK ? lock_holder(fd_) : "";
+  ::close(fd_);
+  fd_ = -1;
+  if (holder.empty()) throw BadInput("cannot lock the journal " + path_ + ": " + std::strerror(errno));
+  throw BadInput("journal " + path_ + " is in use by " + holder + "; allowed: wait for that run to end (or stop it), then resume");
 }
 
 Journal::~Journal() {
@@ -43,52 +128,76 @@ Journal::~Journal() {
 }
 
 void Journal::write_line(const json& j) {
-  const std::string line = j.dump() + "\n";
-  if (!write_all(fd_, line)) throw std::runtime_error("cannot write the journal " + path_ + ": " + std::strerror(errno));
+  if (!write_all(fd_, checksummed_line(j))) throw std::runtime_error("cannot write the journal " + path_ + ": " + std::strerror(errno));
   ::fdatasync(fd_);  // outside any window: the supervisor measures nothing itself
 }
 
 void Journal::append(const JournalRecord& r) {
-  if (r.failure.empty()) write_line({{"cell", r.cell}, {"window", to_json(r.window)}});
-  else write_line({{"cell", r.cell}, {"failure", r.failure}, {"detail", r.detail}});
+  json line = {{"plan", plan_id_}, {"cell", r.cell}, {"seq", r.seq}, {"attempt", r.attempt}};
+  if (r.failure.empty()) {
+    line["window"] = to_json(r.window);
+  } else {
+    line["failure"] = r.failure;
+    line["detail"] = r.detail;
+  }
+  write_line(line);
 }
 
 void Journal::remove() {
+  ::unlink(path_.c_str());  // then closed: the lock is held until the file is gone
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  ::unlink(path_.c_str());
 }
 
 LoadedJournal load_journal(const std::string& path) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0) throw BadInput("--resume: cannot read '" + path + "': " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) throw BadInput("--resume: '" + path + "' is not a regular file; allowed: a journal lfbench run wrote");
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   LoadedJournal out;
-  std::string line;
+  std::string line, plan_id;
   std::size_t n = 0;
+  std::set<std::size_t> seqs;
   while (std::getline(in, line)) {
     ++n;
-    const json j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      if (in.peek() == EOF) break;  // a line torn by a crash mid-write: the last one only
-      throw BadInput("--resume: " + path + ":" + std::to_string(n) + ": not a journal line");
+    std::string why;
+    const json j = checked_line(line, why);
+    if (j.is_discarded()) {
+      if (in.peek() == EOF && n > 1) break;  // a line torn by a crash mid-write: the last one only
+      if (n == 1) throw BadInput("--resume: " + path + " is not an lfbench journal (version " + std::to_string(kJournalVersion) + "): line 1: " + why);
+      throw BadInput("--resume: " + path + ":" + std::to_string(n) + ": " + why);
     }
     if (n == 1) {
       if (!j.contains("lfbench_journal") || j["lfbench_journal"] != kJournalVersion)
         throw BadInput("--resume: " + path + " is not an lfbench journal (version " + std::to_string(kJournalVersion) + ")");
+      if (!j.contains("plan") || !j.contains("plan_id") || j["plan_id"] != content_hash(j["plan"].dump()))
+        throw BadInput("--resume: " + path + ": its header's plan_id is not its plan's");
       out.header = j;
+      plan_id = j["plan_id"].get<std::string>();
       continue;
     }
     try {
+      // Records spliced from another run's journal name another plan.
+      if (j.at("plan") != plan_id)
+        throw BadInput("--resume: " + path + ":" + std::to_string(n) + ": a record of another run's plan (" +
+                       j.at("plan").dump().substr(0, 40) + ", not " + plan_id + ")");
       JournalRecord r;
-      r.cell = j.at("cell").get<std::size_t>();
+      r.cell = integer_of<std::size_t>(j.at("cell"));
+      r.seq = integer_of<std::size_t>(j.at("seq"));
+      r.attempt = integer_of<std::size_t>(j.at("attempt"));
+      if (r.attempt > r.seq || !seqs.insert(r.seq).second)
+        throw BadInput("--resume: " + path + ":" + std::to_string(n) + ": window " + std::to_string(r.seq) +
+                       (r.attempt > r.seq ? " of a later attempt" : " twice"));
       if (j.contains("failure")) {
         r.failure = j.at("failure").get<std::string>();
+        if (r.failure != "hung" && r.failure != "crashed")
+          throw BadInput("--resume: " + path + ":" + std::to_string(n) + ": failure '" + r.failure.substr(0, 40) +
+                         "'; allowed: hung, crashed");
         r.detail = j.at("detail").get<std::string>();
       } else {
         r.window = window_from_json(j.at("window"));
       }
+      out.next_seq = std::max(out.next_seq, r.seq + 1);
       out.records.push_back(std::move(r));
     } catch (const json::exception& e) {
       throw BadInput("--resume: " + path + ":" + std::to_string(n) + ": " + e.what());
@@ -98,10 +207,54 @@ LoadedJournal load_journal(const std::string& path) {
   return out;
 }
 
+namespace {
+
+// The records a resume replays: whole attempts. An attempt measures one window of a cell in
+// every build of an A/B run back to back (runner.cpp measure_slot); one the interruption cut
+// in two would join windows measured apart in time, so its windows are dropped and the pair
+// measured again. Complete: a window of every cell of the group not failed before it, or a
+// failure in it (the partner then goes on alone). Returns how many records were dropped.
+std::size_t keep_whole_attempts(std::vector<JournalRecord>& records, const Plan& plan, const std::string& where) {
+  std::map<std::string, std::size_t> group_size;
+  for (const auto& c : plan.cells) ++group_size[c.run_name()];
+  std::set<std::size_t> failed;
+  std::vector<bool> keep(records.size(), true);
+  for (std::size_t i = 0; i < records.size();) {
+    const std::size_t attempt = records[i].attempt;
+    const std::string group = plan.cells[records[i].cell].run_name();
+    std::size_t end = i;
+    std::set<std::size_t> cells;
+    bool failure = false;
+    for (; end < records.size() && records[end].attempt == attempt; ++end) {
+      if (plan.cells[records[end].cell].run_name() != group || !cells.insert(records[end].cell).second)
+        throw BadInput(where + ": attempt " + std::to_string(attempt) + " has windows of other cells or one cell twice");
+      failure |= !records[end].failure.empty();
+    }
+    std::size_t live = group_size[group];
+    for (const auto& c : plan.cells)
+      if (c.run_name() == group && failed.count(static_cast<std::size_t>(&c - plan.cells.data()))) --live;
+    if (!failure && cells.size() < live) std::fill(keep.begin() + static_cast<std::ptrdiff_t>(i), keep.begin() + static_cast<std::ptrdiff_t>(end), false);
+    for (std::size_t k = i; k < end; ++k)
+      if (!records[k].failure.empty()) failed.insert(records[k].cell);
+    i = end;
+  }
+  std::size_t dropped = 0;
+  std::vector<JournalRecord> kept;
+  for (std::size_t k = 0; k < records.size(); ++k) {
+    if (keep[k]) kept.push_back(std::move(records[k]));
+    else ++dropped;
+  }
+  records = std::move(kept);
+  return dropped;
+}
+
+}  // namespace
+
 Resume load_resume(const std::string& path) {
   LoadedJournal lj = load_journal(path);
   Resume r;
   r.header = std::move(lj.header);
+  r.next_seq = lj.next_seq;
   const json& h = r.header;
   const std::string where = "--resume " + path;
   if (h.value("binary", json()) != binary_identity())
@@ -116,7 +269,7 @@ Resume load_resume(const std::string& path) {
     r.interleave = o.at("interleave").get<bool>();
     r.keep_disturbed = o.at("keep_disturbed").get<bool>();
     r.force = o.at("force").get<bool>();
-    r.until_decided = std::chrono::nanoseconds(o.value("until_decided_ns", std::int64_t{0}));
+    r.until_decided = std::chrono::nanoseconds(o.contains("until_decided_ns") ? integer_of<std::int64_t>(o.at("until_decided_ns")) : 0);
     (void)h.at("argv").get<std::vector<std::string>>();
   } catch (const json::exception& e) {
     throw BadInput(where + ": a malformed header: " + e.what());
@@ -137,6 +290,7 @@ Resume load_resume(const std::string& path) {
     if (const auto problem = window_problem(rec.window, c.threads); !problem.empty())
       throw BadInput(where + ": a window of " + c.run_name() + " has " + problem);
   }
+  r.dropped = keep_whole_attempts(lj.records, r.plan, where);
   r.records = std::move(lj.records);
   return r;
 }
@@ -176,10 +330,10 @@ Plan plan_from_json(const json& j, const std::string& where) {
       p.primitive = p.scenario ? p.scenario->primitive(pr) : nullptr;
       if (!p.primitive) throw BadInput(where + ": its plan has " + sc + "/" + pr + ", which this lfbench does not");
       for (const auto& kv : c.at("params")) p.params.set(kv.at(0).get<std::string>(), kv.at(1).get<std::string>());
-      p.threads = c.at("threads").get<unsigned>();
-      p.duration = std::chrono::nanoseconds(c.at("duration_ns").get<std::int64_t>());
-      p.warmup = std::chrono::nanoseconds(c.at("warmup_ns").get<std::int64_t>());
-      p.repetitions = c.at("repetitions").get<unsigned>();
+      p.threads = integer_of<unsigned>(c.at("threads"));
+      p.duration = std::chrono::nanoseconds(integer_of<std::int64_t>(c.at("duration_ns")));
+      p.warmup = std::chrono::nanoseconds(integer_of<std::int64_t>(c.at("warmup_ns")));
+      p.repetitions = integer_of<unsigned>(c.at("repetitions"));
       p.latency = c.at("latency").get<bool>();
       p.perturb = c.value("perturb", false);
       if (c.contains("build")) p.build = c.at("build").get<std::string>();
@@ -199,18 +353,22 @@ Plan plan_from_json(const json& j, const std::string& where) {
 
 json file_identity(const std::string& path) {
   json id = json::object();
-  struct stat st{};
-  if (::stat(path.c_str(), &st) == 0) {
-    id["size"] = static_cast<std::uint64_t>(st.st_size);
-    id["mtime"] = static_cast<std::int64_t>(st.st_mtim.tv_sec);
-  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return id;
+  // By content: a rebuilt binary of the same size and time is another binary.
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  id["size"] = static_cast<std::uint64_t>(bytes.size());
+  id["content"] = content_hash(bytes);
   return id;
 }
 
 json binary_identity() {
-  json id = file_identity("/proc/self/exe");
-  id["version"] = LFBENCH_VERSION;
-  id["git_sha"] = LFBENCH_GIT_SHA;
+  static const json id = [] {
+    json j = file_identity("/proc/self/exe");
+    j["version"] = LFBENCH_VERSION;
+    j["git_sha"] = LFBENCH_GIT_SHA;
+    return j;
+  }();
   return id;
 }
 

@@ -238,7 +238,12 @@ ResultsFile model(const json& doc, const std::string& name, bool is_lfbench) {
       double lost = -1;
       if (lf)
         if (const auto it = lf->find("lost_share"); it != lf->end() && it->is_number()) lost = it->get<double>();
-      c.samples.push_back({ns, rep, lf && true_at(*lf, "disturbed"), cpu_ns, lost});
+      std::int64_t seq = -1;
+      if (lf)
+        if (const auto it = lf->find("window_seq"); it != lf->end() && it->is_number_unsigned() &&
+                                                    it->get<std::uint64_t>() < (std::uint64_t(1) << 62))
+          seq = static_cast<std::int64_t>(it->get<std::uint64_t>());
+      c.samples.push_back({ns, rep, lf && true_at(*lf, "disturbed"), cpu_ns, lost, seq});
     }
     if (lf) {
       // Verified only by a literal "ok": true (the schema requires it to be a boolean).

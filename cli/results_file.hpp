@@ -20,6 +20,7 @@ struct Sample {
   bool disturbed = false;   // lfbench.disturbed: others had its CPUs
   double cpu_ns = 0;        // lfbench.cpu_ns_per_op: CPU time per op over all threads (0: absent)
   double lost = -1;         // lfbench.lost_share: the share of the window others took (-1: absent)
+  std::int64_t seq = -1;    // lfbench.window_seq: its place in the run's order of windows (-1: absent)
 };
 
 // One measured cell (in an A/B file: of one build).

@@ -1,6 +1,7 @@
 #include "writers.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 #include <map>
 #include <iostream>
 #include <sstream>
@@ -112,8 +114,16 @@ Output::Output(std::string path, bool force) : path_(std::move(path)), target_(p
   }
   const fs::path p(target_);
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  // Names the kernel would refuse at the end, after measuring: refused now.
+  if (const auto n = p.filename().string().size(); n > NAME_MAX)
+    throw BadInput("-o " + path_.substr(0, 60) + "...: its file name is " + std::to_string(n) + " bytes; allowed: at most " +
+                   std::to_string(NAME_MAX));
+  if (target_.size() >= PATH_MAX)
+    throw BadInput("-o " + path_.substr(0, 60) + "...: the path is " + std::to_string(target_.size()) + " bytes; allowed: under " +
+                   std::to_string(PATH_MAX));
   if (!fs::is_directory(dir, ec))
-    throw BadInput("-o " + path_ + ": directory '" + dir.string() + "' does not exist; create it first");
+    throw BadInput("-o " + path_ + ": " + (fs::exists(dir, ec) ? "'" + dir.string() + "' is a file, not a directory"
+                                                               : "directory '" + dir.string() + "' does not exist; create it first"));
   // Probe by creating a file: access(W_OK) says yes to root even where nothing can be created.
   std::string probe = (dir / ".lfbench-probe.XXXXXX").string();
   const int fd = mkstemp(probe.data());
@@ -127,7 +137,10 @@ Output::Output(std::string path, bool force) : path_(std::move(path)), target_(p
 
 void Output::write(const std::string& content) const {
   if (is_stdout()) {
-    std::cout << content << std::flush;
+    std::cout << std::flush;
+    // A reader that went away (`| head`) is EPIPE here, not a silent SIGPIPE death (run ignores it).
+    if (!write_all(STDOUT_FILENO, content))
+      throw std::system_error(errno, std::generic_category(), "cannot write the results to stdout");
     return;
   }
   if (direct_) {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "cli/tests/run_lfbench.hpp"
 
@@ -154,12 +155,50 @@ TEST(AB, AnInterruptedABRunResumesWithItsBuilds) {
   const auto killed = sb.run(args, std::chrono::milliseconds(2500), SIGKILL);
   ASSERT_EQ(killed.code, 128 + SIGKILL);
   ASSERT_TRUE(std::filesystem::exists(sb / "ab.json.journal"));
-  const auto r = sb.run({"run", "--resume", "ab.json.journal", "--quiet"});
+  // Issue 29: interrupted between the two windows of a pair (the journal's last attempt cut to
+  // one window). The resume measures that pair again as a pair: no pair of the file joins
+  // windows measured apart in time, and every pair's window_seq are adjacent.
+  std::vector<std::string> lines;
+  {
+    std::istringstream in(test::slurp(sb / "ab.json.journal"));
+    for (std::string l; std::getline(in, l);)
+      if (!json::parse(l, nullptr, false).is_discarded()) lines.push_back(l);
+  }
+  ASSERT_GE(lines.size(), 3u) << "the killed run journaled a pair";
+  const json last = json::parse(lines.back()), before = json::parse(lines[lines.size() - 2]);
+  if (last["attempt"] == before["attempt"]) lines.pop_back();
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  test::spit(sb / "ab.json.journal", text);
+  const auto r = sb.run({"run", "--resume", "ab.json.journal"});
   ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("will be measured again, as a pair"), std::string::npos) << r.err;
   const json doc = json::parse(test::slurp(sb / "ab.json"));
   EXPECT_FALSE(doc["context"]["lfbench_incomplete"].get<bool>());
   EXPECT_EQ(doc["context"]["lfbench_ab"]["builds"].size(), 2u);
-  for (const auto& [key, ws] : windows_of(doc)) EXPECT_EQ(ws.size(), 20u) << key.first << "@" << key.second;
+  const auto ws = windows_of(doc);
+  for (const auto& [key, w] : ws) EXPECT_EQ(w.size(), 20u) << key.first << "@" << key.second;
+  for (const auto& [key, w] : ws) {
+    if (key.second != "base") continue;
+    const auto& head = ws.at({key.first, "head"});
+    for (std::size_t k = 0; k < w.size() && k < head.size(); ++k)
+      EXPECT_EQ(std::llabs(w[k]["window_seq"].get<long long>() - head[k]["window_seq"].get<long long>()), 1)
+          << key.first << " pair " << k;
+  }
+}
+
+// Issue 29: SIGINT while the builds start (a build that never says hello) is answered at once,
+// with 130 and nothing written, not after the 30 s hello bound with exit 2.
+TEST(AB, SigintWhileTheBuildsStartIsAnInterrupt) {
+  Sandbox sb;
+  test::spit(sb / "mute", "#!/bin/sh\nsleep 60\n");
+  ::chmod((sb / "mute").c_str(), 0755);
+  const auto r = sb.run({"run", "counter", "-p", "std_mutex", "-t", "1", "-o", "out.json", "--ab", "a=" + (sb / "mute").string(),
+                         "--ab", "b=" + (sb / "mute").string()},
+                        std::chrono::milliseconds(800), SIGINT, std::chrono::milliseconds(20000));
+  EXPECT_EQ(r.code, 130) << r.err;
+  EXPECT_LT(r.seconds_after_signal, 2.0) << "liveness: answered within 2 s";
+  EXPECT_FALSE(std::filesystem::exists(sb / "out.json"));
 }
 
 // run --until-decided keeps measuring pairs of the cells compare cannot yet call: whatever

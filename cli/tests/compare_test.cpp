@@ -510,6 +510,23 @@ TEST(AbVerdict, UnequalRepetitionsPairOnlyWhatBothHave) {
   EXPECT_EQ(c.rows[0].n_new, 6u);
 }
 
+// Issue 29: a pair is two windows measured back to back. Where the file says when each was
+// measured (window_seq), windows that were not adjacent (a resume joined them across time) are
+// no pair: left out, and said.
+TEST(AbVerdict, WindowsNotMeasuredBackToBackAreNoPair) {
+  json doc = ab_doc({{kCell, pairs(8, 1.0, 0.01)}});
+  for (auto& e : doc["benchmarks"]) {
+    const auto k = e["repetition_index"].get<std::size_t>();
+    const bool head = e["lfbench"]["build"] == "head";
+    // Pairs 0-5 adjacent (2k, 2k+1); pairs 6 and 7 measured 100 windows apart.
+    e["lfbench"]["window_seq"] = 2 * k + (head ? (k >= 6 ? 100 : 1) : 0);
+  }
+  const Comparison c = compare_ab(parse_results(doc.dump(), "ab.json"), {});
+  EXPECT_EQ(c.rows[0].pairs, 6u);
+  EXPECT_EQ(c.rows[0].pairs_dropped, 2u);
+  EXPECT_NE(c.rows[0].note.find("not measured back to back"), std::string::npos) << c.rows[0].note;
+}
+
 TEST(AbVerdict, IncompleteIsNeverSameAndNeverExitZero) {
   json doc = ab_doc({{kCell, pairs(8, 1.0, 0.01)}, {"counter/q/threads:1", pairs(8, 1.3)}});
   doc["context"]["lfbench_incomplete"] = true;

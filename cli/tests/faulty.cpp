@@ -9,6 +9,7 @@
 //   segfault  writes through a null pointer;
 //   abort     calls std::abort();
 //   throw     throws from a measuring thread (std::terminate).
+// Parameter prefill_ms makes every window's state reset (begin_window) spin that long.
 // And relaxed_lock, registered the way a user's primitive is (LFBENCH_PRIMITIVE), in counter,
 // rwlock and status: a spinlock whose lock() and unlock() use relaxed orders, so nothing it
 // protects is ordered between threads. x86's store order hides that from the oracles; a
@@ -68,8 +69,14 @@ struct Faulty {
 template <class P>
 class FaultyCell final : public Cell {
  public:
-  explicit FaultyCell(const CellSpec& s) : done_(s.threads) { prim_.after = static_cast<std::uint64_t>(s.params.integer("after")); }
+  explicit FaultyCell(const CellSpec& s)
+      : prefill_(std::chrono::milliseconds(s.params.integer("prefill_ms"))), done_(s.threads) {
+    prim_.after = static_cast<std::uint64_t>(s.params.integer("after"));
+  }
   void begin_window() override {
+    // A slow state reset, on the CPU (as a big map's prefill is): the watchdog must not call it hung.
+    for (const auto until = std::chrono::steady_clock::now() + prefill_; std::chrono::steady_clock::now() < until;) {
+    }
     start_ = prim_.read();
     for (auto& d : done_) d.value = 0;
   }
@@ -90,6 +97,7 @@ class FaultyCell final : public Cell {
 
  private:
   P prim_;
+  std::chrono::milliseconds prefill_;
   std::uint64_t start_ = 0;
   std::vector<prim::Padded<std::uint64_t>> done_;
 };
@@ -108,7 +116,14 @@ const Registration registration{Scenario{
                          .min = 0,
                          .max = std::int64_t{1} << 50,
                          .choices = {},
-                         .unit = "ops"}},
+                         .unit = "ops"},
+               ParamSpec{.name = "prefill_ms",
+                         .help = "time each window's state reset spins on the CPU first (a big map's prefill)",
+                         .default_sweep = {"0"},
+                         .min = 0,
+                         .max = 600000,
+                         .choices = {},
+                         .unit = "ms"}},
     .op_kinds = {},
     .primitives = {faulty<Fault::none>(), faulty<Fault::sleep>(), faulty<Fault::hang>(), faulty<Fault::segfault>(),
                    faulty<Fault::abort>(), faulty<Fault::raise>()},

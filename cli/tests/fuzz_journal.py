@@ -59,6 +59,46 @@ def make_seed(tmp, ab=False):
     return lines
 
 
+def fnv_hex(data):
+    h = 0xcbf29ce484222325
+    for c in data:
+        h = ((h ^ c) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
+def dump(doc):
+    """As lfbench's JSON library writes it: no spaces, keys sorted, UTF-8 as is."""
+    return json.dumps(doc, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def seal(lines, plan=True, sums=True):
+    """Lines made to fit lfbench's journal format (cli/journal.hpp) after an edit: the header's
+    plan_id is its plan's and every record names it (plan), and every line ends in its checksum
+    (sums). Without them a mutation is refused at the first line, and nothing deeper is fuzzed."""
+    docs = []
+    for line in lines:
+        try:
+            d = json.loads(line)
+        except ValueError:
+            d = None
+        docs.append(d if isinstance(d, dict) else line)
+    if plan and docs and isinstance(docs[0], dict) and "plan" in docs[0]:
+        pid = fnv_hex(dump(docs[0]["plan"]).encode())
+        docs[0]["plan_id"] = pid
+        for d in docs[1:]:
+            if isinstance(d, dict) and "plan" in d:
+                d["plan"] = pid
+    out = []
+    for d in docs:
+        if not isinstance(d, dict) or not sums:
+            out.append(d if isinstance(d, str) else dump(d))
+            continue
+        d.pop("sum", None)
+        body = dump(d)
+        out.append(body[:-1] + ',"sum":"' + fnv_hex(body.encode()) + '"}')
+    return out
+
+
 def mutate_line(rng, line):
     try:
         doc = json.loads(line)
@@ -66,7 +106,8 @@ def mutate_line(rng, line):
         return line
     # The build identity is left alone most of the time: a changed one is refused at once.
     keep_binary = rng.random() >= 0.05
-    return json.dumps(mutate_doc(rng, doc, POOL, rng.randint(1, 3), keep=lambda path: keep_binary and path[:1] == ("binary",)))
+    return dump(mutate_doc(rng, doc, POOL, rng.randint(1, 3),
+                           keep=lambda path: path[:1] == ("sum",) or (keep_binary and path[:1] == ("binary",))))
 
 
 def mutate(rng, lines):
@@ -83,6 +124,8 @@ def mutate(rng, lines):
         elif op < 0.9:
             j = rng.randrange(len(lines))
             lines[i], lines[j] = lines[j], lines[i]
+    # Most of the time the plan id and checksums are made to fit, so the content is what is read.
+    lines = seal(lines, plan=rng.random() >= 0.05, sums=rng.random() >= 0.05)
     data = ("\n".join(lines) + "\n").encode()
     if rng.random() < 0.15:
         data = mutate_bytes(rng, data, [b"[", b"{", b'"', b"\n", b"-", b"9" * 40, b"\\u0000", b"\xff"], rng.randint(1, 6))
@@ -121,16 +164,17 @@ def problem(data, tmp):
 
 
 def with_identity(data, binary):
-    """A kept input, made to name this build (else it is refused before anything is read)."""
-    lines = data.split(b"\n")
+    """A kept input, made to name this build (else it is refused before anything is read), its
+    checksums made to fit."""
+    lines = data.decode(errors="replace").split("\n")
     try:
         h = json.loads(lines[0])
         if isinstance(h, dict) and "binary" in h:
             h["binary"] = binary
-            lines[0] = json.dumps(h).encode()
+            lines[0] = dump(h)
     except ValueError:
         pass
-    return b"\n".join(lines)
+    return "\n".join(seal(lines)).encode()
 
 
 def main():

@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "scenarios/harness/protocol.hpp"
 #include "scenarios/harness/supervisor.hpp"
@@ -85,6 +87,108 @@ TEST(Protocol, WorkerRefusesASupervisorOfAnotherVersion) {
   EXPECT_NE(out.find("v999"), std::string::npos) << out;
   EXPECT_NE(out.find(ours()), std::string::npos) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << "one line: " << out;
+}
+
+
+// Fake workers that speak the protocol badly (issue 29): each answer is the cell's failure,
+// never the supervisor's hang, abort or a stored figure.
+class BadWorker {
+ public:
+  explicit BadWorker(const std::string& body)
+      : path_(fs::temp_directory_path() / ("lfbench-bad-worker-" + std::to_string(::getpid()) + "-" + std::to_string(n_++))) {
+    std::ofstream(path_) << "#!/bin/sh\n" << body;
+    fs::permissions(path_, fs::perms::owner_all);
+  }
+  ~BadWorker() { fs::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+  static inline int n_ = 0;
+};
+
+WindowRequest counter_request() {
+  WindowRequest r;
+  r.scenario = "counter";
+  r.primitive = "std_mutex";
+  r.params = {{"read_pct", "0"}};
+  r.duration = std::chrono::milliseconds(10);
+  return r;
+}
+
+TEST(Protocol, AWorkerThatClosesItsResultPipeAndLivesIsKilled) {
+  BadWorker b("exec 3>&-\nsleep 60\n");
+  WorkerProcess w(b.path(), 1, Pin::none, -1);
+  const auto t0 = std::chrono::steady_clock::now();
+  const Outcome o = w.run(counter_request());
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(o.kind, Outcome::crashed);
+  EXPECT_NE(o.detail.find("closed its result pipe"), std::string::npos) << o.detail;
+  EXPECT_LT(s, 10.0) << "liveness: bounded, not for ever";
+}
+
+TEST(Protocol, BadAnswersMakeTheCellCrashedWithTheReason) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"read l; echo '{\"v\":1,\"error\":5}' >&3; cat >/dev/null\n", "refused the window: 5"},
+      {"read l; echo '{\"v\":1,\"ready\":7}' >&3; cat >/dev/null\n", "for cell 7"},
+      {"read l; echo '{\"v\":1,\"ready\":0,\"seq\":99}' >&3; cat >/dev/null\n", "stale or repeated"},
+      {"read l; echo '{\"v\":1,\"result\":0,\"window\":{}}' >&3; cat >/dev/null\n", "before it said ready"},
+      {"read l; echo '[1,2]' >&3; cat >/dev/null\n", "another protocol"},
+  };
+  for (const auto& [body, want] : cases) {
+    BadWorker b(body);
+    WorkerProcess w(b.path(), 1, Pin::none, -1);
+    const Outcome o = w.run(counter_request());
+    EXPECT_EQ(o.kind, Outcome::crashed) << body;
+    EXPECT_NE(o.detail.find(want), std::string::npos) << body << " -> " << o.detail;
+  }
+}
+
+// A real worker's window with its time made tiny: out of range, not stored.
+TEST(Protocol, ATinyWindowFromARealWorkerIsRefused) {
+  const char* bin = std::getenv("LFBENCH_BIN");
+  ASSERT_NE(bin, nullptr);
+  BadWorker b(std::string("\"") + bin + "\" \"$@\" 3>&1 1>&2 | sed -u 's/\"seconds\":[0-9.e+-]*/\"seconds\":1e-9/' >&3\n");
+  WorkerProcess w(b.path(), 1, Pin::none, -1);
+  const Outcome o = w.run(counter_request());
+  EXPECT_EQ(o.kind, Outcome::crashed) << o.detail;
+  EXPECT_NE(o.detail.find("out of range"), std::string::npos) << o.detail;
+}
+
+TEST(Protocol, AHelloOfAnotherShapeIsRefusedInOneLine) {
+  BadWorker b("echo '{\"v\":1,\"hello\":{\"version\":5}}' >&3\ncat >/dev/null\n");
+  WorkerProcess w(b.path(), 1, Pin::none, -1);
+  std::string what;
+  try {
+    w.hello();
+  } catch (const std::runtime_error& e) {
+    what = e.what();
+  }
+  EXPECT_NE(what.find("its hello is"), std::string::npos) << what;
+}
+
+// What a worker forks goes with it: its process group is killed.
+TEST(Protocol, WhatAWorkerForkedIsKilledWithIt) {
+  const fs::path pidfile = fs::temp_directory_path() / ("lfbench-orphan-" + std::to_string(::getpid()));
+  {
+    BadWorker b("sleep 300 &\necho $! > '" + pidfile.string() + "'\nread l; exit 3\n");
+    WorkerProcess w(b.path(), 1, Pin::none, -1);
+    EXPECT_EQ(w.run(counter_request()).kind, Outcome::crashed);
+  }
+  std::ifstream f(pidfile);
+  pid_t orphan = 0;
+  f >> orphan;
+  fs::remove(pidfile);
+  ASSERT_GT(orphan, 0);
+  // Dead: gone, or a zombie (its parent, the worker, is gone, and what adopts it may not reap).
+  const auto alive = [orphan] {
+    std::ifstream stat("/proc/" + std::to_string(orphan) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');
+    return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z' && text[close + 2] != 'X';
+  };
+  for (int i = 0; i < 100 && alive(); ++i) ::usleep(10000);
+  EXPECT_FALSE(alive()) << "the worker's child " << orphan << " outlived it";
 }
 
 }  // namespace

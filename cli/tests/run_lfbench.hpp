@@ -7,11 +7,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -49,6 +53,56 @@ inline void spit(const std::filesystem::path& p, const std::string& text) {
   out << text;
 }
 
+// A journal line as lfbench writes it (cli/journal.hpp): the object's bytes with their FNV-1a 64
+// checksum as the last member, so a test can edit a record and still have it read.
+inline std::string fnv_hex(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+inline std::string journal_line(std::string body_without_sum) {
+  const std::string sum = fnv_hex(body_without_sum);
+  body_without_sum.pop_back();
+  return body_without_sum + ",\"sum\":\"" + sum + "\"}";
+}
+
+// Two busy loops beside the test while it lives (sh -c 'while :; do :; done'): a loaded machine.
+class BusyLoops {
+ public:
+  BusyLoops() {
+    for (auto& p : pids_)
+      if ((p = fork()) == 0) {
+        execl("/bin/sh", "sh", "-c", "while :; do :; done", static_cast<char*>(nullptr));
+        _exit(127);
+      }
+  }
+  ~BusyLoops() {
+    for (const pid_t p : pids_)
+      if (p > 0) {
+        kill(p, SIGKILL);
+        waitpid(p, nullptr, 0);
+      }
+  }
+  BusyLoops(const BusyLoops&) = delete;
+  BusyLoops& operator=(const BusyLoops&) = delete;
+
+ private:
+  pid_t pids_[2] = {-1, -1};
+};
+
+// The children of a process (from /proc/PID/task/PID/children).
+inline std::vector<pid_t> children_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::vector<pid_t> out;
+  for (pid_t c; in >> c;) out.push_back(c);
+  return out;
+}
+
 class Sandbox {
  public:
   Sandbox() {
@@ -65,11 +119,14 @@ class Sandbox {
   }
 
   // Runs lfbench with args; if interrupt_after > 0, sends sig (SIGINT) after that long. A run
-  // still going after `limit` (if set) is killed and reported as code -1.
+  // still going after `limit` (if set) is killed and reported as code -1. `meanwhile`, if given,
+  // is called with the run's pid once it started (before any interrupt). `binary`: another
+  // lfbench binary than $LFBENCH_BIN.
   Outcome run(const std::vector<std::string>& args, std::chrono::milliseconds interrupt_after = {},
-              int sig = SIGINT, std::chrono::milliseconds limit = {}) const {
+              int sig = SIGINT, std::chrono::milliseconds limit = {},
+              const std::function<void(pid_t)>& meanwhile = {}, const std::string& binary = {}) const {
     const char* bin = std::getenv("LFBENCH_BIN");
-    const std::string exe = bin ? bin : "lfbench";
+    const std::string exe = !binary.empty() ? binary : bin ? bin : "lfbench";
     const auto out_path = dir_ / ".stdout", err_path = dir_ / ".stderr";
     const pid_t pid = fork();
     if (pid == 0) {
@@ -83,6 +140,7 @@ class Sandbox {
       _exit(127);
     }
     std::chrono::steady_clock::time_point signalled{};
+    if (meanwhile) meanwhile(pid);
     if (interrupt_after.count() > 0) {
       std::this_thread::sleep_for(interrupt_after);
       signalled = std::chrono::steady_clock::now();

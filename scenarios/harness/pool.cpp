@@ -86,7 +86,12 @@ void Pool::worker_main(unsigned index) {
 }
 
 WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
+  const auto phase = [&opt](Phase p) {
+    if (opt.phase) opt.phase(p);
+  };
+  phase(Phase::prefill);
   cell.begin_window();
+  phase(Phase::window);
   cell_ = &cell;
   active_ = opt.threads;
   setup_ = Worker::Setup{&stop_, 0, opt.threads, std::max<std::uint32_t>(1, opt.batch), opt.sample_every,
@@ -140,6 +145,7 @@ WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
   if (continues() != continued)
     res.judgement = {true, "the worker was stopped during the window (SIGSTOP or SIGTSTP, then SIGCONT)"};
   res.interrupted = !completed;
+  phase(Phase::verify);
   res.verdict = cell.verify();
   res.metrics = cell.metrics();
   return res;

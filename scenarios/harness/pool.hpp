@@ -19,6 +19,11 @@
 
 namespace lfbench {
 
+// What a window does, in order: reset its cell's state (Cell::begin_window, e.g. a map's
+// prefill), run the threads, check the oracle (Cell::verify).
+enum class Phase { prefill, window, verify };
+const char* to_string(Phase p);
+
 struct WindowOptions {
   std::chrono::nanoseconds duration{std::chrono::milliseconds(200)};
   unsigned threads = 1;
@@ -29,6 +34,9 @@ struct WindowOptions {
   // Waits up to d while the window runs; returns false if the run was interrupted (the
   // window is then cut short and marked so). Default: sleep.
   std::function<bool(std::chrono::nanoseconds)> wait = {};
+  // Called before each phase, outside the measured span (the worker tells its supervisor, whose
+  // watchdog bounds each phase apart: protocol.hpp).
+  std::function<void(Phase)> phase = {};
 };
 
 struct WindowResult {

@@ -1,17 +1,6 @@
 #include "protocol.hpp"
 
-#include <signal.h>
-#include <sys/prctl.h>
-#include <unistd.h>
-
 #include <cmath>
-#include <cstdio>
-#include <iostream>
-#include <memory>
-
-#include "lfbench_config.h"
-#include "scenario.hpp"
-#include "tsc.hpp"
 
 namespace lfbench {
 
@@ -27,11 +16,11 @@ json histogram_json(const LatencyHistogram& h) {
 
 LatencyHistogram histogram_from(const json& j) {
   LatencyHistogram h;
-  const std::uint64_t max = j.at("max").get<std::uint64_t>();
+  const auto max = integer_of<std::uint64_t>(j.at("max"));
   for (const auto& b : j.at("buckets")) {
-    const auto i = b.at(0).get<unsigned>();
+    const auto i = integer_of<unsigned>(b.at(0));
     if (i >= LatencyHistogram::kBuckets) throw json::out_of_range::create(401, "histogram bucket out of range", nullptr);
-    h.restore(i, b.at(1).get<std::uint64_t>(), max);
+    h.restore(i, integer_of<std::uint64_t>(b.at(1)), max);
   }
   return h;
 }
@@ -65,14 +54,19 @@ WindowResult window_from_json(const json& j) {
   WindowResult w;
   w.seconds = j.at("seconds").get<double>();
   w.cpu_seconds = j.at("cpu_seconds").get<double>();
-  w.per_thread_ops = j.at("per_thread_ops").get<std::vector<std::uint64_t>>();
+  const json& ops = j.at("per_thread_ops");
+  if (!ops.is_array()) throw json::type_error::create(302, "per_thread_ops is not an array", &ops);
+  for (const auto& n : ops) w.per_thread_ops.push_back(integer_of<std::uint64_t>(n));
   for (const auto& u : j.at("usage"))
-    w.usage.push_back(ThreadUsage{u.at(0).get<double>(), u.at(1).get<double>(), u.at(2).get<std::uint64_t>(),
-                                  u.at(3).get<std::uint64_t>(), u.at(4).get<bool>()});
+    w.usage.push_back(ThreadUsage{u.at(0).get<double>(), u.at(1).get<double>(), integer_of<std::uint64_t>(u.at(2)),
+                                  integer_of<std::uint64_t>(u.at(3)), u.at(4).get<bool>()});
   w.steal_seconds = j.at("steal_seconds").get<double>();
   w.judgement = {j.at("disturbed").get<bool>(), j.at("disturbance").get<std::string>()};
-  w.sample_every = j.at("sample_every").get<std::uint32_t>();
-  w.ops_by_kind = j.at("ops_by_kind").get<std::array<std::uint64_t, kMaxOpKinds>>();
+  w.sample_every = integer_of<std::uint32_t>(j.at("sample_every"));
+  const json& kinds = j.at("ops_by_kind");
+  if (!kinds.is_array() || kinds.size() != kMaxOpKinds)
+    throw json::type_error::create(302, "ops_by_kind is not an array of " + std::to_string(kMaxOpKinds), &kinds);
+  for (std::size_t k = 0; k < kMaxOpKinds; ++k) w.ops_by_kind[k] = integer_of<std::uint64_t>(kinds[k]);
   const auto& lat = j.at("latency");
   for (std::size_t k = 0; k < kMaxOpKinds && k < lat.size(); ++k) w.latency[k] = histogram_from(lat[k]);
   w.verdict = {j.at("ok").get<bool>(), j.at("detail").get<std::string>()};
@@ -90,138 +84,92 @@ std::string window_problem(const WindowResult& w, unsigned threads) {
   std::uint64_t sum = 0;
   for (auto n : w.per_thread_ops)
     if (__builtin_add_overflow(sum, n, &sum)) return "an operation count out of range";
+  std::uint64_t by_kind = 0;
+  for (auto n : w.ops_by_kind)
+    if (__builtin_add_overflow(by_kind, n, &by_kind)) return "an operation count out of range";
+  if (by_kind != sum) return "operations by kind (" + std::to_string(by_kind) + ") not the threads' sum (" + std::to_string(sum) + ")";
   for (const auto& [k, v] : w.metrics)
     if (!std::isfinite(v)) return "metric " + k + " is not a number";
   return "";
 }
 
-namespace {
-
-// Latency sampling rate: one op in 2^k, the smallest power of two at which timing (the timer
-// pair and the histogram update) costs at most 1% of an operation as the warm-up measured it.
-std::uint32_t sample_every_for(const WindowResult& warm, unsigned threads) {
-  constexpr double kHistogramNs = 3;
-  const double ops = static_cast<double>(std::max<std::uint64_t>(1, warm.total_ops()));
-  const double op_ns = warm.seconds * 1e9 * threads / ops;  // one thread's wall time per op
-  const double every = (tsc::calibrate().overhead_ns() + kHistogramNs) / (0.01 * std::max(op_ns, 0.1));
-  std::uint32_t n = 1;
-  while (n < every && n < (1u << 16)) n <<= 1;
-  return n;
+const char* to_string(Phase p) {
+  switch (p) {
+    case Phase::prefill: return "prefill";
+    case Phase::window: return "window";
+    case Phase::verify: return "verify";
+  }
+  return "?";
 }
 
-class Channel {
- public:
-  Channel() : out_(fdopen(kResultFd, "w")) {}
-  bool ok() const { return out_ != nullptr; }
-  void send(json m) {
-    m["v"] = kProtocolVersion;
-    const std::string line = m.dump() + "\n";
-    std::fwrite(line.data(), 1, line.size(), out_);
-    std::fflush(out_);
-  }
+namespace {
 
- private:
-  FILE* out_;
-};
+// What is wrong with an answer's window for request r, or "": the window_problem()s of any
+// window from outside, and its length against the one asked (a worker stops a window on its
+// own clock: under half of it is no window of this request).
+std::string answer_problem(const WindowResult& w, const WindowRequest& r) {
+  if (std::string p = window_problem(w, r.threads); !p.empty()) return p;
+  const double asked = std::chrono::duration<double>(r.duration).count();
+  if (w.seconds <= 0 || w.seconds < 0.5 * asked)
+    return "a window of " + std::to_string(w.seconds) + " s where " + std::to_string(asked) + " s was asked";
+  return "";
+}
 
 }  // namespace
 
-int worker_main(unsigned threads, Pin pin) {
-  // The supervisor answers signals and stops workers itself; a terminal's Ctrl-C reaches the
-  // whole process group, and a worker must not die of it mid-window before the supervisor
-  // decides. If the supervisor dies (even by SIGKILL), so does the worker.
-  ::signal(SIGINT, SIG_IGN);
-  ::signal(SIGHUP, SIG_IGN);
-  ::signal(SIGPIPE, SIG_IGN);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  count_continues();  // a window it was stopped in is disturbed (pool.cpp)
-  Channel ch;
-  if (!ch.ok()) {
-    std::cerr << "lfbench __worker: file descriptor " << kResultFd << " is not open (run by lfbench run only)\n";
-    return 2;
+Answer read_answer(std::string_view line, const WindowRequest& r, std::uint64_t seq, bool ready) {
+  Answer a;
+  const auto bad = [&a](std::string why) {
+    a.kind = Answer::bad;
+    a.problem = std::move(why);
+    return a;
+  };
+  const json m = json::parse(line, nullptr, false);
+  if (m.is_discarded() || !m.is_object()) return bad("the worker spoke another protocol: " + std::string(line.substr(0, 200)));
+  if (const auto v = m.find("v"); v == m.end() || *v != kProtocolVersion)
+    return bad("the worker spoke another protocol: " + std::string(line.substr(0, 200)));
+  if (const auto e = m.find("error"); e != m.end())
+    return bad("the worker refused the window: " + (e->is_string() ? e->get<std::string>() : e->dump()).substr(0, 400));
+  // An answer names the cell it is for and (a worker of this build) the request's sequence
+  // number: one for another cell, a stale or repeated one, is not this window.
+  const auto foreign = [&](const json& cell) -> std::string {
+    if (!cell.is_number_unsigned() || cell.get<std::uint64_t>() != r.cell)
+      return "the worker answered for cell " + cell.dump().substr(0, 40) + " when asked for cell " + std::to_string(r.cell);
+    if (const auto s = m.find("seq"); s != m.end() && (!s->is_number_unsigned() || s->get<std::uint64_t>() != seq))
+      return "the worker answered request " + s->dump().substr(0, 40) + " when asked request " + std::to_string(seq) +
+             " (a stale or repeated answer)";
+    return "";
+  };
+  if (const auto c = m.find("ready"); c != m.end()) {
+    if (std::string f = foreign(*c); !f.empty()) return bad(f);
+    if (ready) return bad("the worker said ready twice for one request");
+    a.kind = Answer::ready;
+    return a;
   }
-  tsc::take_supervisor_rate();
-  Pool pool(threads, pin);  // threads first: created once, pinned, before any timed lock
-  tsc::calibrate();
-  json cpus = pool.cpus();
-  // What this build can measure: an A/B supervisor checks every cell against it up front.
-  json catalog = json::object();
-  for (const Scenario& sc : scenarios()) {
-    json prims = json::array(), params = json::array();
-    for (const auto& pe : sc.primitives) prims.push_back(pe.id);
-    for (const auto& spec : sc.params) params.push_back(spec.name);
-    catalog[sc.id] = {{"primitives", prims}, {"params", params}};
+  if (const auto p = m.find("phase"); p != m.end()) {
+    if (!ready) return bad("the worker began a phase before it said ready: " + std::string(line.substr(0, 200)));
+    if (std::string f = foreign(m.contains("cell") ? m["cell"] : json()); !f.empty()) return bad(f);
+    for (Phase ph : {Phase::prefill, Phase::window, Phase::verify})
+      if (*p == to_string(ph)) {
+        a.kind = Answer::began;
+        a.phase = ph;
+        return a;
+      }
+    return bad("the worker named an unknown phase: " + p->dump().substr(0, 40));
   }
-  ch.send({{"hello", {{"pid", ::getpid()}, {"threads", threads}, {"pin", to_string(pin)}, {"cpus", cpus},
-                      {"version", LFBENCH_VERSION}, {"catalog", catalog}}}});
-
-  std::unique_ptr<Cell> cell;
-  Params params;  // the cached cell's parameters (a CellSpec refers to them)
-  long cached = -1;
-  for (std::string line; std::getline(std::cin, line);) {
-    const json m = json::parse(line, nullptr, false);
-    if (m.is_object() && m.contains("v") && m["v"] != kProtocolVersion) {
-      std::cerr << "lfbench __worker: the supervisor speaks worker protocol v" << m["v"].dump()
-                << ", this worker (lfbench " LFBENCH_VERSION ") speaks v" << kProtocolVersion
-                << ": refusing (run workers of the same lfbench build)\n";
-      return 2;
-    }
-    if (m.is_discarded() || !m.is_object() || !m.contains("window")) {
-      ch.send({{"error", "not a protocol v" + std::to_string(kProtocolVersion) + " window request: " + line.substr(0, 200)}});
-      continue;
-    }
+  if (const auto c = m.find("result"); c != m.end()) {
+    if (!ready) return bad("the worker sent a result before it said ready (a stale or repeated answer): " + std::string(line.substr(0, 200)));
+    if (std::string f = foreign(*c); !f.empty()) return bad(f);
     try {
-      const json& w = m.at("window");
-      const long index = w.at("cell").get<long>();
-      const Scenario* sc = find_scenario(w.at("scenario").get<std::string>());
-      const PrimitiveEntry* pe = sc ? sc->primitive(w.at("primitive").get<std::string>()) : nullptr;
-      const unsigned n = w.at("threads").get<unsigned>();
-      if (!pe || n == 0 || n > pool.size()) {
-        ch.send({{"error", "this worker has no " + w.at("scenario").get<std::string>() + "/" +
-                               w.at("primitive").get<std::string>() + " at " + std::to_string(n) + " threads"}});
-        continue;
-      }
-      if (index != cached) {
-        cell.reset();  // at most one cell's state alive: free the last before building the next
-        params = Params{};
-        for (const auto& spec : sc->params)
-          if (w.at("params").contains(spec.name)) params.set(spec.name, w.at("params").at(spec.name).get<std::string>());
-        cached = -1;
-        cell = pe->make(CellSpec{params, n});
-        cached = index;
-      }
-      // The request's sequence number, echoed: an answer can be told from a stale one.
-      const json seq = w.value("seq", json());
-      ch.send({{"ready", index}, {"seq", seq}});
-      WindowOptions opt;
-      opt.threads = n;
-      opt.batch = sc->batch;
-      opt.blocking = pe->traits.progress == prim::Progress::blocking;
-      opt.perturb = w.value("perturb", false);
-      const bool latency = w.at("latency").get<bool>();
-      // A warm-up before every window: its figures are not kept (its verdict is: a failed oracle
-      // is a result wherever it happens), and it sets the latency sampling rate.
-      std::uint32_t every = latency ? 1024 : 0;
-      const auto warmup = std::chrono::nanoseconds(w.at("warmup_ns").get<std::int64_t>());
-      WindowResult r;
-      bool done = false;
-      if (warmup.count() > 0) {
-        opt.duration = warmup;
-        r = pool.run_window(*cell, opt);
-        done = !r.verdict.ok;
-        if (latency) every = sample_every_for(r, n);
-      }
-      if (!done) {
-        opt.duration = std::chrono::nanoseconds(w.at("duration_ns").get<std::int64_t>());
-        opt.sample_every = every;
-        r = pool.run_window(*cell, opt);
-      }
-      ch.send({{"result", index}, {"seq", seq}, {"window", to_json(r)}});
+      a.window = window_from_json(m.at("window"));
     } catch (const json::exception& e) {
-      ch.send({{"error", std::string("malformed window request: ") + e.what()}});
+      return bad(std::string("the worker sent a malformed window: ") + e.what());
     }
+    if (const auto problem = answer_problem(a.window, r); !problem.empty()) return bad("the worker sent a window out of range: " + problem);
+    a.kind = Answer::result;
+    return a;
   }
-  return 0;
+  return a;  // a message of a later build of this protocol version: not one this request waits for
 }
 
 }  // namespace lfbench

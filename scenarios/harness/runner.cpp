@@ -59,9 +59,10 @@ void progress(Context& ctx, std::size_t i) {
                                  ctx.budget_left});
 }
 
-// The next window of cell i: from the journal being resumed, else from its build's worker
-// (and then into the journal before anything else happens to it).
-Outcome next_window(Context& ctx, std::size_t i) {
+// The next window of cell i in the attempt `attempt`: from the journal being resumed (with
+// the sequence number it had), else from its build's worker (and then into the journal before
+// anything else happens to it).
+Outcome next_window(Context& ctx, std::size_t i, std::size_t attempt, std::size_t& seq) {
   Outcome o;
   if (i < ctx.replay.size() && !ctx.replay[i].empty()) {
     JournalRecord r = std::move(ctx.replay[i].front());
@@ -69,15 +70,17 @@ Outcome next_window(Context& ctx, std::size_t i) {
     o.kind = r.failure == "hung" ? Outcome::hung : r.failure.empty() ? Outcome::window : Outcome::crashed;
     o.detail = r.detail;
     o.result = std::move(r.window);
+    seq = r.seq;
     return o;
   }
+  seq = ctx.seq++;
   const CellPlan& c = ctx.plan.cells[i];
   WindowRequest req{i, c.scenario->id, c.primitive->id, c.params.items(), c.threads, c.duration, c.warmup, c.latency, c.perturb};
   o = ctx.workers[ctx.worker_of[i]]->run(req);
   if (ctx.opt.fresh_workers) ctx.workers[ctx.worker_of[i]]->retire();
-  if (o.kind == Outcome::window && ctx.opt.journal) ctx.opt.journal(JournalRecord{i, "", "", o.result});
+  if (o.kind == Outcome::window && ctx.opt.journal) ctx.opt.journal(JournalRecord{i, "", "", o.result, seq, attempt});
   if ((o.kind == Outcome::hung || o.kind == Outcome::crashed) && ctx.opt.journal)
-    ctx.opt.journal(JournalRecord{i, o.kind == Outcome::hung ? "hung" : "crashed", o.detail, {}});
+    ctx.opt.journal(JournalRecord{i, o.kind == Outcome::hung ? "hung" : "crashed", o.detail, {}, seq, attempt});
   return o;
 }
 
@@ -99,9 +102,10 @@ bool measure_slot(Context& ctx, std::vector<std::size_t> group, std::mt19937_64&
   for (;;) {
     std::vector<std::tuple<std::size_t, WindowResult, std::size_t>> got;  // cell, window, seq
     std::string disturbed;  // why this attempt's windows are not kept
+    const std::size_t attempt = ctx.seq;  // a measured attempt's first window takes this seq
     for (const std::size_t i : group) {
-      Outcome o = next_window(ctx, i);
-      const std::size_t seq = ctx.seq++;
+      std::size_t seq = 0;
+      Outcome o = next_window(ctx, i, attempt, seq);
       ++ctx.windows_done;
       progress(ctx, i);
       if (o.kind == Outcome::interrupted) {
@@ -258,7 +262,7 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
   const std::vector<Build> builds = builds_of(plan, opt);
   std::vector<std::unique_ptr<WorkerProcess>> workers;
   for (const Build& b : builds) workers.push_back(std::make_unique<WorkerProcess>(b.path, plan.max_threads(), opt.pin, opt.signal_fd));
-  Context ctx{plan, opt, workers, {}, results, opt.replay, 0, 0};
+  Context ctx{plan, opt, workers, {}, results, opt.replay, 0, 0, opt.first_seq};
   // Groups: the same cell in every build, by id, in plan order.
   std::vector<std::vector<std::size_t>> groups;
   std::map<std::string, std::size_t> group_of;

@@ -42,6 +42,9 @@ struct JournalRecord {
   std::string failure;  // "", "hung" or "crashed"
   std::string detail;
   WindowResult window;
+  std::size_t seq = 0;      // its place in the run's order of windows (window_seq)
+  std::size_t attempt = 0;  // the slot attempt it was measured in: the seq of that attempt's first
+                            // window (an A/B pair's windows share one; a resume replays whole ones)
 };
 
 struct RunOptions {
@@ -67,8 +70,11 @@ struct RunOptions {
   // Called with every window and every failure the moment it arrives, before anything else is
   // done with it (the journal).
   std::function<void(const JournalRecord&)> journal = {};
-  // Per cell, records of an earlier run of the same plan (--resume), used before measuring.
+  // Per cell, records of an earlier run of the same plan (--resume), used before measuring:
+  // whole attempts only (an A/B pair is never joined across time), and the sequence numbers
+  // of new windows start after theirs.
   std::vector<std::deque<JournalRecord>> replay = {};
+  std::size_t first_seq = 0;
   std::function<void(const RunProgress&)> progress = {};  // called between windows
   std::optional<UntilDecided> until_decided = {};          // A/B runs only
 };

@@ -83,6 +83,14 @@ class Watchdog {
   static constexpr int kHardFactor = 20;
   Watchdog(pid_t pid, nanoseconds bound)
       : pid_(pid), bound_(bound), start_(clock_type::now()), last_(start_), at_start_(sched_state(pid)) {}
+  // A new phase's bound, from now. The threads' waits are still counted from the first start
+  // (reading them is /proc work beside a window that is starting): a phase may be credited
+  // an earlier phase's waits, which errs toward patience, never toward `hung`.
+  void restart(nanoseconds bound) {
+    bound_ = bound;
+    start_ = last_ = clock_type::now();
+    charged_ = credit_ = stopped_credit_ = nanoseconds{};
+  }
   // How long the next poll may wait.
   int poll_ms() const {
     const auto left = std::chrono::duration_cast<milliseconds>(bound_ + credit_ - charged_).count();
@@ -236,9 +244,18 @@ std::optional<std::string> WorkerProcess::next_line(Watchdog& wd) {
     pollfd fds[2] = {{from_worker_, POLLIN, 0}, {signal_fd_, POLLIN, 0}};
     retry_eintr([&] { return ::poll(fds, signal_fd_ >= 0 ? 2 : 1, wd.poll_ms()); });
     if ((fds[1].revents & POLLIN) && take_signal()) return std::nullopt;
-    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR)) && wd.expired()) {
-      why_ = Why::timeout;
-      return std::nullopt;
+    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      // The worker itself ended, while what it forked holds its result pipe open: no end of
+      // file will come, but the worker's answer will not either.
+      siginfo_t si{};
+      if (::waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid_) {
+        why_ = Why::eof;
+        return std::nullopt;
+      }
+      if (wd.expired()) {
+        why_ = Why::timeout;
+        return std::nullopt;
+      }
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       char buf[65536];
@@ -379,21 +396,6 @@ json WorkerProcess::hello() {
   throw std::runtime_error(exe_ + " is not an lfbench worker: " + *detail);
 }
 
-namespace {
-
-// What is wrong with an answer's window for request r, or "": the window_problem()s of any
-// window from outside, and its length against the one asked (a worker stops a window on its
-// own clock: under half of it is no window of this request).
-std::string answer_problem(const WindowResult& w, const WindowRequest& r) {
-  if (std::string p = window_problem(w, r.threads); !p.empty()) return p;
-  const double asked = std::chrono::duration<double>(r.duration).count();
-  if (w.seconds <= 0 || w.seconds < 0.5 * asked)
-    return "a window of " + std::to_string(w.seconds) + " s where " + std::to_string(asked) + " s was asked";
-  return "";
-}
-
-}  // namespace
-
 Outcome WorkerProcess::run(const WindowRequest& r) {
   Outcome o;
   if (pid_ <= 0) start();
@@ -410,6 +412,8 @@ Outcome WorkerProcess::run(const WindowRequest& r) {
   ::signal(SIGPIPE, sigpipe);
   const auto window_bound = kWindowSlack + 3 * (r.duration + r.warmup);
   Watchdog wd(pid_, kSetupBound);
+  nanoseconds bound = kSetupBound;
+  const char* doing = "the cell's state was not built";
   why_ = sent ? Why::none : Why::eof;
   bool ready = false;
   const auto crashed = [&](std::string detail) {
@@ -418,41 +422,36 @@ Outcome WorkerProcess::run(const WindowRequest& r) {
     stop(true);
     return o;
   };
-  // An answer names the cell it is for and (a worker of this build) the request's sequence
-  // number: one for another cell, a stale or repeated one, is not this window.
-  const auto foreign = [&](const json& m, const char* key) -> std::string {
-    if (!m[key].is_number_unsigned() || m[key].get<std::uint64_t>() != r.cell)
-      return "the worker answered for cell " + m[key].dump().substr(0, 40) + " when asked for cell " + std::to_string(r.cell);
-    if (m.contains("seq") && (!m["seq"].is_number_unsigned() || m["seq"].get<std::uint64_t>() != seq_))
-      return "the worker answered request " + m["seq"].dump().substr(0, 40) + " when asked request " + std::to_string(seq_) + " (a stale or repeated answer)";
-    return "";
+  // Each phase gets its own bound, counted from its start (supervisor.hpp, Watchdog).
+  const auto begin = [&](nanoseconds b, const char* what) {
+    bound = b;
+    doing = what;
+    wd.restart(b);
   };
   while (why_ == Why::none) {
     const auto got = next_line(wd);
     if (!got) break;
-    const json m = json::parse(*got, nullptr, false);
-    check_version(m);
-    if (m.is_discarded() || !m.is_object()) return crashed("the worker spoke another protocol: " + got->substr(0, 200));
-    if (m.contains("error"))
-      return crashed("the worker refused the window: " + (m["error"].is_string() ? m["error"].get<std::string>() : m["error"].dump()).substr(0, 400));
-    if (m.contains("ready")) {
-      if (std::string f = foreign(m, "ready"); !f.empty()) return crashed(f);
-      ready = true;
-      wd = Watchdog(pid_, window_bound);
-    }
-    if (m.contains("result")) {
-      if (!ready) return crashed("the worker sent a result before it said ready (a stale or repeated answer): " + got->substr(0, 200));
-      if (std::string f = foreign(m, "result"); !f.empty()) return crashed(f);
-      try {
-        o.result = window_from_json(m.at("window"));
-      } catch (const json::exception& e) {
-        return crashed(std::string("the worker sent a malformed window: ") + e.what());
-      }
-      if (const auto problem = answer_problem(o.result, r); !problem.empty())
-        return crashed("the worker sent a window out of range: " + problem);
-      if (std::string race = new_tsan_report(); !race.empty() && o.result.verdict.ok)
-        o.result.verdict = {false, std::move(race)};
-      return o;
+    check_version(json::parse(*got, nullptr, false));
+    Answer a = read_answer(*got, r, seq_, ready);
+    switch (a.kind) {
+      case Answer::bad:
+        return crashed(std::move(a.problem));
+      case Answer::ready:
+        ready = true;
+        begin(window_bound, "no result after the window's start");
+        break;
+      case Answer::began:
+        if (a.phase == Phase::window) begin(window_bound, "the window's threads did not stop");
+        else if (a.phase == Phase::prefill) begin(kSetupBound, "the cell's state was not reset for a window (prefill)");
+        else begin(kSetupBound, "the window's oracle (verify) did not finish");
+        break;
+      case Answer::result:
+        o.result = std::move(a.window);
+        if (std::string race = new_tsan_report(); !race.empty() && o.result.verdict.ok)
+          o.result.verdict = {false, std::move(race)};
+        return o;
+      case Answer::other:
+        break;
     }
   }
   if (why_ == Why::signal) {
@@ -462,9 +461,8 @@ Outcome WorkerProcess::run(const WindowRequest& r) {
     return o;
   }
   if (why_ == Why::timeout) {
-    const double secs = std::chrono::duration<double>(ready ? window_bound : nanoseconds(kSetupBound)).count();
-    o = crashed(ready ? "no result within " + std::to_string(static_cast<int>(secs + 0.5)) + " s of the worker's own time after the window's start (killed)"
-                      : "the cell's state was not built within " + std::to_string(static_cast<int>(secs + 0.5)) + " s of the worker's own time (killed)");
+    const double secs = std::chrono::duration<double>(bound).count();
+    o = crashed(std::string(doing) + " within " + std::to_string(static_cast<int>(secs + 0.5)) + " s of the worker's own time (killed)");
     o.kind = Outcome::hung;
     return o;
   }

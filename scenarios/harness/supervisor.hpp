@@ -5,10 +5,13 @@
 // worker is killed at once, whatever it was doing). A ThreadSanitizer report in the worker's
 // log fails the verification of the window it came in.
 //
-// Watchdog: a worker has kSetupBound to build a cell's state and say "ready", then
-// kWindowSlack + 3 x (warm-up + window) to report the window; a window's threads stop within
-// a batch of operations after the stop flag, so only a primitive that does not return exceeds
-// that. The bounds count the worker's own time (Watchdog in supervisor.cpp): wall time less
+// Watchdog: a worker has kSetupBound to build a cell's state and say "ready", kSetupBound for
+// each phase that resets the cell's state or checks its oracle (a map's prefill and verify grow
+// with its keys), and kWindowSlack + 3 x (warm-up + window) for each phase that runs the threads
+// (a window's threads stop within a batch of operations after the stop flag, so only a
+// primitive that does not return exceeds that). A worker of an older build names no phases:
+// after its "ready", the window's bound covers the rest. The bounds count the worker's own
+// time (Watchdog in supervisor.cpp): wall time less
 // the longest any of its threads waited for a CPU, nothing while it is stopped (SIGSTOP) or
 // the supervisor is, so a loaded machine or a stopped run never makes a healthy cell hung.
 //
@@ -28,21 +31,12 @@
 #include <nlohmann/json.hpp>
 
 #include "pool.hpp"
+#include "protocol.hpp"
 
 namespace lfbench {
 
 inline constexpr auto kSetupBound = std::chrono::seconds(120);
 inline constexpr auto kWindowSlack = std::chrono::seconds(5);
-
-struct WindowRequest {
-  std::size_t cell = 0;
-  std::string scenario, primitive;
-  std::vector<std::pair<std::string, std::string>> params;
-  unsigned threads = 1;
-  std::chrono::nanoseconds duration{}, warmup{};
-  bool latency = false;
-  bool perturb = false;
-};
 
 // A signal came for the supervisor while it waited for a worker's hello.
 struct Interrupted : std::runtime_error {
