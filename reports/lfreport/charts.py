@@ -16,7 +16,7 @@ at most MAX_SERIES primitives per panel (more are split over further rows).
 import textwrap
 import zlib
 
-from .load import cells, file_label, params_key, params_label, pk_order, split_label
+from .load import TITLE_CHARS, cells, file_label, one_line, params_key, params_label, pk_order, split_label
 from .stats import disqualified, fmt_ratio, matrix, ratio_params
 
 # Bounds on what one report draws, so that a file with thousands of parameter sets, thread
@@ -79,11 +79,13 @@ def declared(docs, scenario):
     "measures": [(key, title)], "roles": bool}. Measure keys: m:NAME is an entry's
     metrics[NAME]; op:KIND the ops/s of one operation kind; lat:KIND:PCT its latency percentile.
     A file from before the field: from its data, a rate per operation kind and every metric
-    under its own name; no baseline (--relative-to names one); no roles."""
+    under its own name; no baseline (--relative-to names one); no roles. Titles are the file's
+    text, drawn in chart titles: one bounded line each."""
     for d in docs:
         spec = (d["context"].get("lfbench_scenarios") or {}).get(scenario)
         if spec is not None:
-            return {"baselines": list(spec["baselines"]), "measures": [tuple(m) for m in spec["measures"]],
+            return {"baselines": list(spec["baselines"]),
+                    "measures": [(key, one_line(title, TITLE_CHARS)) for key, title in spec["measures"]],
                     "roles": bool(spec["roles"])}
     kinds, metrics = set(), set()
     for d in docs:
@@ -93,8 +95,8 @@ def declared(docs, scenario):
                     kinds.update(smp.get("op_kinds") or {})
                     metrics.update(smp.get("metrics") or {})
     return {"baselines": [],
-            "measures": [(f"op:{k}", f"{k}s/s") for k in sorted(kinds)] + [(f"m:{m}", m.replace("_", " "))
-                                                                        for m in sorted(metrics)],
+            "measures": [(f"op:{k}", one_line(f"{k}s/s", TITLE_CHARS)) for k in sorted(kinds)]
+                        + [(f"m:{m}", one_line(m.replace("_", " "), TITLE_CHARS)) for m in sorted(metrics)],
             "roles": False}
 
 
@@ -149,8 +151,8 @@ def _legend(lax, handles):
     if lax is None or not handles:
         return
     labels = sorted(handles)
-    lax.legend([handles[k] for k in labels], labels, loc="upper left", fontsize=8, frameon=False,
-               borderaxespad=0)
+    lax.legend([handles[k] for k in labels], [one_line(k, TITLE_CHARS) for k in labels], loc="upper left",
+               fontsize=8, frameon=False, borderaxespad=0)
 
 
 def _suptitle(fig, text):
@@ -223,7 +225,7 @@ def _panels(docs, scenario, x, sh):
     out = []
     for rest, t in sorted(keys, key=lambda k: (pk_order(k[0]), k[1] or 0)):
         title = ", ".join(filter(None, [f"{t} thread{'s' if t != 1 else ''}" if t is not None else "",
-                                        params_label(rest) if rest else ""])) or "all cells"
+                                        one_line(params_label(rest), TITLE_CHARS) if rest else ""])) or "all cells"
         out.append((title, lambda p, th, rest=rest, t=t: (t is None or th == t)
                     and all(p.get(k) == v for k, v in rest)))
     return out
@@ -301,7 +303,8 @@ def _draw(ax, points, chunk, bars, relative, handles, cmap=None):
                        error_kw={"elinewidth": 1})
             handles.setdefault(p, h)
             values += [lo, hi]
-        ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=7)
+        ax.set_xticks(range(len(names)), [one_line(n, TITLE_CHARS) for n in names], rotation=30, ha="right",
+                      fontsize=7)
     else:
         for p, pts in series.items():
             on_x = [q for q in pts if q[0] is not None]
@@ -349,7 +352,8 @@ def _scale(ax, x, xs, values, bars, relative):
 
 
 def _kind(x, bars):
-    return "bars: median, whiskers min–max" if bars else f"lines over {x}: median, bars min–max"
+    return "bars: median, whiskers min–max" if bars else \
+        f"lines over {one_line(x, TITLE_CHARS)}: median, bars min–max"
 
 
 def series_figure(docs, scenario, x, value=throughput, ylabel="throughput (ops/s)", relative=None,
@@ -361,6 +365,7 @@ def series_figure(docs, scenario, x, value=throughput, ylabel="throughput (ops/s
     if lay is None:
         return None
     rows, bars = lay["rows"], lay["bars"]
+    ref = one_line(relative, TITLE_CHARS)  # a label carries the file's parameter values
     plt, fig, axes, lax = _grid(len(rows), len(docs), sharex=not bars)
     handles, values = {}, []
     for c, (doc, col) in enumerate(zip(docs, lay["data"])):
@@ -369,12 +374,12 @@ def series_figure(docs, scenario, x, value=throughput, ylabel="throughput (ops/s
             values += _draw(ax, col[i], chunk, bars, relative, handles, cmap)
             ax.set_title(_wrap(title + (f" — {file_label(doc)}" if len(docs) > 1 else ""), 70), fontsize=8)
             if r == len(rows) - 1 and not bars:
-                ax.set_xlabel(x, fontsize=8)
+                ax.set_xlabel(one_line(x, TITLE_CHARS), fontsize=8)
             if c == 0:
-                ax.set_ylabel(_wrap(f"ratio to {relative}" if relative else ylabel, 34), fontsize=8)
+                ax.set_ylabel(_wrap(f"ratio to {ref}" if relative else ylabel, 34), fontsize=8)
     _scale(axes[0][0], x, lay["xs"], values, bars, relative)
     _legend(lax, handles)
-    rel = f", relative to {relative} (ratio, log axis)" if relative else ""
+    rel = f", relative to {ref} (ratio, log axis)" if relative else ""
     more = f"; first {len(rows)} panels" if lay["more"] else ""
     _suptitle(fig, f"{scenario}: {what}{rel} — {_kind(x, bars)}{more}")
     return fig
@@ -388,6 +393,7 @@ def heatmap_figures(docs, scenario, cmap=None):
     names = names[:MAX_HEATMAPS]
     figs = {}
     for name in names:
+        shown = one_line(name, TITLE_CHARS)
         plt, fig, axes, _ = _grid(1, len(docs), legend=False, h=4.2, sharex=False, sharey=False)
         for col, (doc, m) in enumerate(zip(docs, mats)):
             ax = axes[0][col]
@@ -402,7 +408,7 @@ def heatmap_figures(docs, scenario, cmap=None):
             rows = [r for r in rows if all(r["params"].get(k) == v for k, v in fixed.items())]
             if not rows:  # this file did not sweep the parameter: an empty panel says so
                 ax.axis("off")
-                ax.set_title(f"{name} not swept in\n{file_label(doc)}", fontsize=9)
+                ax.set_title(f"{shown} not swept in\n{file_label(doc)}", fontsize=9)
                 continue
             xs = sorted({r["params"][name] for r in rows})
             ts = sorted({r["threads"] for r in rows})
@@ -416,16 +422,17 @@ def heatmap_figures(docs, scenario, cmap=None):
                 img[i][j] = rgb
                 if len(xs) * len(ts) > MAX_LABELLED_HEATMAP_CELLS:
                     continue  # too many cells to read a label in; the colours still show the winner
-                label = f"{r['winner']}\n{'≈' if r['verdict'] == 'tie' else ''}{fmt_ratio(r['margin'])}"
+                label = (f"{one_line(r['winner'], TITLE_CHARS)}\n"
+                         f"{'≈' if r['verdict'] == 'tie' else ''}{fmt_ratio(r['margin'])}")
                 ax.text(j, i, label, ha="center", va="center", fontsize=7)
             ax.imshow(img, aspect="auto", origin="lower")
             ax.set_xticks(range(len(ts)), [str(t) for t in ts])
             ax.set_yticks(range(len(xs)), [str(x) for x in xs])
             ax.set_xlabel("threads")
-            ax.set_ylabel(name)
-            extra = f", {params_label(params_key(fixed))}" if fixed else ""
+            ax.set_ylabel(shown)
+            extra = f", {one_line(params_label(params_key(fixed)), TITLE_CHARS)}" if fixed else ""
             ax.set_title(f"winner and margin over runner-up{extra}\n{file_label(doc)}", fontsize=9)
-        fig.suptitle(f"{scenario}: best primitive over {name} × threads\n(pale and ≈: not significant)", fontsize=10)
+        fig.suptitle(f"{scenario}: best primitive over {shown} × threads\n(pale and ≈: not significant)", fontsize=10)
         figs[name] = fig
     return figs
 
@@ -465,7 +472,7 @@ def latency_figure(docs, scenario, cmap=None):
                 timer_note = f"; timer cost {cal['latency_timer_overhead_ns']} ns subtracted"
             else:
                 timer_note = f"; includes timer cost {cal['timer_ns']} ns" if cal.get("timer_ns") else ""
-            ax.set_title(f"{t} thread{'s' if t > 1 else ''}, {params_label(pk)}" + timer_note
+            ax.set_title(f"{t} thread{'s' if t > 1 else ''}, {one_line(params_label(pk), TITLE_CHARS)}" + timer_note
                          + f"\n{file_label(doc)}", fontsize=9)
             ax.grid(True, alpha=0.3)
             if not prims:
@@ -551,7 +558,7 @@ def measures_figure(docs, scenario, x, cmap=None):
         name = title if sx == "threads" and key != "fairness" else f"{title}, {panel}"
         ax.set_title(_wrap(name + (f" — {file_label(docs[d])}" if len(docs) > 1 else ""), 60), fontsize=8)
         if not lay["bars"]:
-            ax.set_xlabel(sx, fontsize=8)
+            ax.set_xlabel(one_line(sx, TITLE_CHARS), fontsize=8)
     for k in range(len(slots), n_rows * n_cols):
         axes[k // n_cols][k % n_cols].axis("off")
     _legend(lax, handles)
@@ -583,8 +590,9 @@ def figures(docs, scenario, cmap=None, relative_to=None):
     for name in sh["swept"]:
         add(f"{scenario}-throughput-{name}", lambda rel, n=name: series_figure(docs, scenario, n, relative=rel, cmap=cmap))
     for name in sh["own"]:
-        add(f"{scenario}-best-{name}", lambda rel, n=name: series_figure(
-            docs, scenario, n, relative=rel, what=f"best {n} per thread count (dashed: primitives without {n})", cmap=cmap))
+        shown = one_line(name, TITLE_CHARS)
+        add(f"{scenario}-best-{name}", lambda rel, n=name, what=f"best {shown} per thread count (dashed: primitives "
+            f"without {shown})": series_figure(docs, scenario, n, relative=rel, what=what, cmap=cmap))
     if multi_threads:
         for name, fig in heatmap_figures(docs, scenario, cmap).items():
             figs[f"{scenario}-winner-{name}"] = fig

@@ -297,10 +297,12 @@ def logical_cpus(doc):
 
 def file_label(doc):
     """host · date, preceded by the file's name when main recorded it (doc["_file"]): headings and
-    legends of several files must say which is which."""
+    legends of several files must say which is which. Each piece one bounded line (one_line): the
+    host and the date are the file's own text, the name is the command line's."""
     c = doc["context"]
-    text = f"{c.get('lfbench_host') or c.get('host_name', '?')} · {str(c.get('date', '?'))[:16].replace('T', ' ')}"
-    return f"{doc['_file']} ({text})" if doc.get("_file") else text
+    host = one_line(c.get("lfbench_host") or c.get("host_name", "?"), TITLE_CHARS)
+    text = f"{host} · {one_line(str(c.get('date', '?'))[:16].replace('T', ' '))}"
+    return f"{one_line(doc['_file'], TITLE_CHARS)} ({text})" if doc.get("_file") else text
 
 
 
@@ -335,11 +337,20 @@ def environment(doc):
     if c.get("library_build_type") == "debug":
         items.append(("note", "Google Benchmark's library is a debug build here; lfbench times its own windows, "
                               "so the figures are unaffected."))
-    return [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in items if v is not None]
+    return [(k, one_line(v if isinstance(v, str) else json.dumps(v), TABLE_CHARS)) for k, v in items if v is not None]
 
+
+
+# Where outside text (a message, or the results file's own: host, CPU model, command line, a
+# scenario's measure titles) is drawn, it goes through one_line at one of these lengths: a title
+# or legend piece of 9,000 characters overflows matplotlib's rasteriser, and a page's heading or
+# table cell of that size is unreadable anyway.
+TITLE_CHARS = 80
+TABLE_CHARS = 500  # a value in the environment table (a command line, a topology)
 
 
 def one_line(text, limit=1000):
-    """A message as one line: control characters escaped, cut at limit characters."""
+    """text as one line of at most limit characters (None: uncut): control and other unprintable
+    characters (newlines, bidi overrides) escaped as \\n, \\u202e, ..., a longer text cut with "..."."""
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
-    return text if len(text) <= limit else text[:limit] + "..."
+    return text if limit is None or len(text) <= limit else text[:max(limit - 3, 0)] + "..."

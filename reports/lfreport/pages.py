@@ -2,8 +2,10 @@
 import base64
 import html
 import math
+import re
+from urllib.parse import quote
 
-from .load import file_label, params_key, params_label
+from .load import file_label, one_line, params_key, params_label
 from .stats import ALPHA, MIN_EFFECT, fmt_ops, fmt_ratio, small_n_note
 
 CAPTION = "lfbench report"
@@ -167,32 +169,50 @@ def to_html(blocks, charts, envs):
     return "\n".join(out)
 
 
+# Markdown's active characters, each backslash-escaped to render as itself: | also inside a
+# table cell (GFM), ~ GFM's strikethrough. _ only where it could open or close emphasis: between
+# two letters or digits it cannot (CommonMark), and read_pct or atomic_relaxed stay readable.
+_MD_SPECIAL = re.compile(r"[\\`*\[\]#|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# What opens a block at the start of a line (a paragraph's, or a list item's after "- "): a
+# bullet (- or + and a space), a thematic break (---), a setext underline (==), 1. or 1) and a space.
+_MD_BLOCK_START = re.compile(r"^(?:[-+=](?=[-+=\s]|$)|\d{1,9}[.)](?=\s|$))")
+
+
+def md_escape(text):
+    """text as Markdown that renders as itself, on one line, at any place in a line: a heading, a
+    list item or a table cell (where a newline or a | would end the row). The results file's text
+    goes in here (a host name, a command line, a parameter value) mixed with the report's own.
+    < > & become entities, so no raw HTML (a host's <script>) reaches report.md, as html.escape
+    keeps it out of index.html."""
+    text = one_line(text, None).strip()  # leading spaces would make an indented code block
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    return _MD_BLOCK_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
+
+
 def to_markdown(blocks, charts, envs):
-    def cell(x):
-        return str(x).replace("|", "\\|")
+    """The page as Markdown; every text through md_escape. A chart's link is its file name,
+    percent-encoded (a parameter's name is part of it)."""
+    m = md_escape
     out = []
     for kind, payload in blocks:
-        if kind == "h1":
-            out.append(f"# {payload}\n")
-        elif kind == "h2":
-            out.append(f"## {payload}\n")
-        elif kind == "h3":
-            out.append(f"### {payload}\n")
+        if kind in ("h1", "h2", "h3"):
+            out.append(f"{'#' * int(kind[1])} {m(payload)}\n")
         elif kind == "p":
-            out.append(f"{payload}\n")
+            out.append(f"{m(payload)}\n")
         elif kind == "ul":
-            out.append("\n".join(f"- {x}" for x in payload) + "\n")
+            out.append("\n".join(f"- {m(x)}" for x in payload) + "\n")
         elif kind == "table":
-            out.append("| " + " | ".join(map(cell, payload[0])) + " |")
+            out.append("| " + " | ".join(map(m, payload[0])) + " |")
             out.append("|" + "---|" * len(payload[0]))
-            out += ["| " + " | ".join(map(cell, r)) + " |" for r in payload[1:]]
+            out += ["| " + " | ".join(map(m, r)) + " |" for r in payload[1:]]
             out.append("")
     for scenario, imgs in charts:
-        out.append(f"## Scenario: {scenario}\n")
-        out += [f"![{stem}]({stem}.png)\n" for stem, _ in imgs]
+        out.append(f"## Scenario: {m(scenario)}\n")
+        out += [f"![{m(stem)}]({quote(stem)}.png)\n" for stem, _ in imgs]
     out.append("## Environment and calibration\n")
     for label, items in envs:
-        out.append(f"### {label}\n\n| | |\n|---|---|")
-        out += [f"| {cell(k)} | {cell(v)} |" for k, v in items]
+        out.append(f"### {m(label)}\n\n| | |\n|---|---|")
+        out += [f"| {m(k)} | {m(v)} |" for k, v in items]
         out.append("")
     return "\n".join(out) + "\n"
