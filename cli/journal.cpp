@@ -287,7 +287,7 @@ Resume load_resume(const std::string& path) {
     if (++windows[rec.cell] > most && r.until_decided.count() <= 0)
       throw BadInput(where + " has more windows of " + c.run_name() + " than its " + std::to_string(c.repetitions) +
                      " repetitions and as many re-measured allow");
-    if (const auto problem = window_problem(rec.window, c.threads); !problem.empty())
+    if (const auto problem = window_problem(rec.window, c.threads, c.duration); !problem.empty())
       throw BadInput(where + ": a window of " + c.run_name() + " has " + problem);
   }
   r.dropped = keep_whole_attempts(lj.records, r.plan, where);

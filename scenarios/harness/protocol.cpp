@@ -74,9 +74,13 @@ WindowResult window_from_json(const json& j) {
   return w;
 }
 
-std::string window_problem(const WindowResult& w, unsigned threads) {
+std::string window_problem(const WindowResult& w, unsigned threads, std::chrono::nanoseconds asked) {
   const auto bad_time = [](double t) { return !std::isfinite(t) || t < 0 || t > 1e7; };
   if (bad_time(w.seconds) || bad_time(w.cpu_seconds) || bad_time(w.steal_seconds)) return "a time out of range";
+  // A window stops on the worker's own clock: under half the length asked is no window of it.
+  const double want = std::chrono::duration<double>(asked).count();
+  if (w.seconds <= 0 || w.seconds < 0.5 * want)
+    return "a window of " + std::to_string(w.seconds) + " s where " + std::to_string(want) + " s was asked";
   if (w.per_thread_ops.size() != threads) return "per_thread_ops for " + std::to_string(w.per_thread_ops.size()) + " threads, not " + std::to_string(threads);
   if (w.usage.size() != threads) return "usage for " + std::to_string(w.usage.size()) + " threads, not " + std::to_string(threads);
   for (const auto& u : w.usage)
@@ -102,20 +106,6 @@ const char* to_string(Phase p) {
   return "?";
 }
 
-namespace {
-
-// What is wrong with an answer's window for request r, or "": the window_problem()s of any
-// window from outside, and its length against the one asked (a worker stops a window on its
-// own clock: under half of it is no window of this request).
-std::string answer_problem(const WindowResult& w, const WindowRequest& r) {
-  if (std::string p = window_problem(w, r.threads); !p.empty()) return p;
-  const double asked = std::chrono::duration<double>(r.duration).count();
-  if (w.seconds <= 0 || w.seconds < 0.5 * asked)
-    return "a window of " + std::to_string(w.seconds) + " s where " + std::to_string(asked) + " s was asked";
-  return "";
-}
-
-}  // namespace
 
 Answer read_answer(std::string_view line, const WindowRequest& r, std::uint64_t seq, bool ready) {
   Answer a;
@@ -165,7 +155,7 @@ Answer read_answer(std::string_view line, const WindowRequest& r, std::uint64_t 
     } catch (const json::exception& e) {
       return bad(std::string("the worker sent a malformed window: ") + e.what());
     }
-    if (const auto problem = answer_problem(a.window, r); !problem.empty()) return bad("the worker sent a window out of range: " + problem);
+    if (const auto problem = window_problem(a.window, r.threads, r.duration); !problem.empty()) return bad("the worker sent a window out of range: " + problem);
     a.kind = Answer::result;
     return a;
   }

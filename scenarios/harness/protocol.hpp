@@ -78,8 +78,9 @@ T integer_of(const nlohmann::json& j) {
 nlohmann::json to_json(const WindowResult& w);
 WindowResult window_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
 // What is wrong with a window that came from outside (a worker, a journal) for a cell of
-// `threads` threads, or "" if nothing: everything after it indexes by thread and divides by time.
-std::string window_problem(const WindowResult& w, unsigned threads);
+// `threads` threads and windows of `asked`, or "" if nothing: everything after it indexes by
+// thread and divides by time.
+std::string window_problem(const WindowResult& w, unsigned threads, std::chrono::nanoseconds asked);
 
 // A window request, as the supervisor sends it.
 struct WindowRequest {
