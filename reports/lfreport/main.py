@@ -2,6 +2,7 @@
 into place), signals."""
 import argparse
 import io
+import re
 import json
 import os
 import shutil
@@ -133,6 +134,17 @@ def png_bytes(fig):
     return small.getvalue() if small.tell() < buf.tell() else buf.getvalue()
 
 
+def file_stem(name, used):
+    """A chart's file name from its stem, which carries the file's own scenario and parameter
+    names: only [A-Za-z0-9._-], bounded (a '/' or a 300-character name cannot be written), unique."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:100].lstrip(".") or "chart"
+    stem, k = safe, 2
+    while stem in used:
+        stem, k = f"{safe}-{k}", k + 1
+    used.add(stem)
+    return stem
+
+
 def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, comparison=None):
     """Every file of the report, into out (an empty directory). comparison: lfbench compare's JSON
     of the two files (--diff)."""
@@ -140,9 +152,11 @@ def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, comp
     recs = recommendations(docs, paths, min_effect)
     scenarios = sorted({s for d in docs for (s, _, _) in cells(d)})
     charts = []
+    used = set()
     for scenario in scenarios[:MAX_CHARTED_SCENARIOS]:
         imgs = []
-        for stem, fig in figures(docs, scenario, relative_to=relative_to).items():
+        for name, fig in figures(docs, scenario, relative_to=relative_to).items():
+            stem = file_stem(name, used)
             png = png_bytes(fig)
             (out / f"{stem}.png").write_bytes(png)
             fig.savefig(out / f"{stem}.svg")

@@ -121,3 +121,12 @@ def test_file_label_and_environment_are_bounded_lines():
     env = dict(rep.environment(doc))
     for key in ("host", "CPU", "command"):
         assert "\n" not in env[key] and len(env[key]) <= rep.TABLE_CHARS and env[key].endswith("..."), key
+
+
+def test_a_chart_file_name_from_the_files_names_is_safe_bounded_and_unique():
+    # A swept parameter's name goes into its chart's file name: a '/' there failed the save (exit 3).
+    used = set()
+    a = rep.file_stem("counter-../" + HOSTILE + "k" * 300, used)
+    b = rep.file_stem("counter-../" + HOSTILE + "k" * 300, used)
+    assert re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", a) and len(a) <= 100 and a != b
+    assert rep.file_stem("counter-throughput", used) == "counter-throughput"
