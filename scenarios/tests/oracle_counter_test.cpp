@@ -4,7 +4,6 @@
 // real counters run the cells the registry made for them (lfbench_scenarios).
 #include <gtest/gtest.h>
 
-#include "primitives/kinds.hpp"
 #include "scenarios/counter.hpp"
 #include "scenarios/tests/oracle.hpp"
 
@@ -43,7 +42,7 @@ TEST(CounterOracle, CatchesLostIncrements) {
 
 // A lock keeps the count under Locked<L> with exclusive readers, registered under the lock's name.
 TEST(CounterOracle, PassesEveryRealPrimitive) {
-  test::for_each_registered(id, test::listed(prim::Locks{}, prim::Counters{}), [](const PrimitiveEntry& p) {
+  test::for_each_registered(id, test::listed({test::List::locks, test::List::counters}), [](const PrimitiveEntry& p) {
     for (const auto& v : windows(p, 4, 2, 10)) EXPECT_TRUE(v.ok) << p.id << ": " << v.detail;
   });
 }

@@ -8,8 +8,8 @@
 #include <mutex>
 #include <set>
 
+#include "primitives/mutex_snapshot.hpp"
 #include "primitives/tests/stress.hpp"
-#include "primitives/kinds.hpp"
 #include "scenarios/cow.hpp"
 #include "scenarios/tests/oracle.hpp"
 
@@ -92,7 +92,7 @@ TEST(CowOracle, MixedWritesSpreadOverTheRegistry) {
 }
 
 TEST(CowOracle, PassesEveryRealPrimitive) {
-  test::for_each_registered(id, test::listed(prim::Snapshots<Registry>{}), [](const PrimitiveEntry& s) {
+  test::for_each_registered(id, test::listed({test::List::snapshots}), [](const PrimitiveEntry& s) {
     for (const auto& v : windows(s, 4, 2, 256, 20, 0, true)) EXPECT_TRUE(v.ok) << s.id << ": " << v.detail;
     for (const auto& v : windows(s, 3, 2, 4096, 0, 2000, false)) EXPECT_TRUE(v.ok) << s.id << ": " << v.detail;
     for (const auto& v : windows(s, 1, 1, 16, 0, 10000, false)) EXPECT_TRUE(v.ok) << s.id << ": " << v.detail;

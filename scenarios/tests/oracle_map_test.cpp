@@ -9,7 +9,6 @@
 #include <thread>
 #include <unordered_map>
 
-#include "primitives/kinds.hpp"
 #include "scenarios/map.hpp"
 #include "scenarios/tests/oracle.hpp"
 
@@ -65,7 +64,7 @@ TEST(MapOracle, CatchesCheckThenInsert) {
 }
 
 TEST(MapOracle, PassesEveryRealPrimitive) {
-  test::for_each_registered(id, test::listed(prim::Maps{}), [](const PrimitiveEntry& p) {
+  test::for_each_registered(id, test::listed({test::List::maps}), [](const PrimitiveEntry& p) {
     for (const auto& v : windows(p, 4, 2, 4096, 0)) EXPECT_TRUE(v.ok) << p.id << ": " << v.detail;
     for (const auto& v : windows(p, 3, 1, 65536, 50)) EXPECT_TRUE(v.ok) << p.id << ": " << v.detail;
   });

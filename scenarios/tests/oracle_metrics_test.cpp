@@ -5,7 +5,8 @@
 // real recorders run the cells the registry made for them (lfbench_scenarios).
 #include <gtest/gtest.h>
 
-#include "primitives/kinds.hpp"
+#include "primitives/atomic_recorder.hpp"
+#include "primitives/hot_cold_recorder.hpp"
 #include "scenarios/metrics.hpp"
 #include "scenarios/tests/oracle.hpp"
 
@@ -86,7 +87,7 @@ TEST(MetricsOracle, CatchesStaleSnapshots) {
 // The registry lists a recorder once, under its stats form's name; `what` picks the fields its cell keeps.
 TEST(MetricsOracle, PassesEveryRealRecorder) {
   for (const prim::Fields f : {prim::Fields::counter, prim::Fields::stats, prim::Fields::histogram}) {
-    test::for_each_registered(id, test::listed(prim::Recorders<prim::Fields::stats>{}), [&](const PrimitiveEntry& r) {
+    test::for_each_registered(id, test::listed({test::List::recorders}), [&](const PrimitiveEntry& r) {
       for (const char* dist : {"uniform", "latency"})
         for (const auto& v : test::verdicts(
                  r, 3, 2, {{"what", prim::to_string(f)}, {"distribution", dist}, {"snapshot_per_sec", 2000}}))

@@ -8,7 +8,9 @@
 #include <deque>
 #include <mutex>
 
-#include "primitives/kinds.hpp"
+#include "primitives/mpmc_ring.hpp"
+#include "primitives/seed_ring.hpp"
+#include "primitives/spsc_ring.hpp"
 #include "scenarios/queue.hpp"
 #include "scenarios/tests/oracle.hpp"
 
@@ -134,7 +136,7 @@ TEST(QueueOracle, CatchesBrokenOrder) {
 }
 
 TEST(QueueOracle, PassesEveryRealQueue) {
-  test::for_each_registered(id, test::listed(prim::Queues<Small>{}), [](const PrimitiveEntry& q) {
+  test::for_each_registered(id, test::listed({test::List::queues}), [](const PrimitiveEntry& q) {
     auto expect_ok = [&](unsigned threads, const char* split, const char* mode, std::int64_t capacity) {
       for (const auto& v : windows(q, threads, 1, split, mode, capacity))
         EXPECT_TRUE(v.ok) << q.id << " threads=" << threads << " split=" << split << " mode=" << mode << ": "

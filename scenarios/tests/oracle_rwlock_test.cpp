@@ -5,7 +5,6 @@
 // real locks run the cells the registry made for them (lfbench_scenarios).
 #include <gtest/gtest.h>
 
-#include "primitives/kinds.hpp"
 #include "scenarios/rwlock.hpp"
 #include "primitives/tests/stress.hpp"
 #include "scenarios/tests/oracle.hpp"
@@ -51,7 +50,7 @@ TEST(RwlockOracle, CatchesReadersThatSkipTheLock) {
 }
 
 TEST(RwlockOracle, PassesEveryRealPrimitive) {
-  const auto locks = test::listed(prim::Locks{}, prim::SharedLocks{}, prim::OptimisticLocks{});
+  const auto locks = test::listed({test::List::locks, test::List::shared_locks, test::List::optimistic_locks});
   test::for_each_registered(id, locks, [](const PrimitiveEntry& p) {
     for (const auto& v : windows(p, 4, 2, 50, 100)) EXPECT_TRUE(v.ok) << p.id << ": " << v.detail;
     for (const auto& v : windows(p, 3, 1, 90, 0)) EXPECT_TRUE(v.ok) << p.id << ": " << v.detail;
