@@ -2,10 +2,12 @@
 // push drain that drops a message when a consumer's prefetch buffer is full (a non-blocking
 // send), and a cursor that advances one position short after each read (redelivery). Every
 // real design passes with every queue.
-// Includes the scenario's header (its cell) so its cell template can run the faulty designs.
+// Includes the scenario's header (its cell) so its cell template can run the faulty designs;
+// real designs run the cells the registry made for them (lfbench_scenarios).
 #include <gtest/gtest.h>
 
-#include "primitives/kinds.hpp"
+#include "primitives/mpmc_ring.hpp"
+#include "primitives/spsc_ring.hpp"
 #include "scenarios/broker.hpp"
 #include "scenarios/tests/oracle.hpp"
 
@@ -16,50 +18,50 @@ using namespace scenario::broker;
 
 using Small = msg::Message<msg::kSmall>;
 
-template <class Q, Fault F = Fault::none>
-std::vector<Verdict> windows(unsigned threads, int n, const char* delivery, std::int64_t prefetch,
+// design: test::cell<BrokerCell<Q, F>> for a faulty design, or a registered design's entry.
+std::vector<Verdict> windows(const auto& design, unsigned threads, int n, const char* delivery, std::int64_t prefetch,
                              std::int64_t queues = 1) {
-  return test::verdicts<BrokerCell<Q, F>>(threads, n,
-                                          {{"delivery", delivery},
-                                           {"split", "N:N"},
-                                           {"queues", queues},
-                                           {"prefetch", prefetch},
-                                           {"capacity", 1024},
-                                           {"payload_bytes", 16}});
+  return test::verdicts(design, threads, n,
+                        {{"delivery", delivery},
+                         {"split", "N:N"},
+                         {"queues", queues},
+                         {"prefetch", prefetch},
+                         {"capacity", 1024},
+                         {"payload_bytes", 16}});
 }
 
 TEST(BrokerOracle, CatchesADrainThatDropsWhenABufferIsFull) {
   // One drain, a producer, two consumers with one-message buffers: buffers are often full
   // (though a window on a busy machine may not find them so).
-  const auto [failed, detail] = test::failures(windows<prim::MpmcRing<Small>, Fault::drop_when_full>(4, 5, "push", 1));
+  constexpr auto dropping = test::cell<BrokerCell<prim::MpmcRing<Small>, Fault::drop_when_full>>;
+  const auto [failed, detail] = test::failures(windows(dropping, 4, 5, "push", 1));
   EXPECT_GT(failed, 0) << "a push delivery that drops messages passed";
   EXPECT_NE(detail.find("lost"), std::string::npos) << detail;
 }
 
 TEST(BrokerOracle, CatchesACursorThatRedelivers) {
-  const auto [failed, detail] = test::failures(windows<CursorRing<Small>, Fault::reread_last>(4, 3, "cursor", 8));
+  constexpr auto rereading = test::cell<BrokerCell<CursorRing<Small>, Fault::reread_last>>;
+  const auto [failed, detail] = test::failures(windows(rereading, 4, 3, "cursor", 8));
   EXPECT_GT(failed, 0) << "a cursor that delivers messages twice passed";
   EXPECT_NE(detail.find("twice"), std::string::npos) << detail;
 }
 
 TEST(BrokerOracle, PassesEveryRealDesign) {
-  auto check = []<class Q>() {
-    if constexpr (!Q::traits.known_broken) {
-      const bool multi = Q::traits.producers == prim::Producers::multi && Q::traits.consumers == prim::Producers::multi;
-      // push: a drain, a producer and a consumer (an SPSC queue has one of each); pull: 1p1c.
-      for (const auto& v : windows<Q>(3, 1, "push", 4)) EXPECT_TRUE(v.ok) << Q::name << " push: " << v.detail;
-      for (const auto& v : windows<Q>(2, 1, "pull", 4)) EXPECT_TRUE(v.ok) << Q::name << " pull: " << v.detail;
-      if (multi) {
-        for (const auto& v : windows<Q>(6, 1, "push", 3, 2)) EXPECT_TRUE(v.ok) << Q::name << " push x2: " << v.detail;
-        for (const auto& v : windows<Q>(5, 1, "pull", 3)) EXPECT_TRUE(v.ok) << Q::name << " pull 2p3c: " << v.detail;
-      }
+  test::for_each_registered(id, test::listed({test::List::queues}), [](const PrimitiveEntry& q) {
+    const bool multi = q.traits.producers == prim::Producers::multi && q.traits.consumers == prim::Producers::multi;
+    // push: a drain, a producer and a consumer (an SPSC queue has one of each); pull: 1p1c.
+    for (const auto& v : windows(q, 3, 1, "push", 4)) EXPECT_TRUE(v.ok) << q.id << " push: " << v.detail;
+    for (const auto& v : windows(q, 2, 1, "pull", 4)) EXPECT_TRUE(v.ok) << q.id << " pull: " << v.detail;
+    if (multi) {
+      for (const auto& v : windows(q, 6, 1, "push", 3, 2)) EXPECT_TRUE(v.ok) << q.id << " push x2: " << v.detail;
+      for (const auto& v : windows(q, 5, 1, "pull", 3)) EXPECT_TRUE(v.ok) << q.id << " pull 2p3c: " << v.detail;
     }
-  };
-  prim::for_each_type(prim::Queues<Small>{}, check);
-  for (const auto& v : windows<CursorRing<Small>>(2, 1, "cursor", 4)) EXPECT_TRUE(v.ok) << "cursor 1p1c: " << v.detail;
-  for (const auto& v : windows<CursorRing<Small>>(5, 2, "cursor", 3)) EXPECT_TRUE(v.ok) << "cursor 2p3c: " << v.detail;
-  for (const auto& v : windows<CursorRing<Small>>(6, 1, "cursor", 100, 2))
-    EXPECT_TRUE(v.ok) << "cursor, two rings: " << v.detail;
+  });
+  if (const PrimitiveEntry* c = test::registered(id, CursorRing<Small>::name)) {
+    for (const auto& v : windows(*c, 2, 1, "cursor", 4)) EXPECT_TRUE(v.ok) << "cursor 1p1c: " << v.detail;
+    for (const auto& v : windows(*c, 5, 2, "cursor", 3)) EXPECT_TRUE(v.ok) << "cursor 2p3c: " << v.detail;
+    for (const auto& v : windows(*c, 6, 1, "cursor", 100, 2)) EXPECT_TRUE(v.ok) << "cursor, two rings: " << v.detail;
+  }
 }
 
 TEST(BrokerOracle, LeavesOutCellsADesignCannotRun) {

@@ -1,19 +1,16 @@
 // The counter scenario's oracle catches a broken counter: a read-modify-write done as a
 // separate load and store loses increments under contention, and verify must say so.
-// Includes the scenario's header (its cell) so its cell template can measure a test-only primitive
-// (this binary does not link the registered scenarios).
+// Includes the scenario's header (its cell) so its cell template can measure a test-only primitive;
+// real counters run the cells the registry made for them (lfbench_scenarios).
 #include <gtest/gtest.h>
 
-#include "primitives/kinds.hpp"
 #include "scenarios/counter.hpp"
-#include "scenarios/harness/pool.hpp"
+#include "scenarios/tests/oracle.hpp"
 
 namespace lfbench {
 namespace {
 
 using namespace scenario::counter;
-
-using namespace std::chrono_literals;
 
 // Broken on purpose: load + store is not an atomic increment.
 class RacyCounter {
@@ -28,42 +25,25 @@ class RacyCounter {
 };
 static_assert(prim::Counter<RacyCounter>);
 
-template <class C>
-std::vector<Verdict> windows(unsigned threads, int n, std::int64_t read_pct = 0) {
-  Params params;
-  params.set("read_pct", std::to_string(read_pct));
-  CounterCell<C> cell(CellSpec{params, threads});
-  Pool pool(threads, Pin::compact);
-  WindowOptions opt;
-  opt.threads = threads;
-  opt.duration = 20ms;
-  std::vector<Verdict> out;
-  for (int i = 0; i < n; ++i) out.push_back(pool.run_window(cell, opt).verdict);
-  return out;
+// counter: test::cell<CounterCell<C>> for a test-only counter, or a registered primitive's entry.
+std::vector<Verdict> windows(const auto& counter, unsigned threads, int n, std::int64_t read_pct = 0) {
+  return test::verdicts(counter, threads, n, {{"read_pct", read_pct}});
 }
 
 TEST(CounterOracle, CatchesLostIncrements) {
   // Lost updates need two threads interleaving inside the load/store pair; several windows
   // make that all but certain even on a lightly loaded 2-core machine.
-  int failed = 0;
-  std::string detail;
-  for (const auto& v : windows<RacyCounter>(4, 10))
-    if (!v.ok) {
-      ++failed;
-      detail = v.detail;
-    }
+  const auto [failed, detail] = test::failures(windows(test::cell<CounterCell<RacyCounter>>, 4, 10));
   EXPECT_GT(failed, 0) << "the oracle never noticed lost increments";
   if (failed) {
     EXPECT_NE(detail.find("increments were performed"), std::string::npos) << detail;
   }
 }
 
+// A lock keeps the count under Locked<L> with exclusive readers, registered under the lock's name.
 TEST(CounterOracle, PassesEveryRealPrimitive) {
-  prim::for_each_type(prim::Locks{}, []<class L>() {
-    for (const auto& v : windows<scenario::Locked<L, scenario::Readers::exclusive>>(4, 2, 10)) EXPECT_TRUE(v.ok) << L::name << ": " << v.detail;
-  });
-  prim::for_each_type(prim::Counters{}, []<class C>() {
-    for (const auto& v : windows<C>(4, 2, 10)) EXPECT_TRUE(v.ok) << C::name << ": " << v.detail;
+  test::for_each_registered(id, test::listed({test::List::locks, test::List::counters}), [](const PrimitiveEntry& p) {
+    for (const auto& v : windows(p, 4, 2, 10)) EXPECT_TRUE(v.ok) << p.id << ": " << v.detail;
   });
 }
 

@@ -1,14 +1,15 @@
 // The cow scenario's oracle catches a snapshot that updates the shared value in place, without
 // copying (what copy-on-write code degrades to when someone "optimises" the copy away):
 // readers then see a registry whose entries and checksum disagree. Every real Snapshot passes.
-// Includes the scenario's header (its cell) so its cell template can measure a test-only primitive.
+// Includes the scenario's header (its cell) so its cell template can measure test-only primitives;
+// real snapshots run the cells the registry made for them (lfbench_scenarios).
 #include <gtest/gtest.h>
 
 #include <mutex>
 #include <set>
 
+#include "primitives/mutex_snapshot.hpp"
 #include "primitives/tests/stress.hpp"
-#include "primitives/kinds.hpp"
 #include "scenarios/cow.hpp"
 #include "scenarios/tests/oracle.hpp"
 
@@ -61,19 +62,20 @@ class TouchRecordingSnapshot : public prim::MutexSnapshot<T> {
 };
 static_assert(prim::Snapshot<TouchRecordingSnapshot<Registry>>);
 
-template <class S>
-std::vector<Verdict> windows(unsigned threads, int n, std::int64_t entries, std::int64_t write_pct,
-                             std::int64_t updates_per_sec, bool iterate) {
-  return test::verdicts<CowCell<S>>(threads, n,
-                                    {{"entries", entries},
-                                     {"write_pct", write_pct},
-                                     {"updates_per_sec", updates_per_sec},
-                                     {"read_op", iterate ? "iterate" : "lookup"}});
+// snapshot: test::cell<CowCell<S>> for a test-only snapshot, or a registered snapshot's entry.
+std::vector<Verdict> windows(const auto& snapshot, unsigned threads, int n, std::int64_t entries,
+                             std::int64_t write_pct, std::int64_t updates_per_sec, bool iterate) {
+  return test::verdicts(snapshot, threads, n,
+                        {{"entries", entries},
+                         {"write_pct", write_pct},
+                         {"updates_per_sec", updates_per_sec},
+                         {"read_op", iterate ? "iterate" : "lookup"}});
 }
 
 TEST(CowOracle, CatchesUpdatesInPlace) {
   if (test::kTsan) GTEST_SKIP() << "the broken snapshot races by design; release and ASan builds run this";
-  const auto [failed, detail] = test::failures(windows<InPlaceSnapshot<Registry>>(4, 10, 256, 50, 0, true));
+  const auto [failed, detail] =
+      test::failures(windows(test::cell<CowCell<InPlaceSnapshot<Registry>>>, 4, 10, 256, 50, 0, true));
   EXPECT_GT(failed, 0) << "the oracle never noticed readers sharing the value being updated";
   if (failed) {
     EXPECT_TRUE(detail.find("torn") != std::string::npos || detail.find("not whole") != std::string::npos) << detail;
@@ -85,17 +87,16 @@ TEST(CowOracle, CatchesUpdatesInPlace) {
 TEST(CowOracle, MixedWritesSpreadOverTheRegistry) {
   using S = TouchRecordingSnapshot<Registry>;
   S::touched.clear();
-  for (const auto& v : windows<S>(1, 3, 256, 50, 0, false)) EXPECT_TRUE(v.ok) << v.detail;
+  for (const auto& v : windows(test::cell<CowCell<S>>, 1, 3, 256, 50, 0, false)) EXPECT_TRUE(v.ok) << v.detail;
   EXPECT_GT(S::touched.size(), 128u) << "updates touched only " << S::touched.size() << " of 256 entries";
 }
 
 TEST(CowOracle, PassesEveryRealPrimitive) {
-  auto check = []<class S>() {
-    for (const auto& v : windows<S>(4, 2, 256, 20, 0, true)) EXPECT_TRUE(v.ok) << S::name << ": " << v.detail;
-    for (const auto& v : windows<S>(3, 2, 4096, 0, 2000, false)) EXPECT_TRUE(v.ok) << S::name << ": " << v.detail;
-    for (const auto& v : windows<S>(1, 1, 16, 0, 10000, false)) EXPECT_TRUE(v.ok) << S::name << ": " << v.detail;
-  };
-  prim::for_each_type(prim::Snapshots<Registry>{}, check);
+  test::for_each_registered(id, test::listed({test::List::snapshots}), [](const PrimitiveEntry& s) {
+    for (const auto& v : windows(s, 4, 2, 256, 20, 0, true)) EXPECT_TRUE(v.ok) << s.id << ": " << v.detail;
+    for (const auto& v : windows(s, 3, 2, 4096, 0, 2000, false)) EXPECT_TRUE(v.ok) << s.id << ": " << v.detail;
+    for (const auto& v : windows(s, 1, 1, 16, 0, 10000, false)) EXPECT_TRUE(v.ok) << s.id << ": " << v.detail;
+  });
 }
 
 }  // namespace

@@ -1,14 +1,14 @@
 // The map scenario's oracle catches a broken get_or_add: check-then-insert without holding the
 // lock across both, so two threads that both miss a key both insert, the second overwriting
 // the first's id after the first was handed it. Every real Map must pass.
-// Includes the scenario's header (its cell) so its cell template can measure a test-only primitive.
+// Includes the scenario's header (its cell) so its cell template can measure a test-only primitive;
+// real maps run the cells the registry made for them (lfbench_scenarios).
 #include <gtest/gtest.h>
 
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 
-#include "primitives/kinds.hpp"
 #include "scenarios/map.hpp"
 #include "scenarios/tests/oracle.hpp"
 
@@ -49,15 +49,14 @@ class CheckThenInsertMap {
 };
 static_assert(prim::Map<CheckThenInsertMap>);
 
-template <class P>
-std::vector<Verdict> windows(unsigned threads, int n, std::int64_t keys, std::int64_t read_pct) {
-  return test::verdicts<MapCell<P>>(
-      threads, n, {{"read_pct", read_pct}, {"hit_pct", 0}, {"keys", keys}, {"shards", 4}});
+// map: test::cell<MapCell<P>> for a test-only map, or a registered map's entry.
+std::vector<Verdict> windows(const auto& map, unsigned threads, int n, std::int64_t keys, std::int64_t read_pct) {
+  return test::verdicts(map, threads, n, {{"read_pct", read_pct}, {"hit_pct", 0}, {"keys", keys}, {"shards", 4}});
 }
 
 TEST(MapOracle, CatchesCheckThenInsert) {
   // Few keys and no lookups: threads keep racing to add the same absent keys.
-  const auto [failed, detail] = test::failures(windows<CheckThenInsertMap>(4, 10, 256, 0));
+  const auto [failed, detail] = test::failures(windows(test::cell<MapCell<CheckThenInsertMap>>, 4, 10, 256, 0));
   EXPECT_GT(failed, 0) << "the oracle never noticed a key handed two ids";
   if (failed) {
     EXPECT_NE(detail.find("id"), std::string::npos) << detail;
@@ -65,11 +64,10 @@ TEST(MapOracle, CatchesCheckThenInsert) {
 }
 
 TEST(MapOracle, PassesEveryRealPrimitive) {
-  auto check = []<class P>() {
-    for (const auto& v : windows<P>(4, 2, 4096, 0)) EXPECT_TRUE(v.ok) << P::name << ": " << v.detail;
-    for (const auto& v : windows<P>(3, 1, 65536, 50)) EXPECT_TRUE(v.ok) << P::name << ": " << v.detail;
-  };
-  prim::for_each_type(prim::Maps{}, check);
+  test::for_each_registered(id, test::listed({test::List::maps}), [](const PrimitiveEntry& p) {
+    for (const auto& v : windows(p, 4, 2, 4096, 0)) EXPECT_TRUE(v.ok) << p.id << ": " << v.detail;
+    for (const auto& v : windows(p, 3, 1, 65536, 50)) EXPECT_TRUE(v.ok) << p.id << ": " << v.detail;
+  });
 }
 
 }  // namespace

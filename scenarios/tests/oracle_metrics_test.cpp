@@ -1,11 +1,12 @@
 // The metrics scenario's oracle catches broken recorders: a sum updated by a separate load
 // and store loses additions under contention (count still right), and a recorder whose
 // snapshot shows an older count than what happened before it is caught during the window.
-// Includes the scenario's header (its cell) so its cell template can measure test-only primitives
-// (this binary does not link the registered scenarios).
+// Includes the scenario's header (its cell) so its cell template can measure test-only primitives;
+// real recorders run the cells the registry made for them (lfbench_scenarios).
 #include <gtest/gtest.h>
 
-#include "primitives/kinds.hpp"
+#include "primitives/atomic_recorder.hpp"
+#include "primitives/hot_cold_recorder.hpp"
 #include "scenarios/metrics.hpp"
 #include "scenarios/tests/oracle.hpp"
 
@@ -60,8 +61,10 @@ static_assert(prim::Recorder<LaggingRecorder>);
 TEST(MetricsOracle, CatchesLostSumUpdates) {
   // Lost updates need two threads interleaving inside the load/store pair; several windows
   // make that all but certain even on a lightly loaded 2-core machine.
-  const auto [failed, detail] = test::failures(test::verdicts<MetricsCell<RacySumRecorder>>(
-      4, 10, {{"what", "counter"}, {"distribution", "uniform"}, {"snapshot_per_sec", 0}}));
+  const auto [failed, detail] = test::failures(test::verdicts(test::cell<MetricsCell<RacySumRecorder>>, 4, 10,
+                                                              {{"what", "counter"},
+                                                               {"distribution", "uniform"},
+                                                               {"snapshot_per_sec", 0}}));
   EXPECT_GT(failed, 0) << "the oracle never noticed lost additions to the sum";
   if (failed) {
     EXPECT_NE(detail.find("sum is"), std::string::npos) << detail;
@@ -69,8 +72,10 @@ TEST(MetricsOracle, CatchesLostSumUpdates) {
 }
 
 TEST(MetricsOracle, CatchesStaleSnapshots) {
-  const auto [failed, detail] = test::failures(test::verdicts<MetricsCell<LaggingRecorder>>(
-      2, 4, {{"what", "counter"}, {"distribution", "constant"}, {"snapshot_per_sec", 5000}}));
+  const auto [failed, detail] = test::failures(test::verdicts(test::cell<MetricsCell<LaggingRecorder>>, 2, 4,
+                                                              {{"what", "counter"},
+                                                               {"distribution", "constant"},
+                                                               {"snapshot_per_sec", 5000}}));
   EXPECT_GT(failed, 0) << "the oracle never noticed snapshots missing earlier records";
   if (failed) {
     // Missed records, or (after a window's verify has failed) a count below the window's start.
@@ -79,25 +84,23 @@ TEST(MetricsOracle, CatchesStaleSnapshots) {
   }
 }
 
-template <prim::Fields F>
-void every_real_recorder_passes() {
-  prim::for_each_type(prim::Recorders<F>{}, []<class R>() {
-    for (const char* dist : {"uniform", "latency"})
-      for (const auto& v : test::verdicts<MetricsCell<R>>(
-               3, 2, {{"what", prim::to_string(F)}, {"distribution", dist}, {"snapshot_per_sec", 2000}}))
-        EXPECT_TRUE(v.ok) << R::name << " " << prim::to_string(F) << " " << dist << ": " << v.detail;
-  });
-}
-
+// The registry lists a recorder once, under its stats form's name; `what` picks the fields its cell keeps.
 TEST(MetricsOracle, PassesEveryRealRecorder) {
-  every_real_recorder_passes<prim::Fields::counter>();
-  every_real_recorder_passes<prim::Fields::stats>();
-  every_real_recorder_passes<prim::Fields::histogram>();
+  for (const prim::Fields f : {prim::Fields::counter, prim::Fields::stats, prim::Fields::histogram}) {
+    test::for_each_registered(id, test::listed({test::List::recorders}), [&](const PrimitiveEntry& r) {
+      for (const char* dist : {"uniform", "latency"})
+        for (const auto& v : test::verdicts(
+                 r, 3, 2, {{"what", prim::to_string(f)}, {"distribution", dist}, {"snapshot_per_sec", 2000}}))
+          EXPECT_TRUE(v.ok) << r.id << " " << prim::to_string(f) << " " << dist << ": " << v.detail;
+    });
+  }
 }
 
 TEST(MetricsOracle, OneThreadTakesPacedSnapshotsBetweenRecords) {
-  for (const auto& v : test::verdicts<MetricsCell<prim::HotColdRecorder<prim::Fields::histogram>>>(
-           1, 2, {{"what", "histogram"}, {"distribution", "latency"}, {"snapshot_per_sec", 10000}}))
+  const PrimitiveEntry* hot_cold = test::registered(id, prim::HotColdRecorder<prim::Fields::histogram>::name);
+  ASSERT_NE(hot_cold, nullptr);
+  for (const auto& v : test::verdicts(
+           *hot_cold, 1, 2, {{"what", "histogram"}, {"distribution", "latency"}, {"snapshot_per_sec", 10000}}))
     EXPECT_TRUE(v.ok) << v.detail;
 }
 

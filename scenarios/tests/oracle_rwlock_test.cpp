@@ -1,10 +1,10 @@
 // The rwlock scenario's oracle catches a broken reader-writer lock: readers that skip the lock
 // read the record while a writer is halfway through it, and verify must report torn reads.
 // Every real primitive (Locks seen exclusively, SharedLocks, OptimisticLocks) must pass.
-// Includes the scenario's header (its cell) so its cell template can measure a test-only primitive.
+// Includes the scenario's header (its cell) so its cell template can measure a test-only primitive;
+// real locks run the cells the registry made for them (lfbench_scenarios).
 #include <gtest/gtest.h>
 
-#include "primitives/kinds.hpp"
 #include "scenarios/rwlock.hpp"
 #include "primitives/tests/stress.hpp"
 #include "scenarios/tests/oracle.hpp"
@@ -34,15 +34,15 @@ class ReadersSkipTheLock {
 };
 static_assert(prim::SharedLock<ReadersSkipTheLock>);
 
-template <class P>
-std::vector<Verdict> windows(unsigned threads, int n, std::int64_t read_pct, std::int64_t critical_ns) {
-  return test::verdicts<RwCell<P>>(threads, n,
-                                   {{"read_pct", read_pct}, {"critical_ns", critical_ns}, {"parallel_ns", 0}});
+// lock: test::cell<RwCell<P>> for a test-only lock, or a registered lock's entry.
+std::vector<Verdict> windows(const auto& lock, unsigned threads, int n, std::int64_t read_pct,
+                             std::int64_t critical_ns) {
+  return test::verdicts(lock, threads, n, {{"read_pct", read_pct}, {"critical_ns", critical_ns}, {"parallel_ns", 0}});
 }
 
 TEST(RwlockOracle, CatchesReadersThatSkipTheLock) {
   if (test::kTsan) GTEST_SKIP() << "the broken lock races by design; release and ASan builds run this";
-  const auto [failed, detail] = test::failures(windows<ReadersSkipTheLock>(4, 10, 50, 100));
+  const auto [failed, detail] = test::failures(windows(test::cell<RwCell<ReadersSkipTheLock>>, 4, 10, 50, 100));
   EXPECT_GT(failed, 0) << "the oracle never noticed unprotected reads";
   if (failed) {
     EXPECT_NE(detail.find("torn"), std::string::npos) << detail;
@@ -50,13 +50,11 @@ TEST(RwlockOracle, CatchesReadersThatSkipTheLock) {
 }
 
 TEST(RwlockOracle, PassesEveryRealPrimitive) {
-  auto check = []<class P>() {
-    for (const auto& v : windows<P>(4, 2, 50, 100)) EXPECT_TRUE(v.ok) << P::name << ": " << v.detail;
-    for (const auto& v : windows<P>(3, 1, 90, 0)) EXPECT_TRUE(v.ok) << P::name << ": " << v.detail;
-  };
-  prim::for_each_type(prim::Locks{}, check);
-  prim::for_each_type(prim::SharedLocks{}, check);
-  prim::for_each_type(prim::OptimisticLocks{}, check);
+  const auto locks = test::listed({test::List::locks, test::List::shared_locks, test::List::optimistic_locks});
+  test::for_each_registered(id, locks, [](const PrimitiveEntry& p) {
+    for (const auto& v : windows(p, 4, 2, 50, 100)) EXPECT_TRUE(v.ok) << p.id << ": " << v.detail;
+    for (const auto& v : windows(p, 3, 1, 90, 0)) EXPECT_TRUE(v.ok) << p.id << ": " << v.detail;
+  });
 }
 
 }  // namespace

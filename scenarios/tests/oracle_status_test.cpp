@@ -2,10 +2,10 @@
 // (case 000's SetStatus) when several threads change the status: two act on the same state, so
 // readers see two states under one version and transitions are lost — verify must say so.
 // With one writer, and with CAS or a lock for any number of writers, every window must pass.
-// Includes the scenario's header (its cell) so its cell template can be driven directly.
+// Runs the cells the registry made (lfbench_scenarios): every way of keeping the word here is a
+// registered primitive.
 #include <gtest/gtest.h>
 
-#include "primitives/kinds.hpp"
 #include "scenarios/status.hpp"
 #include "scenarios/tests/oracle.hpp"
 
@@ -14,13 +14,14 @@ namespace {
 
 using namespace scenario::status;
 
-template <class S>
-std::vector<Verdict> windows(unsigned threads, int n, std::int64_t writers) {
-  return test::verdicts<StatusCell<S>>(threads, n, {{"read_pct", 50}, {"writers", writers}});
+std::vector<Verdict> windows(const PrimitiveEntry& word, unsigned threads, int n, std::int64_t writers) {
+  return test::verdicts(word, threads, n, {{"read_pct", 50}, {"writers", writers}});
 }
 
 TEST(StatusOracle, CatchesLoadStoreTransitionsFromSeveralWriters) {
-  const auto [failed, detail] = test::failures(windows<prim::AtomicStore>(4, 10, 4));
+  const PrimitiveEntry* store = test::registered(id, prim::AtomicStore::name);
+  ASSERT_NE(store, nullptr);
+  const auto [failed, detail] = test::failures(windows(*store, 4, 10, 4));
   EXPECT_GT(failed, 0) << "the oracle never noticed racing load/store transitions";
   if (failed) {
     EXPECT_TRUE(detail.find("illegal") != std::string::npos || detail.find("lost") != std::string::npos)
@@ -29,13 +30,17 @@ TEST(StatusOracle, CatchesLoadStoreTransitionsFromSeveralWriters) {
 }
 
 TEST(StatusOracle, PassesEveryCorrectUse) {
-  for (const auto& v : windows<prim::AtomicStore>(4, 2, 1)) EXPECT_TRUE(v.ok) << "atomic_store, 1 writer: " << v.detail;
-  for (const auto& v : windows<prim::AtomicCas>(4, 2, 4)) EXPECT_TRUE(v.ok) << "atomic_cas: " << v.detail;
-  auto locked = []<class L>() {
-    for (const auto& v : windows<scenario::Locked<L>>(4, 1, 4)) EXPECT_TRUE(v.ok) << L::name << ": " << v.detail;
-  };
-  prim::for_each_type(prim::Locks{}, locked);
-  prim::for_each_type(prim::SharedLocks{}, locked);
+  if (const PrimitiveEntry* store = test::registered(id, prim::AtomicStore::name)) {
+    for (const auto& v : windows(*store, 4, 2, 1)) EXPECT_TRUE(v.ok) << "atomic_store, 1 writer: " << v.detail;
+  }
+  if (const PrimitiveEntry* cas = test::registered(id, prim::AtomicCas::name)) {
+    for (const auto& v : windows(*cas, 4, 2, 4)) EXPECT_TRUE(v.ok) << "atomic_cas: " << v.detail;
+  }
+  // A lock keeps the word under Locked<L>, registered under the lock's name.
+  const auto locks = test::listed({test::List::locks, test::List::shared_locks});
+  test::for_each_registered(id, locks, [](const PrimitiveEntry& p) {
+    for (const auto& v : windows(p, 4, 1, 4)) EXPECT_TRUE(v.ok) << p.id << ": " << v.detail;
+  });
 }
 
 }  // namespace
