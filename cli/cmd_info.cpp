@@ -66,7 +66,14 @@ int describe(const std::string& id) {
 }
 
 int calibrate_command(bool as_json) {
-  const Topology topo = read_topology();
+  Topology topo;
+  try {
+    topo = read_topology();
+  } catch (const std::invalid_argument& e) {
+    throw BadInput(e.what());
+  }
+  if (!topo.this_machine)
+    throw BadInput("LFBENCH_TOPOLOGY=" + topo.source.substr(0, 200) + " is another machine's topology: calibrate measures this one; allowed: unset it");
   const Calibration c = calibrate(topo);
   if (as_json) {
     std::cout << calibration_json(c).dump(2) << "\n";
@@ -81,6 +88,13 @@ int calibrate_command(bool as_json) {
                 c.c2c_cpu_b, c.c2c_round_trip_ns, c.c2c_p10_ns, c.c2c_p90_ns,
                 c.c2c_bimodal ? "  BIMODAL: the machine switches between two latencies" : "");
   }
+  // The matrix: one pair per distance class this machine has.
+  std::printf("round trip by distance (%s: %d package%s, %d L3 domain%s, %d cores, %zu CPUs):\n", topo.source.c_str(),
+              topo.packages, topo.packages > 1 ? "s" : "", topo.l3s, topo.l3s > 1 ? "s" : "", topo.cores, topo.pus.size());
+  if (c.by_distance.empty()) std::printf("  n/a (one CPU)\n");
+  for (const auto& r : c.by_distance)
+    std::printf("  %-14s (%d<->%d) %7.1f ns median, p10 %.1f, p90 %.1f%s\n", to_string(r.distance), r.cpu_a, r.cpu_b, r.ns,
+                r.p10_ns, r.p90_ns, r.bimodal ? "  BIMODAL" : "");
   std::printf("(took %.0f ms)\n", c.seconds * 1e3);
   return 0;
 }

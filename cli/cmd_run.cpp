@@ -40,7 +40,7 @@ namespace lfbench {
 namespace {
 
 struct RunArgs {
-  std::string scenario, suite, threads, duration, warmup, repetitions, output, format, pin = "compact", resume;
+  std::string scenario, suite, threads, duration, warmup, repetitions, output, format, pin = "cores", resume;
   std::vector<std::string> primitives, params, ab;
   bool latency = false, force = false, plan_only = false, quiet = false, no_interleave = false, keep_disturbed = false;
   bool until_decided = false;  // run --ab: more pairs of undecided cells, within --budget
@@ -213,10 +213,14 @@ Plan make_plan(const RunArgs& a) {
   return build_plan({flags}, flags, false);
 }
 
-Plan checked_plan(const RunArgs& a) {
+// The plan the flags ask for, each cell once per placement; `left_out` gets the cells a
+// placement cannot honour (said on stderr and by --plan, never silently dropped).
+Plan checked_plan(const RunArgs& a, std::vector<std::string>& left_out) {
+  const std::vector<Placement> placements = parse_placements(a.pin);  // a bad --pin before anything else
   Plan plan = make_plan(a);
   for (const auto& c : plan.cells)
     if (c.duration < kMinWindow) throw BadInput(too_short("duration of " + c.run_name() + " (suite " + a.suite + ")", format_duration(c.duration)));
+  left_out = place_cells(plan, placements, read_topology());
   if (!a.ab.empty()) split_builds(plan, parse_builds(a.ab));
   if (a.until_decided && a.ab.empty())
     throw BadInput("--until-decided: only for an A/B run; allowed: with --ab base=PATH --ab head=PATH");
@@ -410,11 +414,40 @@ void warn_undecidable(const Plan& plan, bool until_decided) {
             << " or more\n";
 }
 
-int print_plan(const Plan& plan) {
+void say_left_out(const std::vector<std::string>& left_out, bool quiet) {
+  if (quiet || left_out.empty()) return;
+  std::cerr << "lfbench: --pin: " << left_out.size() << " cell" << (left_out.size() > 1 ? "s" : "")
+            << " left out, their placement cannot be honoured: " << left_out.front()
+            << (left_out.size() > 1 ? " (and " + std::to_string(left_out.size() - 1) + " more; --plan lists them)" : "") << "\n";
+}
+
+int print_plan(const Plan& plan, const std::vector<std::string>& left_out) {
+  const Topology& topo = read_topology();
   for (const auto& c : plan.cells)
     std::cout << c.display_name() << "  (" << c.repetitions << " x " << format_duration(c.duration)
               << (c.latency ? ", latency" : "") << ")\n";
   std::cout << plan.cells.size() << " cells, ETA " << format_duration(plan.estimate()) << "\n";
+  for (const auto& l : left_out) std::cout << "left out: " << l << "\n";
+  // Where each placement puts the threads, at the most threads a cell of it has.
+  std::cout << "placement on " << topo.source << " (" << topo.packages << " package" << (topo.packages > 1 ? "s" : "") << ", "
+            << topo.numa_nodes << " NUMA node" << (topo.numa_nodes > 1 ? "s" : "") << ", " << topo.l3s << " L3 domain"
+            << (topo.l3s > 1 ? "s" : "") << ", " << topo.cores << " cores, " << topo.pus.size() << " CPUs):\n";
+  std::vector<std::pair<Placement, unsigned>> most;
+  for (const auto& c : plan.cells) {
+    auto it = std::find_if(most.begin(), most.end(), [&](const auto& m) { return m.first == c.placement; });
+    if (it == most.end()) most.emplace_back(c.placement, c.threads);
+    else it->second = std::max(it->second, c.threads);
+  }
+  for (const auto& [p, n] : most) {
+    std::cout << "  pin " << p.name() << ":\n";
+    const auto cpus = topo.order(p, n);
+    for (unsigned i = 0; cpus && i < n; ++i) {
+      const Pu* u = topo.find((*cpus)[i]);
+      std::cout << "    thread " << i << "  ";
+      if (!u) std::cout << "unpinned\n";
+      else std::cout << "cpu " << u->cpu << "  core " << u->core << "  L3 " << u->l3 << "  package " << u->package << "  NUMA " << u->numa << "\n";
+    }
+  }
   return 0;
 }
 
@@ -456,8 +489,16 @@ bool interrupted_results(const std::string& path) {
 
 int run(const RunArgs& a, const std::vector<std::string>& argv) {
   Signals signals;  // first: every later thread inherits the blocked mask
+  try {
+    if (!read_topology().this_machine && !a.plan_only)
+      throw BadInput("LFBENCH_TOPOLOGY=" + read_topology().source.substr(0, 200) +
+                     " is another machine's topology: it plans (--plan), it does not measure; allowed: unset it to measure here");
+  } catch (const std::invalid_argument& e) {
+    throw BadInput(e.what());
+  }
   Plan plan;
-  std::string path, pin_name = a.pin;
+  std::string path;
+  std::vector<std::string> left_out;  // cells a placement cannot honour
   // verify measures nothing: a cell's windows run back to back (one worker, one cell state,
   // the TSan report attributed to it), and a disturbed window is as good a check as any.
   bool force = a.force, interleave = !a.no_interleave && !a.verify, keep_disturbed = a.keep_disturbed || a.verify;
@@ -482,7 +523,6 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     header = std::move(r.header);
     plan = std::move(r.plan);
     path = r.output;
-    pin_name = r.pin;
     format_name = r.format;
     interleave = r.interleave;
     keep_disturbed = r.keep_disturbed;
@@ -491,22 +531,19 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     budget = r.until_decided;
     replayed = std::move(r.records);
   } else {
-    plan = checked_plan(a);
+    plan = checked_plan(a, left_out);
     if (a.plan_only) {
       warn_undecidable(plan, a.until_decided);
       if (a.until_decided)
         std::cout << "until decided: more pairs of undecided cells, up to a budget of "
                   << format_duration(decide_budget(a, plan)) << "\n";
-      return print_plan(plan);
+      return print_plan(plan, left_out);
     }
-    Pin p{};
-    if (!parse_pin(pin_name, p)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");
+    say_left_out(left_out, a.quiet);
     (void)format_for(format_name, "x.json");  // a bad --format is refused before results/ is made
     if (a.until_decided) budget = decide_budget(a, plan);
     path = a.output.empty() ? default_output(a.verify ? "verify-" : "") : a.output;  // creates results/
   }
-  Pin pin{};
-  if (!parse_pin(pin_name, pin)) throw BadInput("--pin: '" + pin_name + "' is not a policy; allowed: compact, scatter, none");
   const Writer& format = format_for(format_name, path);
   const Output out(path, force);  // refuses before measuring: nothing is written on bad input
   nlohmann::json ab;
@@ -523,7 +560,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     if (force && std::filesystem::exists(jp)) Journal::reopen(jp)->remove();
     header = {{"lfbench_journal", kJournalVersion}, {"binary", binary_identity()}, {"argv", argv},
               {"plan", plan_json(plan)},
-              {"options", {{"output", path}, {"pin", pin_name}, {"format", format_name}, {"interleave", interleave},
+              {"options", {{"output", path}, {"format", format_name}, {"interleave", interleave},
                            {"keep_disturbed", keep_disturbed}, {"force", force}}}};
     if (budget.count() > 0) header["options"]["until_decided_ns"] = budget.count();
     journal = std::make_unique<Journal>(jp, header);
@@ -531,7 +568,6 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
 
   ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
   RunOptions opt;
-  opt.pin = pin;
   opt.interleave = interleave;
   opt.keep_disturbed = keep_disturbed;
   opt.fresh_workers = !plan.builds.empty();
@@ -548,8 +584,10 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   const nlohmann::json governors = cpu_governors();
   {
     std::vector<int> used;
-    const auto order = read_topology().order(pin);
-    for (unsigned i = 0; i < plan.max_threads() && !order.empty(); ++i) used.push_back(order[i % order.size()]);
+    for (const auto& c : plan.cells)
+      if (const auto cpus = read_topology().order(c.placement, c.threads))
+        for (const int cpu : *cpus)
+          if (std::find(used.begin(), used.end(), cpu) == used.end()) used.push_back(cpu);
     if (std::find(used.begin(), used.end(), -1) != used.end()) used.clear();
     if (!a.quiet && !a.verify) {  // verify measures nothing: a busy machine only slows it
       say_machine(before, used, governors);
@@ -661,7 +699,9 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   r->add_option("-r,--repetitions", a->repetitions, "measured windows per cell (1.." + std::to_string(kMaxRepetitions) + "; default 5, with --ab and no suite 20)");
   r->add_option("--warmup", a->warmup, "warm-up before every window, e.g. 50ms (default; with --ab and no suite 10ms); 0s for none");
   r->add_flag("--latency", a->latency, "sample per-operation latency into percentiles (cycle counter, its cost subtracted; rate set so timing costs ~1%)");
-  r->add_option("--pin", a->pin, "thread pinning: compact (default), scatter or none");
+  r->add_option("--pin", a->pin,
+                "where threads run, a comma list swept as cells: cores (default: one per core before SMT siblings), smt, l3 "
+                "(one L3 domain), spread (packages, then L3 domains), none, cpus:0,2,4-7; compact = smt, scatter = spread");
   r->add_option("-o,--output", a->output, "output file, or - for stdout (default: results/<host>-<timestamp>.json)");
   r->add_option("-f,--format", a->format, writer_names() + " (gab: github-action-benchmark; default: from the -o extension, else json)");
   r->add_flag("--force", a->force, "overwrite an existing output file");
@@ -740,15 +780,19 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
   });
 
   // The worker process (protocol.hpp): hidden, started by `run` itself.
-  auto w = std::make_shared<std::pair<unsigned, std::string>>(1, "compact");
+  auto w = std::make_shared<std::pair<unsigned, std::string>>(1, "cores");
   auto* wc = app.add_subcommand("__worker", "");
   wc->group("");
   wc->add_option("--threads", w->first)->required();
   wc->add_option("--pin", w->second);
   wc->callback([&action, w] {
     action = [w] {
-      Pin pin{};
-      if (!parse_pin(w->second, pin)) throw BadInput("--pin: '" + w->second + "' is not a policy");
+      Placement pin;
+      try {
+        pin = parse_placement(w->second);
+      } catch (const std::invalid_argument& e) {
+        throw BadInput(e.what());
+      }
       return worker_main(w->first, pin);
     };
   });

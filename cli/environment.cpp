@@ -62,12 +62,19 @@ json machine_context(const Topology& topo) {
   c["lfbench_cpu_model"] = model.empty() ? "unknown" : model;
   c["lfbench_memory_model"] = memory_model();
   c["lfbench_logical_cpus"] = std::max(1u, std::thread::hardware_concurrency());
-  json allowed = json::array();
-  for (const auto& cpu : topo.cpus) allowed.push_back(cpu.id);
-  c["lfbench_topology"] = {{"packages", topo.packages},
+  json allowed = json::array(), pus = json::array();
+  for (const auto& u : topo.pus) {
+    allowed.push_back(u.cpu);
+    pus.push_back({{"cpu", u.cpu}, {"core", u.core}, {"l3", u.l3}, {"package", u.package}, {"numa", u.numa}});
+  }
+  c["lfbench_topology"] = {{"source", topo.source},
+                           {"packages", topo.packages},
+                           {"numa_nodes", topo.numa_nodes},
+                           {"l3_domains", topo.l3s},
                            {"cores", topo.cores},
                            {"threads_per_core", std::max(1, topo.threads_per_core())},
-                           {"cpus_allowed", allowed}};
+                           {"cpus_allowed", allowed},
+                           {"pus", pus}};
   utsname u{};
   c["lfbench_kernel"] = uname(&u) == 0 ? std::string(u.sysname) + " " + u.release + " " + u.machine : "unknown";
   c["lfbench_compiler"] = std::string(LFBENCH_COMPILER) + " (" + __VERSION__ + ")";
@@ -162,7 +169,14 @@ json calibration_json(const Calibration& c) {
           {"latency_timer", c.tsc_source},
           {"latency_timer_overhead_ns", round1(c.tsc_overhead_ns)},
           {"latency_timer_resolution_ns", round1(c.tsc_resolution_ns)},
-          {"seconds", std::round(c.seconds * 1000) / 1000}};
+          {"seconds", std::round(c.seconds * 1000) / 1000},
+          {"c2c_by_distance", [&c] {
+             json m = json::object();
+             for (const auto& r : c.by_distance)
+               m[to_string(r.distance)] = {{"ns", round1(r.ns)}, {"p10_ns", round1(r.p10_ns)}, {"p90_ns", round1(r.p90_ns)},
+                                           {"bimodal", r.bimodal}, {"cpus", {r.cpu_a, r.cpu_b}}};
+             return m;
+           }()}};
 }
 
 std::string memory_model() {

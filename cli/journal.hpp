@@ -72,7 +72,7 @@ LoadedJournal load_journal(const std::string& path);  // throws BadInput
 struct Resume {
   nlohmann::json header;
   Plan plan;
-  std::string output, pin, format;
+  std::string output, format;
   bool interleave = true, keep_disturbed = false, force = false;
   std::chrono::nanoseconds until_decided{};  // run --until-decided's budget (0: not)
   // Whole attempts only: an A/B pair the interruption cut in two is measured again as a pair.

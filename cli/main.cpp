@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   } catch (const BadInput& e) {
     std::cerr << "lfbench: " << e.what() << '\n';
     return 2;
+  } catch (const std::invalid_argument& e) {  // a value from outside the command line (LFBENCH_TOPOLOGY)
+    std::cerr << "lfbench: " << e.what() << '\n';
+    return 2;
   } catch (const ProtocolMismatch& e) {
     std::cerr << "lfbench: " << e.what() << '\n';
     return 2;

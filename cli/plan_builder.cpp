@@ -367,4 +367,53 @@ void split_builds(Plan& plan, const std::vector<Build>& builds) {
   plan.builds = builds;
 }
 
+std::vector<Placement> parse_placements(const std::string& text) {
+  std::vector<Placement> out;
+  std::string item;
+  const auto flush = [&] {
+    if (item.empty()) throw BadInput("--pin: '" + text + "' has an empty placement; allowed: a comma list such as cores,smt,l3,spread");
+    try {
+      Placement p = parse_placement(item);
+      if (std::find(out.begin(), out.end(), p) != out.end()) throw BadInput("--pin: '" + text + "' names " + p.name() + " twice");
+      out.push_back(std::move(p));
+    } catch (const std::invalid_argument& e) {
+      throw BadInput(e.what());
+    }
+    item.clear();
+  };
+  for (const std::string& token : split(text, ',')) {
+    // cpus:0,2,4-7 has commas of its own: a number or range after it continues its list.
+    const bool continues = !item.empty() && item.starts_with("cpus:") && !token.empty() &&
+                           token.find_first_not_of("0123456789-") == std::string::npos;
+    if (continues) {
+      item += "," + token;
+      continue;
+    }
+    if (!item.empty()) flush();
+    item = token;
+  }
+  flush();
+  return out;
+}
+
+std::vector<std::string> place_cells(Plan& plan, const std::vector<Placement>& placements, const Topology& topo) {
+  std::vector<CellPlan> cells;
+  std::vector<std::string> left_out;
+  for (const auto& c : plan.cells)
+    for (const auto& p : placements) {
+      CellPlan placed = c;
+      placed.placement = p;
+      std::string why;
+      if (topo.order(p, c.threads, &why)) cells.push_back(std::move(placed));
+      else left_out.push_back(placed.run_name() + ": " + why);
+    }
+  if (cells.size() > kMaxCells)
+    throw BadInput("--pin: " + std::to_string(cells.size()) + " cells; allowed: at most " + std::to_string(kMaxCells));
+  if (cells.empty())
+    throw BadInput("--pin: no cell can be placed as asked (" + (left_out.empty() ? std::string("no cells") : left_out.front()) +
+                   "); allowed: fewer threads, or a placement this machine (" + topo.source + ") can honour");
+  plan.cells = std::move(cells);
+  return left_out;
+}
+
 }  // namespace lfbench

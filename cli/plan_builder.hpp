@@ -76,6 +76,12 @@ void check_build(const Build& b, const std::string& where);
 // Every cell once per build, the builds of a cell side by side.
 void split_builds(Plan& plan, const std::vector<Build>& builds);
 
+// --pin's value: a comma list of placements (topology.hpp; cpus:LIST keeps its own commas).
+std::vector<Placement> parse_placements(const std::string& text);
+// Every cell once per placement. A cell a placement cannot honour (more threads than one L3
+// domain or the CPUs listed hold) is left out: returned as "ID: why", for the caller to say.
+// Throws BadInput if no cell is left.
+std::vector<std::string> place_cells(Plan& plan, const std::vector<Placement>& placements, const Topology& topo);
 // Suite parsing from text (exposed for tests); `file` names it in errors.
 std::vector<RunRequest> parse_suite(const std::string& text, const std::string& file);
 

@@ -281,6 +281,17 @@ json cell_json(const CellResult& c, unsigned cpus) {
   o["op_kinds"] = kj;
   if (p.latency) o["latency_ns"] = latency_json(all, sample_every);
   if (!p.build.empty()) o["build"] = p.build;
+  // Where each thread ran, and how far apart they were (the report reads contended figures in
+  // round trips of that distance class: calibration.c2c_by_distance).
+  const Topology& topo = read_topology();
+  json threads = json::array();
+  for (const int cpu : c.cpus) {
+    const Pu* u = topo.find(cpu);
+    threads.push_back(u ? json{{"cpu", u->cpu}, {"core", u->core}, {"l3", u->l3}, {"package", u->package}, {"numa", u->numa}}
+                        : json{{"cpu", -1}});
+  }
+  o["placement"] = {{"policy", p.placement.name()}, {"span", to_string(topo.span(c.cpus))}, {"threads", threads}};
+  if (p.placement != Placement{}) o["params"]["pin"] = p.placement.name();
   return o;
 }
 
@@ -364,8 +375,14 @@ json results_json(const Results& r, const json& context) {
   for (const auto& [k, v] : context.items()) doc["context"][k] = v;
   doc["context"]["lfbench_schema_version"] = kSchemaVersion;
   doc["context"]["lfbench_incomplete"] = r.interrupted;
-  doc["context"]["lfbench_pin"] = r.pin;
-  doc["context"]["lfbench_worker_cpus"] = r.worker_cpus;
+  // The placements measured (in plan order) and the first cell's CPUs (what files before
+  // per-cell placements recorded).
+  std::string pins;  // space-separated: a cpus: list has commas of its own
+  for (const auto& c : r.cells)
+    if (const std::string n = c.plan.placement.name(); (" " + pins + " ").find(" " + n + " ") == std::string::npos)
+      pins += (pins.empty() ? "" : " ") + n;
+  doc["context"]["lfbench_pin"] = pins.empty() ? Placement{}.name() : pins;
+  doc["context"]["lfbench_worker_cpus"] = r.cells.empty() ? std::vector<int>{} : r.cells.front().cpus;
   doc["context"]["lfbench_timing_note"] =
       "lfbench times its own windows; Google Benchmark's library_build_type does not affect these figures";
   return doc;

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "run_lfbench.hpp"
 
 namespace lfbench::test {
@@ -222,6 +224,84 @@ TEST(Cli, MillionKeyMapsOnABusyMachineAreNotHung) {
   EXPECT_EQ(r.code, 0) << r.err;
 }
 
+// ---- placement (issue 30) ----------------------------------------------------------------------
+
+// Runs with LFBENCH_TOPOLOGY set in the child only.
+Outcome run_on(const Sandbox& sb, const std::string& topology, const std::vector<std::string>& args) {
+  ::setenv("LFBENCH_TOPOLOGY", topology.c_str(), 1);
+  const Outcome r = sb.run(args);
+  ::unsetenv("LFBENCH_TOPOLOGY");
+  return r;
+}
+
+// The synthetic 2-socket server with 4 L3 domains per socket and SMT: --plan shows where each
+// placement puts each thread (CPU, core, L3 domain, package); a placement that cannot be
+// honoured at a cell's threads is left out and listed; measuring on it is refused.
+TEST(Placement, PlansOnASyntheticServerAndRefusesToMeasureThere) {
+  Sandbox sb;
+  const std::string server = "synthetic:pack:2 l3:4 core:4 pu:2";
+  auto r = run_on(sb, server, {"run", "counter", "-p", "std_mutex", "--param", "read_pct=0", "-t", "16",
+                               "--pin", "cores,smt,l3,spread,cpus:0,32", "--plan"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("placement on synthetic:pack:2 l3:4 core:4 pu:2 (2 packages, 1 NUMA node, 8 L3 domains, 32 cores, 64 CPUs)"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("counter/std_mutex/read_pct:0/threads:16"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("counter/std_mutex/read_pct:0/pin:spread/threads:16"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("left out: counter/std_mutex/read_pct:0/pin:l3/threads:16: 16 threads in one L3 domain of 8 CPUs"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("left out: counter/std_mutex/read_pct:0/pin:cpus:0,32/threads:16"), std::string::npos) << r.out;
+  // spread: packages, then L3 domains; cores: every core's first thread in order.
+  for (const char* line : {"  pin spread:\n    thread 0  cpu 0  core 0  L3 0  package 0  NUMA 0\n"
+                           "    thread 1  cpu 32  core 16  L3 4  package 1  NUMA 0\n"
+                           "    thread 2  cpu 8  core 4  L3 1  package 0  NUMA 0\n",
+                           "  pin cores:\n    thread 0  cpu 0  core 0  L3 0  package 0  NUMA 0\n"
+                           "    thread 1  cpu 2  core 1  L3 0  package 0  NUMA 0\n",
+                           "  pin smt:\n    thread 0  cpu 0  core 0  L3 0  package 0  NUMA 0\n"
+                           "    thread 1  cpu 1  core 0  L3 0  package 0  NUMA 0\n"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  // Measuring there: one line, exit 2, nothing written.
+  r = run_on(sb, server, {"run", "counter", "-p", "std_mutex", "-t", "2", "-o", "out.json"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.err_lines(), 1) << r.err;
+  EXPECT_NE(r.err.find("another machine's topology"), std::string::npos) << r.err;
+  EXPECT_TRUE(sb.files().empty());
+  // Only cells no placement can honour: refused.
+  r = run_on(sb, server, {"run", "counter", "-p", "std_mutex", "-t", "16", "--pin", "l3", "--plan"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(r.err_lines(), 1) << r.err;
+  r = run_on(sb, "synthetic:bogus", {"run", "counter", "--plan"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.err_lines(), 1) << r.err;
+}
+
+// Every cell records where each of its threads ran, and the file the machine's topology.
+TEST(Placement, TheResultsFileRecordsEachThreadsPlace) {
+  Sandbox sb;
+  const auto r = sb.run(with(kSmall, {"--pin", "cores,none", "-o", "out.json"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(slurp(sb / "out.json"));
+  const json& topo = doc["context"]["lfbench_topology"];
+  EXPECT_EQ(topo["source"], "hwloc");
+  ASSERT_FALSE(topo["pus"].empty());
+  std::set<std::string> ids;
+  for (const auto& e : doc["benchmarks"]) {
+    const json& lf = e["lfbench"];
+    const json& p = lf["placement"];
+    ASSERT_EQ(p["threads"].size(), lf["threads"].get<std::size_t>()) << lf["id"];
+    ids.insert(lf["id"].get<std::string>());
+    if (p["policy"] == "none") {
+      EXPECT_NE(lf["id"].get<std::string>().find("/pin:none/"), std::string::npos) << lf["id"];
+      for (const auto& t : p["threads"]) EXPECT_EQ(t["cpu"], -1);
+    } else {
+      EXPECT_EQ(p["policy"], "cores");
+      for (const auto& t : p["threads"])
+        for (const char* k : {"cpu", "core", "l3", "package", "numa"}) EXPECT_TRUE(t[k].is_number_integer()) << k << " " << t.dump();
+    }
+  }
+  EXPECT_EQ(ids.size(), 4u) << "2 primitives x 2 placements";
+  EXPECT_TRUE(doc["context"]["lfbench_calibration"]["c2c_by_distance"].is_object());
+}
+
 // ---- bad input: one line, exit 2, nothing written -------------------------------------------
 
 struct Bad {
@@ -267,7 +347,9 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{small({"--duration", "0.0000001ms"}), "is too short to measure; allowed: 10ms or more"},
         Bad{small({"--duration", "50us"}), "--duration: '50us' is too short to measure"},
         Bad{small({"--repetitions", "0"}), "--repetitions: 0 is out of range"},
-        Bad{small({"--pin", "tight"}), "--pin: 'tight' is not a policy"},
+        Bad{small({"--pin", "tight"}), "--pin: 'tight' is not a placement; allowed: cores, smt, l3, spread, none, cpus:LIST"},
+        Bad{small({"--pin", "cores,cores"}), "names cores twice"},
+        Bad{small({"--pin", "cpus:5000"}), "CPU 5000 is not one this process may run on"},
         Bad{small({"--format", "xml"}), "--format: 'xml' is not a format"},
         Bad{{"run", "--suite", "nonexistent/suite.json"}, "cannot read 'nonexistent/suite.json'"},
         Bad{{"run", "--suite", "no_such_suite"}, "no suite named 'no_such_suite'"},

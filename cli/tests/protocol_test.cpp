@@ -35,7 +35,7 @@ TEST(Protocol, SupervisorRefusesAWorkerOfAnotherVersion) {
     f << "#!/bin/sh\necho '{\"v\":999,\"hello\":{\"pid\":1}}' >&3\ncat >/dev/null\n";
   }
   fs::permissions(script, fs::perms::owner_all);
-  WorkerProcess w(script.string(), 1, Pin::none, -1);
+  WorkerProcess w(script.string(), 1, "none", -1);
   WindowRequest r;
   r.scenario = "counter";
   r.primitive = "std_mutex";
@@ -118,7 +118,7 @@ WindowRequest counter_request() {
 
 TEST(Protocol, AWorkerThatClosesItsResultPipeAndLivesIsKilled) {
   BadWorker b("exec 3>&-\nsleep 60\n");
-  WorkerProcess w(b.path(), 1, Pin::none, -1);
+  WorkerProcess w(b.path(), 1, "none", -1);
   const auto t0 = std::chrono::steady_clock::now();
   const Outcome o = w.run(counter_request());
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -137,7 +137,7 @@ TEST(Protocol, BadAnswersMakeTheCellCrashedWithTheReason) {
   };
   for (const auto& [body, want] : cases) {
     BadWorker b(body);
-    WorkerProcess w(b.path(), 1, Pin::none, -1);
+    WorkerProcess w(b.path(), 1, "none", -1);
     const Outcome o = w.run(counter_request());
     EXPECT_EQ(o.kind, Outcome::crashed) << body;
     EXPECT_NE(o.detail.find(want), std::string::npos) << body << " -> " << o.detail;
@@ -149,7 +149,7 @@ TEST(Protocol, ATinyWindowFromARealWorkerIsRefused) {
   const char* bin = std::getenv("LFBENCH_BIN");
   ASSERT_NE(bin, nullptr);
   BadWorker b(std::string("\"") + bin + "\" \"$@\" 3>&1 1>&2 | sed -u 's/\"seconds\":[0-9.e+-]*/\"seconds\":1e-9/' >&3\n");
-  WorkerProcess w(b.path(), 1, Pin::none, -1);
+  WorkerProcess w(b.path(), 1, "none", -1);
   const Outcome o = w.run(counter_request());
   EXPECT_EQ(o.kind, Outcome::crashed) << o.detail;
   EXPECT_NE(o.detail.find("out of range"), std::string::npos) << o.detail;
@@ -157,7 +157,7 @@ TEST(Protocol, ATinyWindowFromARealWorkerIsRefused) {
 
 TEST(Protocol, AHelloOfAnotherShapeIsRefusedInOneLine) {
   BadWorker b("echo '{\"v\":1,\"hello\":{\"version\":5}}' >&3\ncat >/dev/null\n");
-  WorkerProcess w(b.path(), 1, Pin::none, -1);
+  WorkerProcess w(b.path(), 1, "none", -1);
   std::string what;
   try {
     w.hello();
@@ -172,7 +172,7 @@ TEST(Protocol, WhatAWorkerForkedIsKilledWithIt) {
   const fs::path pidfile = fs::temp_directory_path() / ("lfbench-orphan-" + std::to_string(::getpid()));
   {
     BadWorker b("sleep 300 &\necho $! > '" + pidfile.string() + "'\nread l; exit 3\n");
-    WorkerProcess w(b.path(), 1, Pin::none, -1);
+    WorkerProcess w(b.path(), 1, "none", -1);
     EXPECT_EQ(w.run(counter_request()).kind, Outcome::crashed);
   }
   std::ifstream f(pidfile);

@@ -243,6 +243,10 @@ def cells(doc):
             "ops": [], "flags": set(), "ok": True, "detail": "", "entry": None, "stats": lf.get("stats", {}),
             "base": lf["primitive"], "own": own})
         s["flags"].update(lf.get("flags", []))
+        # How far apart its threads ran (a distance class of calibration.c2c_by_distance).
+        span = (lf.get("placement") or {}).get("span") if isinstance(lf.get("placement"), dict) else None
+        if isinstance(span, str):
+            s["span"] = span
         ver = lf.get("verification", {})
         if not ver.get("ok", True):
             s["ok"] = False

@@ -13,15 +13,30 @@ CAPTION = "lfbench report"
 
 # --------------------------------------------------------------------------- documents
 
-def matrix_table(mat, c2c_ns=None):
+def round_trip_for(calibration, span):
+    """The round trip (ns) a cell's figures are read against: the distance class its threads
+    spanned (calibration.c2c_by_distance), else the one core-to-core pair older files measured.
+    None for one thread (nothing crossed) or without a calibration. Returns (ns, class)."""
+    cal = calibration or {}
+    if span == "same_cpu":
+        return None, None
+    by = cal.get("c2c_by_distance") or {}
+    if span in by and isinstance(by[span], dict) and by[span].get("ns"):
+        return by[span]["ns"], span
+    return cal.get("c2c_round_trip_ns") or None, None
+
+
+def matrix_table(mat, calibration=None):
     """The matrix as rows of strings (header first), shared by HTML and Markdown. The winner's
-    cost is per operation per thread, also in core-to-core round trips (the contended floor)."""
+    cost is per operation per thread, also in round trips of the distance class its threads
+    spanned (SMT siblings, one L3, two L3 domains, two packages: the contended floor)."""
     head = ["scenario", "params", "threads", "winner", "runner-up", "margin", "p", "verdict",
-            "winner ns/op/thread" + (" (× c2c)" if c2c_ns else "")]
+            "winner ns/op/thread" + (" (× round trip)" if calibration else "")]
     rows = [head]
     for r in mat["rows"]:
         cost = r["threads"] * 1e9 / r["winner_ops_per_sec"] if r["winner_ops_per_sec"] > 0 else math.inf
-        cost_text = f"{cost:.3g}" + (f" ({cost / c2c_ns:.2g}×)" if c2c_ns else "")
+        rt, cls = round_trip_for(calibration, r.get("winner_span")) if r["threads"] > 1 else (None, None)
+        cost_text = f"{cost:.3g}" + (f" ({cost / rt:.2g}× {cls.replace('_', ' ') if cls else 'c2c'})" if rt else "")
         marks = r.get("marks") or [m for m in ("noisy", "disturbed", "oversubscribed") if r.get(m)]
         verdict = " · ".join([r["verdict"] + (" (< min effect)" if r.get("below_min_effect") else "")] + marks)
         rows.append([r["scenario"], params_label(params_key(r["params"])), str(r["threads"]),
@@ -136,8 +151,7 @@ def _sections(docs, paths, recs, comparison=None):
             blocks.append(("ul", [f"{e['scenario']}/{e['primitive']} {params_label(params_key(e['params']))}, "
                                   f"{e['threads']} threads: {e['detail']}" for e in rec["excluded"]]))
         blocks.append(("h3", "All cells"))
-        c2c = (doc["context"].get("lfbench_calibration") or {}).get("c2c_round_trip_ns")
-        blocks.append(("table", matrix_table({"rows": rec["cells"]}, c2c)))
+        blocks.append(("table", matrix_table({"rows": rec["cells"]}, doc["context"].get("lfbench_calibration"))))
     return blocks
 
 

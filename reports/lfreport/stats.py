@@ -74,7 +74,7 @@ def matrix(doc, min_effect=MIN_EFFECT):
         top = ranked[:2]
         marks = [m for m in CELL_MARKS if any(m in valid[p]["flags"] for p in top)]
         row = {"scenario": scenario, "params": dict(pk), "threads": threads,
-               "winner": w, "winner_ops_per_sec": valid[w]["median"], "runner_up": None,
+               "winner": w, "winner_ops_per_sec": valid[w]["median"], "winner_span": valid[w].get("span"), "runner_up": None,
                "runner_up_ops_per_sec": None, "margin": None, "p_value": None, "verdict": "only",
                "samples": len(valid[w]["ops"]), "marks": marks,
                # kept as booleans for readers of recommendations.json from before `marks`

@@ -68,6 +68,21 @@ def test_noisy_disturbed_hung_cells_are_marked():
     assert "noisy" in table[1][7] and "disturbed" in table[1][7] and "hung" in table[1][7]
 
 
+def test_contended_cost_is_in_round_trips_of_the_class_the_threads_spanned():
+    # Issue 30: a winner whose threads spanned two packages is read against that round trip,
+    # not the one pair older files measured; one thread crosses nothing.
+    cal = {"c2c_round_trip_ns": 50.0, "c2c_by_distance": {"same_l3": {"ns": 50.0, "cpus": [0, 2]},
+                                                         "other_package": {"ns": 200.0, "cpus": [0, 32]}}}
+    assert rep.round_trip_for(cal, "other_package") == (200.0, "other_package")
+    assert rep.round_trip_for(cal, "same_l3") == (50.0, "same_l3")
+    assert rep.round_trip_for(cal, None) == (50.0, None)  # a file from before placements
+    assert rep.round_trip_for(cal, "same_cpu") == (None, None)
+    row = {"scenario": "counter", "params": {}, "threads": 2, "winner": "a", "winner_ops_per_sec": 5e6,
+           "winner_span": "other_package", "runner_up": None, "margin": None, "p_value": None, "verdict": "only"}
+    table = rep.matrix_table({"rows": [row]}, cal)
+    assert table[1][8] == "400 (2× other package)", table[1][8]
+
+
 def test_summary_names_no_leader_of_ties():
     cells = [(p, ops, {"read_pct": x}, 2, {}) for x in (0, 50, 90, 100) for p, ops in (("a", 100.5e6), ("b", 100e6))]
     (line,) = rep.summary(rep.matrix(doc_of(cells)), 2)

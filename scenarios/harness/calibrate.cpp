@@ -108,24 +108,43 @@ bool is_bimodal(std::vector<double> s) {
   return mlo > 0 && median(hi) >= 1.5 * mlo;
 }
 
-Calibration calibrate(const Topology& topo, Pin pin) {
+std::vector<std::pair<Distance, std::pair<int, int>>> pairs_by_distance(const Topology& topo) {
+  std::vector<std::pair<Distance, std::pair<int, int>>> out;
+  for (const Distance d : {Distance::smt, Distance::l3, Distance::other_l3, Distance::other_package}) {
+    // The first pair in the topology's order at exactly that distance.
+    bool found = false;
+    for (std::size_t i = 0; i < topo.pus.size() && !found; ++i)
+      for (std::size_t j = i + 1; j < topo.pus.size() && !found; ++j)
+        if (topo.distance(topo.pus[i].cpu, topo.pus[j].cpu) == d) {
+          out.push_back({d, {topo.pus[i].cpu, topo.pus[j].cpu}});
+          found = true;
+        }
+  }
+  return out;
+}
+
+Calibration calibrate(const Topology& topo) {
   const auto start = clock::now();
   Calibration c;
   c.timer_ns = ns_per_call([] { (void)clock::now(); }, 2000, 15);
   alignas(prim::cacheline) std::atomic<std::uint64_t> a{0};
   // relaxed: only the cost of the locked instruction is wanted, not any ordering.
   c.atomic_rmw_ns = ns_per_call([&] { a.fetch_add(1, std::memory_order_relaxed); }, 20000, 15);
-  const auto order = topo.order(pin == Pin::none ? Pin::scatter : pin);
   const tsc::Calibration& t = tsc::calibrate();
   c.tsc_overhead_ns = t.overhead_ns();
   c.tsc_resolution_ns = t.resolution_ns;
   c.tsc_source = t.source();
-  if (order.size() >= 2 && order[0] != order[1]) {
-    // The ping-pong pins this thread; it runs on a short-lived thread so the caller's
-    // affinity is untouched.
-    c.c2c_cpu_a = order[0];
-    c.c2c_cpu_b = order[1];
-    std::thread([&] { c.c2c_samples_ns = ping_pong(c.c2c_cpu_a, c.c2c_cpu_b); }).join();
+  // The ping-pong pins this thread; it runs on a short-lived thread so the caller's affinity
+  // is untouched.
+  const auto measure = [](int x, int y) {
+    std::vector<double> samples;
+    std::thread([&] { samples = ping_pong(x, y); }).join();
+    return samples;
+  };
+  if (const auto order = topo.order(Placement{}, 2); order && (*order)[0] != (*order)[1]) {
+    c.c2c_cpu_a = (*order)[0];
+    c.c2c_cpu_b = (*order)[1];
+    c.c2c_samples_ns = measure(c.c2c_cpu_a, c.c2c_cpu_b);
     if (c.c2c_samples_ns.empty()) {
       c.c2c_cpu_a = c.c2c_cpu_b = -1;
     } else {
@@ -134,6 +153,12 @@ Calibration calibrate(const Topology& topo, Pin pin) {
       c.c2c_p90_ns = quantile(c.c2c_samples_ns, 0.9);
       c.c2c_bimodal = is_bimodal(c.c2c_samples_ns);
     }
+  }
+  for (const auto& [d, pair] : pairs_by_distance(topo)) {
+    const bool same = pair == std::pair{c.c2c_cpu_a, c.c2c_cpu_b};
+    const std::vector<double> s = same ? c.c2c_samples_ns : measure(pair.first, pair.second);
+    if (s.empty()) continue;
+    c.by_distance.push_back({d, pair.first, pair.second, median(s), quantile(s, 0.1), quantile(s, 0.9), is_bimodal(s)});
   }
   c.seconds = std::chrono::duration<double>(clock::now() - start).count();
   return c;

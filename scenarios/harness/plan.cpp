@@ -7,6 +7,7 @@ namespace lfbench {
 std::string CellPlan::run_name() const {
   std::string n = scenario->id + "/" + primitive->id;
   for (const auto& [k, v] : params.items()) n += "/" + k + ":" + v;
+  if (placement != Placement{}) n += "/pin:" + placement.name();
   return n + "/threads:" + std::to_string(threads);
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "scenario.hpp"
+#include "topology.hpp"
 
 namespace lfbench {
 
@@ -27,8 +28,10 @@ struct CellPlan {
   bool latency = false;
   bool perturb = false;  // lfbench verify's cells: the schedule perturbed (Worker::Setup::perturb)
   std::string build;  // A/B runs: the name of the build that measures it; "" otherwise
+  Placement placement;  // where its threads run (topology.hpp)
 
-  // Stable id: scenario/primitive/param:value.../threads:N (the same in every build)
+  // Stable id: scenario/primitive/param:value.../threads:N (the same in every build), with
+  // /pin:NAME before threads when the placement is not the default (cores)
   std::string run_name() const;
   // The id, with "@build" in an A/B run: unique within a run.
   std::string display_name() const;

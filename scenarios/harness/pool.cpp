@@ -25,19 +25,20 @@ struct alignas(prim::cacheline) Pool::Slot {
 unsigned Pool::cpus_for(unsigned n) const {
   std::vector<int> used;
   for (unsigned i = 0; i < n && i < cpus_.size(); ++i) {
-    if (cpus_[i] < 0) return static_cast<unsigned>(std::max<std::size_t>(1, read_topology().cpus.size()));
+    if (cpus_[i] < 0) return static_cast<unsigned>(std::max<std::size_t>(1, allowed_cpus().size()));
     if (std::find(used.begin(), used.end(), cpus_[i]) == used.end()) used.push_back(cpus_[i]);
   }
   return static_cast<unsigned>(std::max<std::size_t>(1, used.size()));
 }
 
-Pool::Pool(unsigned threads, Pin pin) {
-  const auto order = read_topology().order(pin);
+Pool::Pool(unsigned threads, const Placement& pin) : pin_(pin) {
+  // Unpinned until the first window: it names its CPUs (WindowOptions::cpus), or the pool's
+  // placement is applied then (the topology is read only by a pool that needs it).
   for (unsigned i = 0; i < threads; ++i) {
-    cpus_.push_back(order.empty() ? -1 : order[i % order.size()]);
+    cpus_.push_back(-1);
     workers_.push_back(std::make_unique<Slot>());
   }
-  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this, i] { worker_main(i); });
+  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this, i] { worker_main(i, -1); });
 }
 
 Pool::~Pool() {
@@ -47,9 +48,10 @@ Pool::~Pool() {
   for (auto& t : threads_) t.join();
 }
 
-void Pool::worker_main(unsigned index) {
-  pin_current_thread(cpus_[index]);
+void Pool::worker_main(unsigned index, int cpu) {
+  pin_current_thread(cpu);
   Slot& slot = *workers_[index];
+  int pinned = cpu;
   const UsageProbe probe;
   std::uint32_t seen = 0;
   for (;;) {
@@ -59,6 +61,11 @@ void Pool::worker_main(unsigned index) {
     if (quit_) return;
     const bool active = index < active_;
     if (active) {
+      // The window's placement (cpus_, written before the bump), taken before usage is read.
+      if (cpus_[index] != pinned) {
+        pin_current_thread(cpus_[index]);
+        pinned = cpus_[index];
+      }
       Worker::Setup s = setup_;
       s.tid = index;
       slot.worker.begin(s);
@@ -90,10 +97,23 @@ WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
     if (opt.phase) opt.phase(p);
   };
   phase(Phase::prefill);
+  // The state's reset on the first thread's CPU: what it allocates is first touched on that
+  // thread's NUMA node (the worker built the cell there too).
+  const int home = opt.cpus.empty() ? -1 : opt.cpus[0];
+  if (home >= 0) pin_current_thread(home);
   cell.begin_window();
+  if (home >= 0) pin_current_thread(-1);
   phase(Phase::window);
   cell_ = &cell;
   active_ = opt.threads;
+  if (!opt.cpus.empty()) {
+    for (std::size_t i = 0; i < opt.cpus.size() && i < cpus_.size(); ++i) cpus_[i] = opt.cpus[i];
+    placed_ = true;
+  } else if (!placed_) {
+    // A placement that cannot be honoured at this many threads (l3, cpus:) leaves them unpinned.
+    if (const auto order = read_topology().order(pin_, size())) cpus_ = *order;
+    placed_ = true;
+  }
   setup_ = Worker::Setup{&stop_, 0, opt.threads, std::max<std::uint32_t>(1, opt.batch), opt.sample_every,
                          opt.sample_every ? &tsc::calibrate() : nullptr, opt.perturb};
   std::vector<int> used(cpus_.begin(), cpus_.begin() + opt.threads);

@@ -37,6 +37,8 @@ struct WindowOptions {
   // Called before each phase, outside the measured span (the worker tells its supervisor, whose
   // watchdog bounds each phase apart: protocol.hpp).
   std::function<void(Phase)> phase = {};
+  // Per thread, the CPU to run on (-1: unpinned); empty: where the pool's placement put it.
+  std::vector<int> cpus = {};
 };
 
 struct WindowResult {
@@ -58,7 +60,9 @@ struct WindowResult {
 
 class Pool {
  public:
-  Pool(unsigned threads, Pin pin);
+  // Threads created once; placed at the first window by `pin`, unless windows name their CPUs
+  // (WindowOptions::cpus).
+  Pool(unsigned threads, const Placement& pin = {});
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -73,9 +77,11 @@ class Pool {
 
  private:
   struct Slot;
-  void worker_main(unsigned index);
+  void worker_main(unsigned index, int cpu);
 
   std::vector<int> cpus_;
+  Placement pin_;
+  bool placed_ = false;
   std::vector<std::unique_ptr<Slot>> workers_;
   std::vector<std::thread> threads_;
 

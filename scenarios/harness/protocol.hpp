@@ -11,13 +11,15 @@
 // the other with one line naming both versions, exit code 2: the worker on the first request,
 // the supervisor on the worker's hello (it throws ProtocolMismatch; main prints it).
 //   worker -> supervisor, once at start:
-//     {"v":1, "hello": {"pid": N, "threads": N, "pin": "compact", "cpus": [..], "version": "...",
+//     {"v":1, "hello": {"pid": N, "threads": N, "pin": "smt", "cpus": [..], "version": "...",
 //                       "catalog": {"SCENARIO": {"primitives": [..], "params": [..]}, ...}}}
 //     (catalog: what this build can measure; an A/B supervisor checks its cells against it)
 //   supervisor -> worker, one per window:
 //     {"v":1, "window": {"cell": I, "seq": N, "scenario": "...", "primitive": "...", "params": {"k": "v"},
 //                        "threads": N, "duration_ns": N, "warmup_ns": N, "latency": bool,
-//                        "perturb": bool (optional, lfbench verify)}}
+//                        "perturb": bool (optional, lfbench verify),
+//                        "cpus": [N, ...] (optional: thread i's CPU, -1 unpinned; a worker of an
+//                                older build keeps the placement of its --pin)}}
 //   worker -> supervisor, for that window:
 //     {"v":1, "ready": I, "seq": N}           the cell's state is built
 //     {"v":1, "phase": "prefill"|"window"|"verify", "cell": I, "seq": N}
@@ -91,6 +93,7 @@ struct WindowRequest {
   std::chrono::nanoseconds duration{}, warmup{};
   bool latency = false;
   bool perturb = false;
+  std::vector<int> cpus;  // per thread: its CPU (-1: unpinned); empty: the worker's own placement
 };
 
 // One line a worker sent while it ran request r (sequence number seq; `ready`: it said ready
@@ -107,6 +110,6 @@ struct Answer {
 Answer read_answer(std::string_view line, const WindowRequest& r, std::uint64_t seq, bool ready);
 
 // The worker's main loop (the hidden subcommand, worker_main.cpp). Returns the process exit code.
-int worker_main(unsigned threads, Pin pin);
+int worker_main(unsigned threads, const Placement& pin);
 
 }  // namespace lfbench

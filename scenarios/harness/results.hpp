@@ -24,6 +24,7 @@ struct CellResult {
   std::vector<WindowResult> windows;  // measured windows, warm-up excluded
   std::vector<std::size_t> window_seq;  // per window: its place in the run's order of windows
   std::vector<DiscardedWindow> discarded;
+  std::vector<int> cpus;              // per thread: the CPU its placement gave it (-1: unpinned)
   bool complete = false;              // all repetitions ran (false when interrupted)
   std::string failure;                // "hung" or "crashed": the worker never finished a window
   std::string failure_detail;         // which window, the signal, the worker's last output
@@ -38,8 +39,6 @@ struct CellResult {
 struct Results {
   std::vector<CellResult> cells;
   Calibration calibration;
-  std::vector<int> worker_cpus;  // pinning actually used, per worker
-  std::string pin;
   bool interrupted = false;
   int signal = 0;  // the signal that interrupted the run
   std::string gbench_json;  // Google Benchmark's JSONReporter output for the same run

@@ -42,6 +42,7 @@ struct Context {
   const RunOptions& opt;
   std::vector<std::unique_ptr<WorkerProcess>>& workers;  // one per build
   std::vector<std::size_t> worker_of;                    // per cell
+  std::vector<std::vector<int>> cpus_of;                 // per cell: its threads' CPUs (-1: unpinned)
   Results& results;
   std::vector<std::deque<JournalRecord>> replay;
   std::size_t windows_done = 0, windows_total = 0;
@@ -75,7 +76,8 @@ Outcome next_window(Context& ctx, std::size_t i, std::size_t attempt, std::size_
   }
   seq = ctx.seq++;
   const CellPlan& c = ctx.plan.cells[i];
-  WindowRequest req{i, c.scenario->id, c.primitive->id, c.params.items(), c.threads, c.duration, c.warmup, c.latency, c.perturb};
+  const WindowRequest req{i, c.scenario->id, c.primitive->id, c.params.items(), c.threads, c.duration, c.warmup, c.latency,
+                          c.perturb, ctx.cpus_of[i]};
   o = ctx.workers[ctx.worker_of[i]]->run(req);
   if (ctx.opt.fresh_workers) ctx.workers[ctx.worker_of[i]]->retire();
   if (o.kind == Outcome::window && ctx.opt.journal) ctx.opt.journal(JournalRecord{i, "", "", o.result, seq, attempt});
@@ -223,7 +225,7 @@ std::vector<Build> builds_of(const Plan& plan, const RunOptions& opt) {
 std::vector<BuildInfo> check_builds(const Plan& plan, int signal_fd) {
   std::vector<BuildInfo> out;
   for (const Build& b : plan.builds) {
-    WorkerProcess w(b.path, 1, Pin::none, signal_fd);
+    WorkerProcess w(b.path, 1, "none", signal_fd);
     BuildInfo info{b, w.hello()};
     const auto& catalog = info.hello.value("catalog", nlohmann::json());
     if (catalog.is_object())  // an older build of the same protocol says nothing: its windows will
@@ -251,18 +253,22 @@ std::vector<BuildInfo> check_builds(const Plan& plan, int signal_fd) {
 Results run_plan(const Plan& plan, const RunOptions& opt) {
   Results results;
   tsc::calibrate();
-  if (opt.calibrate) results.calibration = calibrate(read_topology(), opt.pin);
-  {
-    const auto order = read_topology().order(opt.pin);
-    for (unsigned i = 0; i < plan.max_threads(); ++i) results.worker_cpus.push_back(order.empty() ? -1 : order[i % order.size()]);
-  }
-  results.pin = to_string(opt.pin);
-
-  results.cells.resize(plan.cells.size());
+  const Topology& topo = read_topology();
+  if (opt.calibrate) results.calibration = calibrate(topo);
   const std::vector<Build> builds = builds_of(plan, opt);
   std::vector<std::unique_ptr<WorkerProcess>> workers;
-  for (const Build& b : builds) workers.push_back(std::make_unique<WorkerProcess>(b.path, plan.max_threads(), opt.pin, opt.signal_fd));
-  Context ctx{plan, opt, workers, {}, results, opt.replay, 0, 0, opt.first_seq};
+  // Each request names its threads' CPUs; the worker's own --pin only places the threads of an
+  // older build, which does not read them (a name such a build knows).
+  const char* start_pin = legacy_pin_name(plan.cells.empty() ? Placement{} : plan.cells.front().placement);
+  for (const Build& b : builds) workers.push_back(std::make_unique<WorkerProcess>(b.path, plan.max_threads(), start_pin, opt.signal_fd));
+  Context ctx{plan, opt, workers, {}, {}, results, opt.replay, 0, 0, opt.first_seq};
+  results.cells.resize(plan.cells.size());
+  for (const CellPlan& c : plan.cells) {
+    std::string why;
+    const auto cpus = topo.order(c.placement, c.threads, &why);
+    if (!cpus) throw std::logic_error("cell " + c.display_name() + " planned where it cannot be placed: " + why);
+    ctx.cpus_of.push_back(*cpus);
+  }
   // Groups: the same cell in every build, by id, in plan order.
   std::vector<std::vector<std::size_t>> groups;
   std::map<std::string, std::size_t> group_of;
@@ -270,6 +276,7 @@ Results run_plan(const Plan& plan, const RunOptions& opt) {
     const CellPlan& c = plan.cells[i];
     results.cells[i].plan = c;
     results.cells[i].index = i;
+    results.cells[i].cpus = ctx.cpus_of[i];
     ctx.windows_total += c.repetitions;
     ctx.worker_of.push_back(static_cast<std::size_t>(
         std::find_if(builds.begin(), builds.end(), [&](const Build& b) { return b.name == c.build; }) - builds.begin()));

@@ -48,7 +48,6 @@ struct JournalRecord {
 };
 
 struct RunOptions {
-  Pin pin = Pin::compact;
   bool calibrate = true;
   // Repetitions of all cells run in random order, so that each cell's repetitions sample the
   // machine at different moments: on a shared machine contended results drift over seconds,

@@ -125,8 +125,8 @@ class Watchdog {
   SchedState at_start_;
 };
 
-WorkerProcess::WorkerProcess(std::string exe, unsigned threads, Pin pin, int signal_fd)
-    : exe_(std::move(exe)), threads_(threads), pin_(pin), signal_fd_(signal_fd) {}
+WorkerProcess::WorkerProcess(std::string exe, unsigned threads, std::string pin, int signal_fd)
+    : exe_(std::move(exe)), threads_(threads), pin_(std::move(pin)), signal_fd_(signal_fd) {}
 
 WorkerProcess::~WorkerProcess() { stop(false); }
 
@@ -159,7 +159,7 @@ void WorkerProcess::start() {
     log_fd_ = -1;  // no log rather than one without a bound
   }
   log_read_ = 0;
-  const std::string threads = std::to_string(threads_), pin = to_string(pin_);
+  const std::string threads = std::to_string(threads_), pin = pin_;
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("cannot start a worker: ") + std::strerror(errno));
   if (pid == 0) {
@@ -402,10 +402,11 @@ Outcome WorkerProcess::run(const WindowRequest& r) {
   json params = json::object();
   for (const auto& [k, v] : r.params) params[k] = v;
   ++seq_;
-  const json req = {{"v", kProtocolVersion},
+  json req = {{"v", kProtocolVersion},
                     {"window", {{"cell", r.cell}, {"seq", seq_}, {"scenario", r.scenario}, {"primitive", r.primitive}, {"params", params},
                                 {"threads", r.threads}, {"duration_ns", r.duration.count()},
                                 {"warmup_ns", r.warmup.count()}, {"latency", r.latency}, {"perturb", r.perturb}}}};
+  if (!r.cpus.empty()) req["window"]["cpus"] = r.cpus;
   const std::string line = req.dump() + "\n";
   const auto sigpipe = ::signal(SIGPIPE, SIG_IGN);
   const bool sent = ::write(to_worker_, line.data(), line.size()) == static_cast<ssize_t>(line.size());

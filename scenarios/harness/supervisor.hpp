@@ -53,9 +53,10 @@ struct Outcome {
 
 class WorkerProcess {
  public:
-  // exe: the lfbench binary to run as `exe __worker --threads N --pin P`. signal_fd: a
-  // signalfd the supervisor watches while it waits (-1: none).
-  WorkerProcess(std::string exe, unsigned threads, Pin pin, int signal_fd);
+  // exe: the lfbench binary to run as `exe __worker --threads N --pin P` (P: a placement name
+  // every lfbench build knows, legacy_pin_name()). signal_fd: a signalfd the supervisor watches
+  // while it waits (-1: none).
+  WorkerProcess(std::string exe, unsigned threads, std::string pin, int signal_fd);
   ~WorkerProcess();  // closes its stdin (the worker exits), then kills it if it lingers
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
@@ -95,7 +96,7 @@ class WorkerProcess {
 
   std::string exe_;
   unsigned threads_;
-  Pin pin_;
+  std::string pin_;
   int signal_fd_;
   pid_t pid_ = -1;
   int to_worker_ = -1, from_worker_ = -1, log_fd_ = -1;

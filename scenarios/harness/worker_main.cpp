@@ -3,6 +3,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -48,7 +49,7 @@ class Channel {
 
 }  // namespace
 
-int worker_main(unsigned threads, Pin pin) {
+int worker_main(unsigned threads, const Placement& pin) {
   // The supervisor answers signals and stops workers itself; a terminal's Ctrl-C reaches the
   // whole process group, and a worker must not die of it mid-window before the supervisor
   // decides. If the supervisor dies (even by SIGKILL), so does the worker.
@@ -74,7 +75,7 @@ int worker_main(unsigned threads, Pin pin) {
     for (const auto& spec : sc.params) params.push_back(spec.name);
     catalog[sc.id] = {{"primitives", prims}, {"params", params}};
   }
-  ch.send({{"hello", {{"pid", ::getpid()}, {"threads", threads}, {"pin", to_string(pin)}, {"cpus", cpus},
+  ch.send({{"hello", {{"pid", ::getpid()}, {"threads", threads}, {"pin", pin.name()}, {"cpus", cpus},
                       {"version", LFBENCH_VERSION}, {"catalog", catalog}}}});
 
   std::unique_ptr<Cell> cell;
@@ -103,13 +104,27 @@ int worker_main(unsigned threads, Pin pin) {
                                w.at("primitive").get<std::string>() + " at " + std::to_string(n) + " threads"}});
         continue;
       }
+      // The request's placement: thread i on cpus[i] (-1: unpinned), each a CPU this worker may use.
+      std::vector<int> cpus;
+      if (const auto c = w.find("cpus"); c != w.end()) {
+        if (!c->is_array() || c->size() < n) throw json::type_error::create(302, "cpus: not one per thread", &*c);
+        for (const auto& x : *c) {
+          const int cpu = integer_of<int>(x);
+          if (cpu != -1 && std::find(allowed_cpus().begin(), allowed_cpus().end(), cpu) == allowed_cpus().end())
+            throw json::out_of_range::create(401, "cpus: " + std::to_string(cpu) + " is not a CPU this worker may run on", &x);
+          cpus.push_back(cpu);
+        }
+      }
       if (index != cached) {
         cell.reset();  // at most one cell's state alive: free the last before building the next
         params = Params{};
         for (const auto& spec : sc->params)
           if (w.at("params").contains(spec.name)) params.set(spec.name, w.at("params").at(spec.name).get<std::string>());
         cached = -1;
+        // Built on the first thread's CPU: its first touch puts the state on that thread's NUMA node.
+        if (!cpus.empty() && cpus[0] >= 0) pin_current_thread(cpus[0]);
         cell = pe->make(CellSpec{params, n});
+        pin_current_thread(-1);
         cached = index;
       }
       // The request's sequence number, echoed: an answer can be told from a stale one.
@@ -121,6 +136,7 @@ int worker_main(unsigned threads, Pin pin) {
       opt.blocking = pe->traits.progress == prim::Progress::blocking;
       opt.perturb = w.value("perturb", false);
       opt.phase = [&](Phase p) { ch.send({{"phase", to_string(p)}, {"cell", index}, {"seq", seq}}); };
+      opt.cpus = cpus;
       const bool latency = w.at("latency").get<bool>();
       // A warm-up before every window: its figures are not kept (its verdict is: a failed oracle
       // is a result wherever it happens), and it sets the latency sampling rate.

@@ -49,7 +49,7 @@ inline Params params_of(Values values) {
 }
 
 inline std::vector<Verdict> run_windows(Cell& cell, unsigned threads, int windows) {
-  Pool pool(threads, Pin::compact);
+  Pool pool(threads, Placement{Placement::smt, {}});
   WindowOptions opt;
   opt.threads = threads;
   opt.duration = std::chrono::milliseconds(20);

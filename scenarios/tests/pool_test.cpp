@@ -42,7 +42,7 @@ class CountingCell final : public Cell {
 };
 
 TEST(Pool, CountsEveryThreadsOpsExactlyAndByKind) {
-  Pool pool(4, Pin::compact);
+  Pool pool(4, Placement{Placement::smt, {}});
   CountingCell cell(4);
   WindowOptions opt;
   opt.threads = 4;
@@ -69,7 +69,7 @@ TEST(Pool, CountsEveryThreadsOpsExactlyAndByKind) {
 
 TEST(Pool, OnlyTheCellsThreadsRunAndWidthsVaryAcrossReuse) {
   // Oversubscribed and reused: 16 workers on a 2-core machine, windows of different widths.
-  Pool pool(16, Pin::compact);
+  Pool pool(16, Placement{Placement::smt, {}});
   for (unsigned threads : {1u, 16u, 3u, 16u, 2u}) {
     CountingCell cell(16);
     WindowOptions opt;
@@ -84,7 +84,7 @@ TEST(Pool, OnlyTheCellsThreadsRunAndWidthsVaryAcrossReuse) {
 }
 
 TEST(Pool, StopFlagEndsEveryThreadEvenWhenOversubscribed) {
-  Pool pool(32, Pin::none);
+  Pool pool(32, Placement{Placement::none, {}});
   CountingCell cell(32);
   WindowOptions opt;
   opt.threads = 32;
@@ -97,7 +97,7 @@ TEST(Pool, StopFlagEndsEveryThreadEvenWhenOversubscribed) {
 }
 
 TEST(Pool, LatencySamplingRecordsSomeButNotAllOps) {
-  Pool pool(2, Pin::compact);
+  Pool pool(2, Placement{Placement::smt, {}});
   CountingCell cell(2);
   WindowOptions opt;
   opt.threads = 2;
@@ -112,7 +112,7 @@ TEST(Pool, LatencySamplingRecordsSomeButNotAllOps) {
 }
 
 TEST(Pool, NoLatencyWhenOff) {
-  Pool pool(2, Pin::compact);
+  Pool pool(2, Placement{Placement::smt, {}});
   CountingCell cell(2);
   WindowOptions opt;
   opt.threads = 2;
@@ -122,7 +122,7 @@ TEST(Pool, NoLatencyWhenOff) {
 }
 
 TEST(Pool, InterruptedWaitMarksTheWindow) {
-  Pool pool(2, Pin::compact);
+  Pool pool(2, Placement{Placement::smt, {}});
   CountingCell cell(2);
   WindowOptions opt;
   opt.threads = 2;
@@ -140,7 +140,7 @@ TEST(Pool, FailedVerifyIsReported) {
     }
     Verdict verify() override { return {false, "broken on purpose"}; }
   } cell;
-  Pool pool(1, Pin::none);
+  Pool pool(1, Placement{Placement::none, {}});
   WindowOptions opt;
   opt.threads = 1;
   opt.duration = 5ms;
