@@ -1,4 +1,5 @@
 // lfbench list | describe SCENARIO | calibrate
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -28,16 +29,49 @@ int list() {
   const nlohmann::json libraries = machine_context(read_topology())["lfbench_libraries"];
   for (const auto& [name, version] : libraries.items())
     std::cout << "  " << name << ": " << (version.is_null() ? "not compiled in" : "compiled in (" + version.get<std::string>() + ")") << "\n";
-  std::cout << "Suites (lfbench run --suite NAME): " << join(suite_names()) << "\n";
+  std::cout << "Suites (lfbench run --suite NAME; lfbench describe NAME for its cells and questions):\n";
+  for (const auto& name : suite_names()) {
+    std::string purpose;
+    try {
+      const Suite s = load_suite_file(name);
+      purpose = !s.purpose.empty() ? s.purpose : s.description.substr(0, s.description.find_first_of(".:"));
+    } catch (const BadInput& e) {
+      purpose = std::string("(cannot be read: ") + e.what() + ")";
+    }
+    std::cout << "  " << name << " — " << purpose << "\n";
+  }
+  return 0;
+}
+
+// describe SUITE: what it answers (its questions) and the cells it measures.
+int describe_suite(const std::string& name) {
+  const Suite s = load_suite_file(name);
+  std::cout << s.name << (s.purpose.empty() ? "" : " — " + s.purpose) << "\n";
+  if (!s.description.empty()) std::cout << "\n" << s.description << "\n";
+  if (!s.questions.empty()) {
+    std::cout << "\nWhat it answers" << (s.case_id.empty() ? "" : " (case " + s.case_id + ", ../shared/cases)") << ":\n";
+    for (const auto& q : s.questions)
+      std::cout << "  - " << q["text"].get<std::string>() << "  [" << q["kind"].get<std::string>()
+                << (q.contains("scenario") ? " in " + q["scenario"].get<std::string>() : "") << "]\n";
+  }
+  const Plan plan = build_plan(s.runs, RunRequest{}, true);
+  std::cout << "\nCells (" << plan.cells.size() << ", ETA " << format_duration(plan.estimate()) << "):\n";
+  for (const auto& c : plan.cells)
+    std::cout << "  " << c.run_name() << "  (" << c.repetitions << " x " << format_duration(c.duration) << ")\n";
   return 0;
 }
 
 int describe(const std::string& id) {
   const Scenario* s = find_scenario(id);
   if (!s) {
+    const std::vector<std::string> suites = suite_names();
+    if (std::find(suites.begin(), suites.end(), id) != suites.end()) return describe_suite(id);
     std::vector<std::string> all;
     for (const auto& x : scenarios()) all.push_back(x.id);
-    throw BadInput("describe: unknown scenario '" + id + "'" + did_you_mean(id, all) + " (scenarios: " + join(all) + ")");
+    std::vector<std::string> either = all;
+    either.insert(either.end(), suites.begin(), suites.end());
+    throw BadInput("describe: unknown scenario or suite '" + id + "'" + did_you_mean(id, either) + " (scenarios: " + join(all) +
+                   "; suites: " + join(suites) + ")");
   }
   std::cout << s->id << " — " << s->summary << "\n\nParameters (--param NAME=V1,V2,...):\n";
   if (s->params.empty()) std::cout << "  (none)\n";
@@ -105,9 +139,9 @@ void add_info_commands(CLI::App& app, Action& action) {
   app.add_subcommand("list", "list scenarios, their primitives, compiled-in libraries and suites")
       ->callback([&action] { action = list; });
 
-  auto* d = app.add_subcommand("describe", "a scenario's parameters (defaults, ranges, help) and primitives");
+  auto* d = app.add_subcommand("describe", "a scenario's parameters (defaults, ranges, help) and primitives, or a suite's questions and cells");
   auto id = std::make_shared<std::string>();
-  d->add_option("scenario", *id, "scenario id")->required();
+  d->add_option("id", *id, "scenario id or suite name")->required();
   d->callback([&action, id] { action = [id] { return describe(*id); }; });
 
   auto* c = app.add_subcommand("calibrate", "measure timer cost, atomic RMW cost and core-to-core latency");

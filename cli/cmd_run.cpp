@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -367,36 +368,50 @@ class Signals {
   int fd_ = -1;
 };
 
+// Progress on stderr: a bar redrawn in place on a terminal; elsewhere (a CI log) one line every
+// few seconds, so a long run is never silent. The ETA learns from the windows measured so far.
 class ProgressBar {
  public:
-  explicit ProgressBar(bool on) : on_(on) {}
+  enum class Mode { off, bar, lines };
+  explicit ProgressBar(Mode mode) : mode_(mode) {}
   ~ProgressBar() { clear(); }
   // Erases the bar, so what is printed next starts on a clean line, and draws no more.
   void clear() {
-    if (on_ && drawn_) std::cerr << "\r\033[K" << std::flush;
-    on_ = false;
+    if (mode_ == Mode::bar && drawn_) std::cerr << "\r\033[K" << std::flush;
+    mode_ = Mode::off;
   }
   void operator()(const RunProgress& p) {
-    if (!on_ || p.windows_total == 0) return;
-    drawn_ = true;
+    if (mode_ == Mode::off || p.windows_total == 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (mode_ == Mode::lines && now - last_line_ < kLineEvery) return;
+    last_line_ = now;
     const double frac = static_cast<double>(p.windows_done) / static_cast<double>(p.windows_total);
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
     const auto eta = std::chrono::nanoseconds(static_cast<std::int64_t>(frac > 0 ? elapsed * (1 - frac) / frac * 1e9 : 0));
+    std::ostringstream what;
+    what << p.windows_done << "/" << p.windows_total << " windows, " << p.cells_done << "/" << p.cells << " cells done, "
+         << p.disturbed << " disturbed so far  ";
+    if (p.deciding)  // until decided: the budget, not the windows planned, says when it ends
+      what << p.decided << "/" << p.decided + p.undecided << " cells decided, budget left "
+           << format_duration(std::max(p.budget_left, std::chrono::nanoseconds{}));
+    else
+      what << "ETA " << format_duration(eta);
+    if (mode_ == Mode::lines) {
+      std::cerr << "lfbench: " << what.str() << " (" << format_duration(std::chrono::nanoseconds(static_cast<std::int64_t>(elapsed * 1e9)))
+                << " elapsed)\n" << std::flush;
+      return;
+    }
+    drawn_ = true;
     const int width = 24, filled = static_cast<int>(frac * width);
     std::cerr << "\r\033[K[" << std::string(static_cast<std::size_t>(filled), '#')
-              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << p.windows_done << "/"
-              << p.windows_total << " windows  ";
-    if (p.deciding)  // until decided: the budget, not the windows planned, says when it ends
-      std::cerr << p.decided << "/" << p.decided + p.undecided << " cells decided, budget left "
-                << format_duration(std::max(p.budget_left, std::chrono::nanoseconds{}));
-    else
-      std::cerr << "ETA " << format_duration(eta);
-    std::cerr << "  " << p.run_name << std::flush;
+              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << what.str() << "  " << p.run_name << std::flush;
   }
 
  private:
-  bool on_, drawn_ = false;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  static constexpr auto kLineEvery = std::chrono::seconds(5);
+  Mode mode_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_line_ = start_;
 };
 
 // An A/B plan whose repetitions can never decide a cell in compare (the signed-rank test's
@@ -510,6 +525,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
   bool replaces_interrupted = false;  // a resume over the file its interrupted run wrote
   std::unique_ptr<Journal> journal;
   std::size_t first_seq = 0;
+  nlohmann::json suite_context;  // run --suite: context.lfbench_suite
   if (!a.resume.empty()) {
     // Locked before it is read: a second resume, or one beside the live run, is refused.
     journal = Journal::reopen(a.resume);
@@ -517,6 +533,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     Resume r = load_resume(a.resume);
     journal->continue_plan(r.header.at("plan_id").get<std::string>());
     first_seq = r.next_seq;
+    if (const auto it = r.header.find("suite"); it != r.header.end() && it->is_object()) suite_context = *it;
     if (r.dropped && !a.quiet)
       std::cerr << "lfbench: --resume: " << r.dropped << " window" << (r.dropped > 1 ? "s" : "")
                 << " of an A/B pair the interruption cut in two will be measured again, as a pair\n";
@@ -558,15 +575,23 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
     const std::string jp = journal_path(path);
     // --force starts over, but never under a run that holds the journal (locked: refused).
     if (force && std::filesystem::exists(jp)) Journal::reopen(jp)->remove();
+    // What the suite is for (its questions, for the report), kept with the plan: a resume
+    // writes it even if the suite file changed meanwhile.
+    if (!a.suite.empty()) {
+      const Suite suite = load_suite_file(a.suite);
+      suite_context = {{"name", suite.name}, {"purpose", suite.purpose}, {"case", suite.case_id},
+                       {"description", suite.description}, {"questions", suite.questions}};
+    }
     header = {{"lfbench_journal", kJournalVersion}, {"binary", binary_identity()}, {"argv", argv},
               {"plan", plan_json(plan)},
               {"options", {{"output", path}, {"format", format_name}, {"interleave", interleave},
                            {"keep_disturbed", keep_disturbed}, {"force", force}}}};
     if (budget.count() > 0) header["options"]["until_decided_ns"] = budget.count();
+    if (!suite_context.is_null()) header["suite"] = suite_context;
     journal = std::make_unique<Journal>(jp, header);
   }
 
-  ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
+  ProgressBar bar(a.quiet ? ProgressBar::Mode::off : isatty(STDERR_FILENO) ? ProgressBar::Mode::bar : ProgressBar::Mode::lines);
   RunOptions opt;
   opt.interleave = interleave;
   opt.keep_disturbed = keep_disturbed;
@@ -621,6 +646,7 @@ int run(const RunArgs& a, const std::vector<std::string>& argv) {
                                           {"extra_pairs", results.extra_pairs}, {"stopped", results.stopped},
                                           {"undecided", undecided_cells(results, plan)}};
   ctx["lfbench_scenarios"] = scenario_context(plan);  // what the report draws per scenario
+  if (!suite_context.is_null()) ctx["lfbench_suite"] = suite_context;  // the report's case section
   const TsanVerdicts verdicts = a.verify ? tsan_verdicts(results) : verified_by;
   if (a.verify) ctx["lfbench_verify"] = {{"checker", "ThreadSanitizer"}, {"primitives", tsan_verdicts_json(verdicts)}};
   nlohmann::json doc = results_json(results, ctx);

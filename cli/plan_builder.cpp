@@ -277,7 +277,9 @@ std::vector<std::string> suite_names() {
   return {names.begin(), names.end()};
 }
 
-std::vector<RunRequest> load_suite(const std::string& name_or_path) {
+std::vector<RunRequest> load_suite(const std::string& name_or_path) { return load_suite_file(name_or_path).runs; }
+
+Suite load_suite_file(const std::string& name_or_path) {
   fs::path path = name_or_path;
   const bool by_name = name_or_path.find('/') == std::string::npos && path.extension() != ".json";
   if (by_name) {
@@ -294,7 +296,14 @@ std::vector<RunRequest> load_suite(const std::string& name_or_path) {
   // Far above any real suite (a few KiB); bounds what a wrong path (a log, /dev/zero) costs.
   constexpr std::size_t kMaxSuiteBytes = 1 << 20;
   const std::string text = read_input_file(path.string(), kMaxSuiteBytes, "--suite: cannot read '" + path.string() + "'", "suite file");
-  return parse_suite(text, by_name ? name_or_path + ".json" : path.string());
+  Suite suite = parse_suite_doc(text, by_name ? name_or_path + ".json" : path.string());
+  if (suite.name.empty()) suite.name = path.stem().string();
+  // What the reader cannot know alone: the scenarios its questions name exist in this build.
+  for (const auto& q : suite.questions)
+    if (q.contains("scenario") && !find_scenario(q["scenario"].get<std::string>()))
+      throw BadInput("--suite " + name_or_path + ": question '" + q["id"].get<std::string>() + "' names scenario '" +
+                     q["scenario"].get<std::string>() + "', which this lfbench does not have (lfbench list)");
+  return suite;
 }
 
 void check_cell(const CellPlan& c, const std::string& where) {

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "../scenarios/harness/plan.hpp"
 
 namespace lfbench {
@@ -45,12 +47,24 @@ inline constexpr std::size_t kMaxCells = 100000;
 inline constexpr auto kMinWindow = std::chrono::milliseconds(10);
 inline constexpr auto kMaxWindow = std::chrono::hours(1);  // parse_duration's bound
 
+// A suite file: its runs, and what it is for. questions (a JSON list, checked for shape by the
+// reader): what the suite answers, each {id, text, kind (ratio, best, crossover, scaling, metric,
+// correctness, unanswerable), scenario, where, threads, baseline, primitives, along, measure,
+// guess, needs_cpus, why}; `run --suite` writes them into the results (context.lfbench_suite) and the
+// report answers each from the cells measured.
+struct Suite {
+  std::string name, description, purpose, case_id;
+  nlohmann::json questions = nlohmann::json::array();
+  std::vector<RunRequest> runs;
+};
+
 // `runs` from a suite (or one built from flags); `flags` holds what the command line set,
 // which overrides every run (its primitives act as a filter on suite runs).
 Plan build_plan(const std::vector<RunRequest>& runs, const RunRequest& flags, bool from_suite);
 
 // A suite by name (scenarios/suites/NAME.json, installed beside the binary) or by path.
 std::vector<RunRequest> load_suite(const std::string& name_or_path);
+Suite load_suite_file(const std::string& name_or_path);
 std::vector<std::string> suite_names();
 
 // lfbench verify's plan (the build checks happens-before under ThreadSanitizer): for each
@@ -84,5 +98,6 @@ std::vector<Placement> parse_placements(const std::string& text);
 std::vector<std::string> place_cells(Plan& plan, const std::vector<Placement>& placements, const Topology& topo);
 // Suite parsing from text (exposed for tests); `file` names it in errors.
 std::vector<RunRequest> parse_suite(const std::string& text, const std::string& file);
+Suite parse_suite_doc(const std::string& text, const std::string& file);
 
 }  // namespace lfbench

@@ -2,7 +2,9 @@
 // bounded before it is parsed (check_json_limits), so no suite can exhaust the stack or memory.
 #include <cstring>
 #include <map>
+#include <cmath>
 #include <set>
+#include <tuple>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -127,6 +129,59 @@ struct SuiteReader {
     }
   }
 
+  // A suite's questions (plan_builder.hpp, Suite::questions): each checked for shape here; the
+  // report answers them from what was measured.
+  json questions(const json& qs, const std::string& ptr) const {
+    static const std::set<std::string> kinds = {"ratio", "best", "crossover", "scaling", "metric", "correctness", "unanswerable"};
+    static const std::set<std::string> keys = {"id", "text", "kind", "scenario", "where", "threads", "baseline",
+                                               "primitives", "along", "measure", "guess", "needs_cpus", "why"};
+    if (!qs.is_array() || qs.size() > 64) fail(ptr, "a list of at most 64 questions");
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+      const std::string qp = ptr + "/" + std::to_string(i);
+      const json& q = qs[i];
+      if (!q.is_object()) fail(qp, "an object {\"id\", \"text\", \"kind\", ...}");
+      for (const auto& [k, v] : q.items())
+        if (!keys.count(k)) fail(qp + "/" + k, "one of the keys " + join({keys.begin(), keys.end()}));
+      const auto text = [&](const char* k, std::size_t most, bool required) {
+        if (!q.contains(k)) {
+          if (required) fail(qp + "/" + k, "a string");
+          return;
+        }
+        if (!q[k].is_string() || q[k].get_ref<const std::string&>().empty() || q[k].get_ref<const std::string&>().size() > most)
+          fail(qp + "/" + k, "a string of 1.." + std::to_string(most) + " bytes");
+      };
+      text("id", 64, true);
+      text("text", 600, true);
+      text("kind", 16, true);
+      text("why", 600, false);
+      for (const char* k : {"scenario", "baseline", "along", "measure"}) text(k, 64, false);
+      if (!kinds.count(q["kind"].get<std::string>())) fail(qp + "/kind", "one of " + join({kinds.begin(), kinds.end()}));
+      if (!ids.insert(q["id"].get<std::string>()).second) fail(qp + "/id", "an id no other question has");
+      if (q.contains("where")) {
+        if (!q["where"].is_object()) fail(qp + "/where", "an object of parameter name -> value");
+        for (const auto& [k, v] : q["where"].items())
+          if (!v.is_string() || v.get_ref<const std::string&>().size() > 256) fail(qp + "/where/" + k, "a string value");
+      }
+      if (q.contains("primitives")) {
+        if (!q["primitives"].is_array() || q["primitives"].size() > 64) fail(qp + "/primitives", "a list of primitive ids");
+        for (const auto& p : q["primitives"])
+          if (!p.is_string() || p.get_ref<const std::string&>().size() > 64) fail(qp + "/primitives", "a list of primitive ids");
+      }
+      if (q.contains("threads")) {  // only cells of these thread counts answer it
+        if (!q["threads"].is_array() || q["threads"].empty() || q["threads"].size() > 64) fail(qp + "/threads", "a list of thread counts");
+        for (const auto& t : q["threads"])
+          if (!t.is_number_unsigned() || t.get<std::uint64_t>() < 1 || t.get<std::uint64_t>() > kMaxThreads)
+            fail(qp + "/threads", "a list of thread counts 1.." + std::to_string(kMaxThreads));
+      }
+      if (q.contains("guess") && (!q["guess"].is_number() || !std::isfinite(q["guess"].get<double>())))
+        fail(qp + "/guess", "a number");
+      if (q.contains("needs_cpus") && (!q["needs_cpus"].is_number_unsigned() || q["needs_cpus"].get<std::uint64_t>() > kMaxThreads))
+        fail(qp + "/needs_cpus", "an integer 0.." + std::to_string(kMaxThreads));
+    }
+    return qs;
+  }
+
   RunRequest run(const json& o, const std::string& ptr, const RunRequest& defaults) const {
     static const std::set<std::string> keys = {"scenario", "primitives", "threads", "params", "duration",
                                                "warmup", "repetitions", "latency", "comment"};
@@ -169,7 +224,9 @@ struct SuiteReader {
 
 }  // namespace
 
-std::vector<RunRequest> parse_suite(const std::string& text, const std::string& file) {
+std::vector<RunRequest> parse_suite(const std::string& text, const std::string& file) { return parse_suite_doc(text, file).runs; }
+
+Suite parse_suite_doc(const std::string& text, const std::string& file) {
   check_json_limits(text, file, kSuiteLimits);
   json doc;
   try {
@@ -200,12 +257,21 @@ std::vector<RunRequest> parse_suite(const std::string& text, const std::string& 
   }
   SuiteReader rd{file, LineIndex(text)};
   RunRequest defaults;
+  Suite suite;
   const json* runs = &doc;
   std::string ptr;
   if (doc.is_object()) {
-    static const std::set<std::string> keys = {"name", "description", "defaults", "runs"};
+    static const std::set<std::string> keys = {"name", "description", "purpose", "case", "questions", "defaults", "runs"};
     for (const auto& [k, v] : doc.items())
-      if (!keys.count(k)) rd.fail("/" + k, "one of the keys name, description, defaults, runs");
+      if (!keys.count(k)) rd.fail("/" + k, "one of the keys name, description, purpose, case, questions, defaults, runs");
+    for (const auto& [key, field, limit] : {std::tuple{"name", &suite.name, 64}, std::tuple{"description", &suite.description, 4000},
+                                            std::tuple{"purpose", &suite.purpose, 200}, std::tuple{"case", &suite.case_id, 16}})
+      if (doc.contains(key)) {
+        if (!doc[key].is_string() || doc[key].get_ref<const std::string&>().size() > static_cast<std::size_t>(limit))
+          rd.fail(std::string("/") + key, "a string of at most " + std::to_string(limit) + " bytes");
+        *field = doc[key].get<std::string>();
+      }
+    if (doc.contains("questions")) suite.questions = rd.questions(doc["questions"], "/questions");
     if (doc.contains("defaults")) {
       if (!doc["defaults"].is_object()) rd.fail("/defaults", "an object");
       for (const auto& [k, v] : doc["defaults"].items())
@@ -218,9 +284,8 @@ std::vector<RunRequest> parse_suite(const std::string& text, const std::string& 
     ptr = "/runs";
   }
   if (!runs->is_array() || runs->empty()) rd.fail(ptr, "a non-empty list of scenario invocations");
-  std::vector<RunRequest> out;
-  for (std::size_t i = 0; i < runs->size(); ++i) out.push_back(rd.run((*runs)[i], ptr + "/" + std::to_string(i), defaults));
-  return out;
+  for (std::size_t i = 0; i < runs->size(); ++i) suite.runs.push_back(rd.run((*runs)[i], ptr + "/" + std::to_string(i), defaults));
+  return suite;
 }
 
 }  // namespace lfbench

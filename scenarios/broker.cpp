@@ -64,7 +64,9 @@ const Registration registration{Scenario{
     .baselines = {"mutex_deque"},
     .measures = {{"m:delivered_msgs_per_sec", "delivered msgs/s"},
                  {"m:consumer_fairness", "consumer fairness (Jain)"},
-                 {"lat:delivered:p99", "delivery latency p99 (ns)"}},
+                 {"lat:delivered:p99", "delivery latency p99 (ns)"},
+                 // every measuring thread's allocations over the messages delivered (alloc_count.hpp)
+                 {"m:allocs_per_op", "allocations per message"}},
     .roles = true,  // producers and consumers: only consumers count operations
     .verify_params = {{"capacity", {"8"}}, {"prefetch", {"4"}}, {"payload_bytes", {"64"}}},
 }};

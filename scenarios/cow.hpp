@@ -216,6 +216,7 @@ class CowCell final : public Cell {
               // (hazard pointers free them later; RCU and shared_ptr leave none).
               {"snapshots_unreclaimed_at_end", static_cast<double>(pending_)}};
     if constexpr (requires { snap_.is_lock_free(); }) m.emplace_back("is_lock_free", snap_.is_lock_free() ? 1 : 0);
+    if (rate_ > 0) m.emplace_back(kPacedEventsMetric, static_cast<double>(updates));  // flags a window too short for its rate
     if (lat.count() > 0) {  // updates were timed: the paced writer's, or all with --latency
       m.emplace_back("update_p50_ns", static_cast<double>(lat.percentile(0.50)));
       m.emplace_back("update_p99_ns", static_cast<double>(lat.percentile(0.99)));

@@ -219,7 +219,7 @@ class MetricsCell final : public Cell {
     const double per_sec = static_cast<double>(records) / secs;
     const double ns_per_record = records > 0 ? secs * 1e9 / static_cast<double>(records) : 0;
     const double lag_mean = snapshots > 0 ? static_cast<double>(lag_sum) / static_cast<double>(snapshots) : 0;
-    return {{"records_per_sec", per_sec},
+    Metrics m{{"records_per_sec", per_sec},
             {"ns_per_record", ns_per_record},
             {"thread_ns_per_record", ns_per_record * recording},
             {"snapshots_per_sec", static_cast<double>(snapshots) / secs},
@@ -232,6 +232,8 @@ class MetricsCell final : public Cell {
             {"staleness_ns_mean", lag_mean * ns_per_record},
             {"recorder_bytes", static_cast<double>(prim::recorder_memory(*rec_))},
             {"consistent_snapshots", prim::recorder_consistent<R>() ? 1.0 : 0.0}};
+    if (rate_ > 0) m.emplace_back(kPacedEventsMetric, static_cast<double>(snapshots));  // flags a window too short for its rate
+    return m;
   }
 
  private:

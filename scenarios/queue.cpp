@@ -55,7 +55,8 @@ const Registration registration{Scenario{
                  {"m:ns_per_msg", "ns per message"},
                  {"m:receiver_fairness", "receiver fairness (Jain)"},
                  {"lat:delivered:p50", "delivery latency p50 (ns)"},
-                 {"lat:delivered:p99", "delivery latency p99 (ns)"}},
+                 {"lat:delivered:p99", "delivery latency p99 (ns)"},
+                 {"m:allocs_per_op", "allocations per message"}},
     .roles = true,  // producers and consumers: only consumers count operations
     .verify_params = {{"capacity", {"4"}}, {"payload_bytes", {"64"}}},
 }};

@@ -149,10 +149,10 @@ TEST(AB, BuildsThatCannotTakePartAreRefusedBeforeAnythingIsWritten) {
 
 TEST(AB, AnInterruptedABRunResumesWithItsBuilds) {
   Sandbox sb;
-  // 2.5 s: past the first pairs even in the -O0 sanitizer tree (900 ms was not), well before
-  // the 20 x 4 windows of 50 ms end.
   auto args = ab_run({"-o", "ab.json", "--duration", "50ms", "--repetitions", "20"});
-  const auto killed = sb.run(args, std::chrono::milliseconds(2500), SIGKILL);
+  // Killed once a pair is journaled (the header and two windows), however slow the tree.
+  const auto killed = sb.run(args, std::chrono::milliseconds(100), SIGKILL, {},
+                             [&](pid_t) { (void)test::wait_for_lines(sb / "ab.json.journal", 3); });
   ASSERT_EQ(killed.code, 128 + SIGKILL);
   ASSERT_TRUE(std::filesystem::exists(sb / "ab.json.journal"));
   // Issue 29: interrupted between the two windows of a pair (the journal's last attempt cut to

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "run_lfbench.hpp"
@@ -56,6 +57,38 @@ TEST(Cli, ListAndDescribe) {
   auto q = sb.run({"describe", "queue"});
   ASSERT_EQ(q.code, 0) << q.err;
   EXPECT_NE(q.out.find("Threads have roles"), std::string::npos) << q.out;
+  // Issue 31: list gives each suite's one-line purpose; describe SUITE what it answers and its cells.
+  EXPECT_NE(l.out.find("  quick — "), std::string::npos) << l.out;
+  for (const char* c : {"case-000", "case-001", "case-002", "case-003", "case-004"}) {
+    EXPECT_NE(l.out.find(std::string("  ") + c + " — case "), std::string::npos) << c << "\n" << l.out;
+    auto ds = sb.run({"describe", c});
+    ASSERT_EQ(ds.code, 0) << c << ": " << ds.err;
+    EXPECT_NE(ds.out.find("What it answers (case "), std::string::npos) << ds.out;
+    EXPECT_NE(ds.out.find("\nCells ("), std::string::npos) << ds.out;
+  }
+}
+
+// Issue 31: a paced writer that made fewer than 10 updates in a window (10 updates/s in 20 ms
+// windows) is flagged underpaced, its figure not ranked; a queue's cells count allocations per
+// message where the build counts them (not under sanitizers).
+TEST(Cli, UnderpacedCellsAreFlaggedAndAllocationsCounted) {
+  Sandbox sb;
+  auto r = sb.run({"run", "cow", "-p", "mutex_snapshot", "--param", "entries=16", "--param", "write_pct=0", "--param",
+                   "updates_per_sec=10", "--param", "read_op=lookup", "-t", "2", "-d", "20ms", "--warmup", "0s", "-r", "1",
+                   "--quiet", "-o", "cow.json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  json doc = json::parse(slurp(sb / "cow.json"));
+  const json& cow = doc["benchmarks"][0]["lfbench"];
+  EXPECT_NE(std::find(cow["flags"].begin(), cow["flags"].end(), "underpaced"), cow["flags"].end()) << cow.dump();
+  r = sb.run({"run", "queue", "-p", "mutex_deque", "--param", "split=1:1", "--param", "mode=throughput", "-t", "2", "-d",
+              "20ms", "--warmup", "0s", "-r", "1", "--quiet", "-o", "q.json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  doc = json::parse(slurp(sb / "q.json"));
+  const json& metrics = doc["benchmarks"][0]["lfbench"]["metrics"];
+  if (!kSanitized) {
+    ASSERT_TRUE(metrics.contains("allocs_per_op")) << metrics.dump();
+    EXPECT_GE(metrics["allocs_per_op"].get<double>(), 0);
+  }
 }
 
 TEST(Cli, RunWritesJsonWithEveryCell) {

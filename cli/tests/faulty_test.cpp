@@ -207,9 +207,13 @@ TEST(Faulty, HungAndCrashedCellsAreResultsAndTheSweepGoesOn) {
 TEST(Faulty, SigintWhileAWorkerHangsExitsAtOnce) {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
     Sandbox sb;
-    // healthy runs first (no interleaving), then hang: the signal comes while it hangs.
+    // healthy runs first (no interleaving), then hang: the signal comes while it hangs, once the
+    // healthy cell's windows are journaled (the header and its 2 windows).
+    bool measured = false;
     const auto r = sb.run(sweep("healthy,hang", {"--no-interleave", "--threads", "1", "-o", "out.json"}),
-                          std::chrono::milliseconds(1500), sig);
+                          std::chrono::milliseconds(300), sig, {},
+                          [&](pid_t) { measured = test::wait_for_lines(sb / "out.json.journal", 3); });
+    ASSERT_TRUE(measured) << "the healthy cell was never measured";
     EXPECT_EQ(r.code, sig == SIGHUP ? 129 : 130) << r.err;
     EXPECT_LT(r.seconds_after_signal, 2.0) << "liveness: answered within 2 s";
     const json doc = json::parse(test::slurp(sb / "out.json"));
@@ -420,7 +424,9 @@ TEST(Faulty, AStoppedRunIsNeitherHungNorKept) {
 // plan's id, and a resume takes no flag that would change its plan.
 TEST(Faulty, AJournalIsLockedChecksummedAndOfOnePlan) {
   Sandbox sb;
-  const auto args = faulty("healthy", "0", {"--threads", "1,2", "--repetitions", "4", "--duration", "100ms"});
+  // Long enough (40 windows of 100 ms) to be running still when killed, a sanitizer tree's slow
+  // start and the resume beside it included.
+  const auto args = faulty("healthy", "0", {"--threads", "1,2", "--repetitions", "20", "--duration", "100ms"});
   std::string beside;
   int beside_code = -1;
   // A resume beside the live run: refused, naming the run that holds the journal.
@@ -483,7 +489,7 @@ TEST(Faulty, AChangedBinaryOfTheSameSizeAndTimeIsAnotherBuild) {
   const char* bin = std::getenv("LFBENCH_BIN");
   ASSERT_NE(bin, nullptr);
   std::filesystem::copy_file(bin, sb / "lfb");
-  (void)sb.run(faulty("healthy", "0", {"--threads", "1,2", "--repetitions", "4", "--duration", "100ms"}),
+  (void)sb.run(faulty("healthy", "0", {"--threads", "1,2", "--repetitions", "20", "--duration", "100ms"}),
                std::chrono::milliseconds(1500), SIGKILL, {}, {}, (sb / "lfb").string());
   ASSERT_TRUE(std::filesystem::exists(sb / "out.json.journal"));
   // One byte of the compiler's note (.comment, not loaded) changed; size and time kept.

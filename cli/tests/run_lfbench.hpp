@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -94,6 +95,19 @@ class BusyLoops {
  private:
   pid_t pids_[2] = {-1, -1};
 };
+
+// Waits until the file has at least `lines` complete lines (a journal's windows), up to `limit`:
+// interrupts come after what a test needs was measured, however slow the tree or the machine.
+inline bool wait_for_lines(const std::filesystem::path& file, std::size_t lines,
+                           std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    const std::string text = slurp(file);
+    if (static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) >= lines) return true;
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
 
 // The children of a process (from /proc/PID/task/PID/children).
 inline std::vector<pid_t> children_of(pid_t pid) {

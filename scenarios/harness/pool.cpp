@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "alloc_count.hpp"
+
 namespace lfbench {
 
 namespace {
@@ -20,6 +22,7 @@ struct alignas(prim::cacheline) Pool::Slot {
   Worker worker;
   clock::time_point end{};
   ThreadUsage usage;
+  std::uint64_t allocations = 0;  // operator new calls during the window (alloc_count.hpp)
 };
 
 unsigned Pool::cpus_for(unsigned n) const {
@@ -77,7 +80,11 @@ void Pool::worker_main(unsigned index, int cpu) {
     // Usage is read before the barrier and after the stop, never inside the loop: the span
     // covers the whole window (including waking up late, which is a disturbance too).
     UsageProbe::Sample u0;
-    if (active) u0 = probe.read();
+    std::uint64_t allocs0 = 0;
+    if (active) {
+      u0 = probe.read();
+      allocs0 = thread_allocations();
+    }
     if (ready_.fetch_add(1, std::memory_order_acq_rel) + 1 == size()) ready_.notify_one();
     if (!active) continue;
     go_.wait(false, std::memory_order_acquire);
@@ -85,6 +92,7 @@ void Pool::worker_main(unsigned index, int cpu) {
     cell_->run(slot.worker);
 
     slot.end = clock::now();
+    slot.allocations = thread_allocations() - allocs0;
     slot.usage = UsageProbe::between(u0, probe.read());
     slot.usage.sleeps_by_design = slot.worker.sleeps();
     // release: publishes this worker's counts and end time to the coordinator.
@@ -158,6 +166,12 @@ WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
     }
     res.per_thread_ops[i] = mine;
   }
+  std::uint64_t allocations = 0;
+  for (unsigned i = 0; i < active_; ++i) allocations += workers_[i]->allocations;
+  Metrics own;  // the harness's figures of the window, after the scenario's
+  if (allocations_counted())  // per operation: for a queue or the broker, per message delivered
+    own.emplace_back("allocs_per_op", static_cast<double>(allocations) /
+                                                               static_cast<double>(std::max<std::uint64_t>(1, res.total_ops())));
   res.seconds = std::chrono::duration<double>(t_end - t0).count();
   res.steal_seconds = steal0 >= 0 && steal1 >= 0 ? steal1 - steal0 : 0;
   res.sample_every = opt.sample_every;
@@ -168,6 +182,7 @@ WindowResult Pool::run_window(Cell& cell, const WindowOptions& opt) {
   phase(Phase::verify);
   res.verdict = cell.verify();
   res.metrics = cell.metrics();
+  res.metrics.insert(res.metrics.end(), own.begin(), own.end());
   return res;
 }
 

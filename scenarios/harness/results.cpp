@@ -33,6 +33,15 @@ std::vector<std::string> CellResult::flags(unsigned logical_cpus) const {
   if (!complete && failure.empty()) f.push_back("incomplete");  // interrupted: fewer windows than planned
   // Measured only to show its oracle catching it: reports never rank it.
   if (plan.primitive != nullptr && plan.primitive->traits.known_broken) f.push_back("known_broken");
+  // A paced thread (a writer at updates_per_sec, a reader at snapshot_per_sec) that made fewer
+  // than kMinPacedEvents events in a window: its figures (achieved rate, the cost readers paid
+  // for it) rest on a handful of events or none; reports do not rank the cell.
+  for (const auto& w : windows)
+    if (const auto it = std::find_if(w.metrics.begin(), w.metrics.end(), [](const auto& m) { return m.first == kPacedEventsMetric; });
+        it != w.metrics.end() && it->second < kMinPacedEvents) {
+      f.push_back("underpaced");
+      break;
+    }
   return f;
 }
 

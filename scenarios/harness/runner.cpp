@@ -54,10 +54,14 @@ struct Context {
 };
 
 void progress(Context& ctx, std::size_t i) {
-  if (ctx.opt.progress)
-    ctx.opt.progress(RunProgress{i, ctx.plan.cells.size(), ctx.windows_done, ctx.windows_total,
-                                 ctx.plan.cells[i].display_name(), ctx.deciding, ctx.decided, ctx.undecided,
-                                 ctx.budget_left});
+  if (!ctx.opt.progress) return;
+  std::size_t done = 0, disturbed = 0;
+  for (std::size_t k = 0; k < ctx.results.cells.size(); ++k) {
+    done += ctx.results.cells[k].windows.size() >= ctx.plan.cells[k].repetitions || !ctx.results.cells[k].failure.empty();
+    disturbed += ctx.results.cells[k].discarded.size();
+  }
+  ctx.opt.progress(RunProgress{i, ctx.plan.cells.size(), ctx.windows_done, ctx.windows_total, done, disturbed,
+                               ctx.plan.cells[i].display_name(), ctx.deciding, ctx.decided, ctx.undecided, ctx.budget_left});
 }
 
 // The next window of cell i in the attempt `attempt`: from the journal being resumed (with

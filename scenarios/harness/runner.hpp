@@ -18,6 +18,8 @@ namespace lfbench {
 struct RunProgress {
   std::size_t cell = 0, cells = 0;   // current cell index (0-based) and count
   std::size_t windows_done = 0, windows_total = 0;
+  std::size_t cells_done = 0;  // cells with all their repetitions
+  std::size_t disturbed = 0;   // windows measured again because others had their CPUs
   std::string run_name;
   // --until-decided, once its extra pairs began: cells decided and not, and the budget left.
   bool deciding = false;

@@ -79,6 +79,13 @@ struct PrimitiveEntry {
 
 // A figure the report draws beside throughput. key: m:NAME (the metric NAME of Cell::metrics),
 // op:KIND (the ops/s of one of op_kinds), lat:KIND:PCT (that kind's latency percentile, p50 ...).
+// A paced scenario's cell reports how many paced events (a dedicated writer's updates, a
+// reader's snapshots) a window made as this metric; fewer than kMinPacedEvents flags the cell
+// `underpaced` (CellResult::flags) and the report does not rank it. Ten: one event more or less
+// then moves its figure by a tenth at most.
+inline constexpr const char* kPacedEventsMetric = "paced_events";
+inline constexpr double kMinPacedEvents = 10;
+
 struct Measure {
   std::string key;
   std::string title;  // the panel's title, with its unit: "delivered msgs/s"

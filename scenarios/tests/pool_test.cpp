@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
+#include <thread>
 #include <vector>
 
+#include "scenarios/harness/alloc_count.hpp"
 #include "scenarios/harness/pool.hpp"
 
 namespace lfbench {
@@ -147,6 +150,35 @@ TEST(Pool, FailedVerifyIsReported) {
   const WindowResult r = pool.run_window(cell, opt);
   EXPECT_FALSE(r.verdict.ok);
   EXPECT_EQ(r.verdict.detail, "broken on purpose");
+}
+
+}  // namespace
+}  // namespace lfbench
+
+namespace lfbench {
+namespace {
+
+// alloc_count.hpp: operator new counts on the thread that calls it, and a window's count is
+// the measuring threads' (allocs_per_op among its metrics).
+TEST(Allocations, CountedPerThreadAndPerWindow) {
+  if (!allocations_counted()) GTEST_SKIP() << "a sanitizer build keeps its runtime's operator new";
+  const std::uint64_t before = thread_allocations();
+  int* p = new int(1);
+  asm volatile("" : : "r"(p) : "memory");  // the allocation is not elided
+  delete p;
+  EXPECT_EQ(thread_allocations(), before + 1);
+  std::uint64_t elsewhere = 0;
+  std::thread([&] {
+    const std::uint64_t mine = thread_allocations();
+    for (int i = 0; i < 3; ++i) {
+      int* q = new int(i);
+      asm volatile("" : : "r"(q) : "memory");
+      delete q;
+    }
+    elsewhere = thread_allocations() - mine;
+  }).join();
+  EXPECT_EQ(elsewhere, 3u);
+  EXPECT_EQ(thread_allocations(), before + 1) << "another thread's allocations are its own";
 }
 
 }  // namespace
