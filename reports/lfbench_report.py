@@ -5,7 +5,9 @@
 
 Writes DIR/index.html (self-contained), DIR/report.md with the charts beside it (PNG and SVG),
 and DIR/recommendations.json. Usually run through `lfbench report`, which picks a Python that
-has matplotlib.
+has matplotlib. A file of `lfbench run --suite` opens with its case study: each of the suite's
+questions (context.lfbench_suite) answered in one sentence with its table and chart, or why it
+cannot be answered here. One line per case section and scenario on stderr says what it draws.
 
 Everything from a results dict to a matrix, a summary or a figure is a pure function; only
 main() touches the file system. Generic over scenarios: a workload cell is scenario + params +

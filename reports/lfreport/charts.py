@@ -11,19 +11,25 @@
 - scenario measures (cow's writer side, queue deliveries, metrics' snapshot cost, per-op-kind
   rates) and fairness per CPU time as one figure of small multiples; latency percentiles.
 Every panel of a figure shares its axes; columns are input files; one legend outside the panels;
-at most MAX_SERIES primitives per panel (more are split over further rows).
+at most MAX_SERIES primitives per panel (more are split over further rows). A line joins the cells
+of one parameter set only: a panel never mixes two values of a parameter other than its x (two
+delivery modes are two panels). More panels than fit a figure go on to further figures (pages),
+never dropped. A numeric x whose positive values span two decades or more is drawn on a log axis
+(symlog when it includes 0: linear from 0 to the smallest positive value, log above); throughput
+over threads has each primitive's ideal linear scaling (its 1-thread rate × threads) dashed;
+latencies are labelled in ns, µs, ms or s by magnitude.
 """
 import textwrap
 import zlib
 
 from .load import TITLE_CHARS, cells, file_label, one_line, params_key, params_label, pk_order, split_label
-from .stats import disqualified, fmt_ratio, matrix, ratio_params
+from .stats import disqualified, fmt_ns, fmt_ratio, matrix, ratio_params
 
 # Bounds on what one report draws, so that a file with thousands of parameter sets, thread
 # counts or scenarios renders in seconds: the matrix still lists every cell.
 MAX_CHARTED_SCENARIOS = 16
-MAX_PANEL_ROWS = 8
-MAX_HEATMAPS = 6
+MAX_PANEL_ROWS = 8  # panel rows per figure: more go on to further figures (pages), never dropped
+MAX_HEATMAP_ROWS = 3  # heatmap rows per figure (pages beyond)
 MAX_LABELLED_HEATMAP_CELLS = 400
 MAX_SERIES = 8  # lines per panel: more is spaghetti
 FIG_WIDTH = 13.0  # inches at 100 dpi: the page's full width
@@ -113,6 +119,7 @@ def _plt():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    plt.rcParams["figure.max_open_warning"] = 0  # a scenario's pages are all open until written
     return plt
 
 
@@ -150,7 +157,7 @@ def _grid(n_rows, n_cols, legend=True, h=ROW_HEIGHT, sharex=True, sharey=True):
 def _legend(lax, handles):
     if lax is None or not handles:
         return
-    labels = sorted(handles)
+    labels = sorted(handles, key=lambda k: (k == IDEAL, k))  # the ideal-scaling key last
     lax.legend([handles[k] for k in labels], [one_line(k, TITLE_CHARS) for k in labels], loc="upper left",
                fontsize=8, frameon=False, borderaxespad=0)
 
@@ -214,12 +221,14 @@ def _x_of(x, params, threads, smp):
     return smp["own"].get(x)
 
 
-def _panels(docs, scenario, x, sh):
+def _panels(docs, scenario, x, sh, fold=()):
     """Panels of a line figure over x: one per combination of everything else (threads and the
-    other workload parameters), as (title, predicate(params, threads))."""
+    other workload parameters), as (title, predicate(params, threads)); a line in a panel
+    joins cells of one parameter set only. fold: parameters a panel takes every value of (its
+    points are then reduced per x: _collect's reduce)."""
     keys = set()
     for pk in sh["sets"]:
-        rest = tuple((k, v) for k, v in pk if k != x)
+        rest = tuple((k, v) for k, v in pk if k != x and k not in fold)
         for t in ([None] if x == "threads" else sh["threads"]):
             keys.add((rest, t))
     out = []
@@ -231,9 +240,10 @@ def _panels(docs, scenario, x, sh):
     return out
 
 
-def _collect(doc, scenario, x, match, value, base, dq):
+def _collect(doc, scenario, x, match, value, base, dq, reduce=None):
     """{label: [(x, mid, lo, hi)]} for one panel of one file; relative to `base` when given (the
-    baseline's median in the same cell divides all three)."""
+    baseline's median in the same cell divides all three). reduce="min": one point per label and
+    x, the lowest (a panel over folded parameters shows the worst of them)."""
     out = {}
     for (s, pk, t), prims in cells(doc).items():
         params = dict(pk)
@@ -254,6 +264,13 @@ def _collect(doc, scenario, x, match, value, base, dq):
             if ref is not None:
                 v = tuple(y / ref[0] for y in v)
             out.setdefault(label, []).append((_x_of(x, params, t, smp), *v))
+    if reduce == "min":
+        for label, pts in out.items():
+            low = {}
+            for q in pts:
+                if q[0] not in low or q[1] < low[q[0]][1]:
+                    low[q[0]] = q
+            out[label] = list(low.values())
     return out
 
 
@@ -266,30 +283,51 @@ def _chunks(labels, base):
     return [([base] if base in labels else []) + g for g in groups]
 
 
-def _layout(docs, scenario, x, value, relative, panels):
-    """What a figure of `value` over x holds: per file and panel {label: points}, and the rows
-    to draw (panel title, panel index, primitives); None when nothing would be drawn."""
+def _layout(docs, scenario, x, value, relative, panels, reduce=None, swept_only=False):
+    """What a figure of `value` over x holds: per file and panel {label: points}, and every row
+    to draw (panel title, panel index, primitives): pages of MAX_PANEL_ROWS (_pages); None when
+    nothing would be drawn. swept_only: only panels where x takes two values or more (a line
+    over a parameter; the cells of the others are in the chart over threads), their number in
+    "single"."""
     sh = shape(docs, scenario)
     dq = set()
     for d in docs:
         dq |= set(disqualified(d).get(scenario, {}))
     panels = panels or _panels(docs, scenario, x, sh)
-    data = [[_collect(d, scenario, x, m, value, relative, dq) for _, m in panels] for d in docs]
+    data = [[_collect(d, scenario, x, m, value, relative, dq, reduce) for _, m in panels] for d in docs]
     labels = sorted({p for col in data for pan in col for p in pan})
     if not labels:
         return None
     xs = sorted({pt[0] for col in data for pan in col for pts in pan.values() for pt in pts if pt[0] is not None})
     chunks = _chunks(labels, relative)
+    single = set()
+    if swept_only:
+        single = {i for i in range(len(panels))
+                  if len({pt[0] for col in data for pts in col[i].values() for pt in pts if pt[0] is not None}) < 2}
     rows = [(title, i, ch) for i, (title, _) in enumerate(panels) for ch in chunks
-            if any(any(p in col[i] for p in ch) for col in data)][:MAX_PANEL_ROWS]
+            if i not in single and any(any(p in col[i] for p in ch) for col in data)]
     if not rows:
         return None
-    return {"data": data, "xs": xs, "bars": len(xs) <= 1, "rows": rows, "more": len(rows) < len(panels) * len(chunks)}
+    xs = sorted({pt[0] for col in data for i in {r[1] for r in rows} for pts in col[i].values() for pt in pts
+                 if pt[0] is not None})
+    return {"data": data, "xs": xs, "bars": len(xs) <= 1, "rows": rows, "panels": len(panels) - len(single),
+            "single": len(single)}
 
 
-def _draw(ax, points, chunk, bars, relative, handles, cmap=None):
+def _pages(rows, size=MAX_PANEL_ROWS):
+    """rows in pages of at most size: every panel is drawn, on as many figures as it takes."""
+    return [rows[i:i + size] for i in range(0, len(rows), size)] or [[]]
+
+
+IDEAL = "ideal: 1-thread rate × threads (dashed)"
+
+
+def _draw(ax, points, chunk, bars, relative, handles, cmap=None, ideal=False):
     """One panel: the chunk's primitives as bars (one x value) or lines over x with min-max
-    error bars; a primitive without x (off_x) as a dashed level. Returns the y values drawn."""
+    error bars; a primitive without x (off_x) as a dashed level. ideal (throughput over threads):
+    each primitive's linear scaling from its 1-thread median, dashed in its colour (gid
+    "ideal-scaling"), left out of the y range so it leaves the panel where it outruns the data.
+    Returns the y values drawn."""
     values = []
     series = {p: sorted(points[p], key=lambda q: (q[0] is None, q[0] or 0)) for p in chunk if p in points}
     if bars:
@@ -316,6 +354,14 @@ def _draw(ax, points, chunk, bars, relative, handles, cmap=None):
                                 alpha=0.9)
                 handles.setdefault(p, h)
                 values += [q[2] for q in on_x] + [q[3] for q in on_x]
+                one = [q[1] for q in on_x if q[0] == 1]
+                if ideal and one and one[0] > 0 and len(on_x) > 1:
+                    ts = sorted({q[0] for q in on_x})
+                    ln, = ax.plot(ts, [one[0] * t for t in ts], ls="--", lw=0.9, color=colour_of(p, cmap), alpha=0.6)
+                    ln.set_gid("ideal-scaling")
+                    if IDEAL not in handles:
+                        from matplotlib.lines import Line2D
+                        handles[IDEAL] = Line2D([], [], ls="--", lw=0.9, color="#555")
             if off_x:  # a primitive without this parameter: its level, for reference
                 mid = sorted(off_x)[len(off_x) // 2]
                 h = ax.axhline(mid, color=colour_of(p, cmap), ls="--", lw=1.2)
@@ -328,26 +374,83 @@ def _draw(ax, points, chunk, bars, relative, handles, cmap=None):
     return values
 
 
-def _scale(ax, x, xs, values, bars, relative):
-    """Axes of a panel (and of those sharing them): x log2 over threads or a wide sweep; y a
-    log ratio axis, log when the values span decades, else linear from zero."""
-    from matplotlib.ticker import EngFormatter, NullFormatter
+def _tick(v):
+    """An x tick's text: 0, 10, 100, 1000, 10k, 100k, 1M (not 1e+05), 65536 as it is."""
+    if not isinstance(v, (int, float)):
+        return one_line(v, TITLE_CHARS)
+    if v == int(v) and abs(v) >= 10000:
+        for suffix, f in (("M", 10 ** 6), ("k", 1000)):
+            if int(v) % f == 0:
+                return f"{int(v) // f}{suffix}"
+        return str(int(v))
+    return f"{v:g}"
+
+
+def x_scale(xs, x):
+    """How a numeric x is drawn: ("log2", None) over threads or a sweep of 16× and more,
+    ("log", None) over two decades and more, ("symlog", linthresh) over two decades and more
+    that include 0 (linear from 0 to the smallest positive value, log above), else ("linear", None)."""
+    nums = [v for v in xs if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    pos = [v for v in nums if v > 0]
+    if len(nums) != len(xs) or not pos:
+        return "linear", None
+    span = max(pos) / min(pos)
+    if x == "threads":
+        return ("log2", None) if min(nums) > 0 else ("linear", None)
+    if span >= 100:
+        return ("log", None) if min(nums) > 0 else ("symlog", min(pos))
+    if min(nums) > 0 and span >= 16:
+        return "log2", None
+    return "linear", None
+
+
+def x_note(xs, x):
+    """What x_scale chose, for the axis label: a log axis is said, and where 0 sits on a symlog one."""
+    kind, lin = x_scale(xs, x)
+    if kind == "log":
+        return " (log axis)"
+    if kind == "symlog":
+        return f" (symlog axis: linear from 0 to {_tick(lin)}, log above)"
+    return ""
+
+
+def _scale(ax, x, xs, values, bars, relative, unit=None):
+    """Axes of a panel (and of those sharing them): x as x_scale says (log over threads or a
+    wide sweep, symlog with 0); y a log ratio axis, log when the values span decades, else linear
+    from zero; unit "ns": ticks in ns, µs, ms or s."""
+    from matplotlib.ticker import EngFormatter, FuncFormatter, NullFormatter
     if not bars:
-        if x == "threads" or (xs and min(xs) > 0 and max(xs) / min(xs) >= 16):
+        kind, lin = x_scale(xs, x)
+        if kind == "log2":
             ax.set_xscale("log", base=2)
-        ax.set_xticks(xs, [f"{v:g}" for v in xs])
+        elif kind == "log":
+            ax.set_xscale("log", base=10)
+        elif kind == "symlog":
+            ax.set_xscale("symlog", base=10, linthresh=lin, linscale=0.6)
+        if kind in ("log", "symlog"):  # the data's range: no empty decade (or negative side) at the left
+            ax.set_xlim(-lin * 0.15 if kind == "symlog" else min(xs) / 1.4, max(xs) * 1.4)
+        ax.set_xticks(xs, [_tick(v) for v in xs])
         ax.xaxis.set_minor_formatter(NullFormatter())
-    if relative or _log_if_decades(ax, values):
+    shown = [v for v in values if v is not None]
+    if relative or _log_if_decades(ax, shown):
         ax.set_yscale("log")
         if relative:  # readable ratio ticks, whatever the span
-            lo, hi = min(v for v in values if v > 0), max(values)
+            lo, hi = min(v for v in shown if v > 0), max(shown)
             ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo / 2 <= t <= hi * 2]
             ax.set_yticks(ticks, [f"{t:g}×" for t in ticks])
             ax.yaxis.set_minor_formatter(NullFormatter())
+        else:  # the data's range (a dashed ideal line may run off it)
+            pos = [v for v in shown if v > 0]
+            ax.set_ylim(min(pos) / 1.5, max(pos) * 1.5)
+            if unit == "ns":
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_ns(v)))
+                ax.yaxis.set_minor_formatter(NullFormatter())
     else:  # linear axes from zero: a 10% gap must look like 10%
-        top = max([v for v in values if v is not None] + [1e-9])
+        top = max(shown + [1e-9])
         ax.set_ylim(bottom=0, top=top * 1.08)
-        if top >= 1000:  # 30 M rather than 3e7; an index from 0 to 1 keeps 0.8 (not "800 m")
+        if unit == "ns":
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_ns(v) if v else "0"))
+        elif top >= 1000:  # 30 M rather than 3e7; an index from 0 to 1 keeps 0.8 (not "800 m")
             ax.yaxis.set_major_formatter(EngFormatter())
 
 
@@ -356,131 +459,164 @@ def _kind(x, bars):
         f"lines over {one_line(x, TITLE_CHARS)}: median, bars min–max"
 
 
-def series_figure(docs, scenario, x, value=throughput, ylabel="throughput (ops/s)", relative=None,
-                  what="throughput", panels=None, cmap=None):
+def series_pages(docs, scenario, x, value=throughput, ylabel="throughput (ops/s)", relative=None,
+                 what="throughput", panels=None, cmap=None, unit=None, reduce=None, swept_only=False):
     """Lines over x (threads, a workload or a primitive parameter), or bars when x has one
-    value; columns are files, rows the panels; None when nothing would be drawn. relative: the
-    baseline label, giving ratios on a log axis."""
-    lay = _layout(docs, scenario, x, value, relative, panels)
+    value; columns are files, rows the panels, MAX_PANEL_ROWS rows a figure and further figures
+    for the rest: [figure, ...], [] when nothing would be drawn. relative: the baseline label,
+    giving ratios on a log axis. Throughput over threads (value throughput, not relative) has
+    each primitive's ideal scaling dashed. unit "ns": y ticks in time units. swept_only: see _layout
+    (the title says how many panels it left to the chart over threads)."""
+    lay = _layout(docs, scenario, x, value, relative, panels, reduce, swept_only)
     if lay is None:
-        return None
-    rows, bars = lay["rows"], lay["bars"]
+        return []
+    bars = lay["bars"]
+    ideal = x == "threads" and value is throughput and relative is None and not bars
     ref = one_line(relative, TITLE_CHARS)  # a label carries the file's parameter values
-    plt, fig, axes, lax = _grid(len(rows), len(docs), sharex=not bars)
-    handles, values = {}, []
-    for c, (doc, col) in enumerate(zip(docs, lay["data"])):
-        for r, (title, i, chunk) in enumerate(rows):
-            ax = axes[r][c]
-            values += _draw(ax, col[i], chunk, bars, relative, handles, cmap)
-            ax.set_title(_wrap(title + (f" — {file_label(doc)}" if len(docs) > 1 else ""), 70), fontsize=8)
-            if r == len(rows) - 1 and not bars:
-                ax.set_xlabel(one_line(x, TITLE_CHARS), fontsize=8)
-            if c == 0:
-                ax.set_ylabel(_wrap(f"ratio to {ref}" if relative else ylabel, 34), fontsize=8)
-    _scale(axes[0][0], x, lay["xs"], values, bars, relative)
-    _legend(lax, handles)
-    rel = f", relative to {ref} (ratio, log axis)" if relative else ""
-    more = f"; first {len(rows)} panels" if lay["more"] else ""
-    _suptitle(fig, f"{scenario}: {what}{rel} — {_kind(x, bars)}{more}")
-    return fig
-
-
-def heatmap_figures(docs, scenario, cmap=None):
-    """{name: figure}: for each ratio/size parameter, the winner over (parameter × threads),
-    annotated with the margin over the runner-up; '≈' marks a tie. Columns: input files."""
-    mats = [matrix(d) for d in docs]
-    names = sorted({n for m in mats for n in ratio_params([r for r in m["rows"] if r["scenario"] == scenario])})
-    names = names[:MAX_HEATMAPS]
-    figs = {}
-    for name in names:
-        shown = one_line(name, TITLE_CHARS)
-        plt, fig, axes, _ = _grid(1, len(docs), legend=False, h=4.2, sharex=False, sharey=False)
-        for col, (doc, m) in enumerate(zip(docs, mats)):
-            ax = axes[0][col]
-            rows = [r for r in m["rows"] if r["scenario"] == scenario and name in r["params"]]
-            # Other parameters fixed at their first value so the grid is two-dimensional.
-            others = {}
-            for r in rows:
-                for k, v in r["params"].items():
-                    if k != name:
-                        others.setdefault(k, []).append(v)
-            fixed = {k: sorted(set(v), key=str)[0] for k, v in others.items()}
-            rows = [r for r in rows if all(r["params"].get(k) == v for k, v in fixed.items())]
-            if not rows:  # this file did not sweep the parameter: an empty panel says so
-                ax.axis("off")
-                ax.set_title(f"{shown} not swept in\n{file_label(doc)}", fontsize=9)
-                continue
-            xs = sorted({r["params"][name] for r in rows})
-            ts = sorted({r["threads"] for r in rows})
-            import matplotlib.colors as mcolors
-            img = [[(1, 1, 1)] * len(ts) for _ in xs]
-            for r in rows:
-                i, j = xs.index(r["params"][name]), ts.index(r["threads"])
-                rgb = mcolors.to_rgb(colour_of(r["winner"], cmap))
-                if r["verdict"] != "significant":
-                    rgb = tuple(0.55 * c + 0.45 for c in rgb)  # paler: not significant
-                img[i][j] = rgb
-                if len(xs) * len(ts) > MAX_LABELLED_HEATMAP_CELLS:
-                    continue  # too many cells to read a label in; the colours still show the winner
-                label = (f"{one_line(r['winner'], TITLE_CHARS)}\n"
-                         f"{'≈' if r['verdict'] == 'tie' else ''}{fmt_ratio(r['margin'])}")
-                ax.text(j, i, label, ha="center", va="center", fontsize=7)
-            ax.imshow(img, aspect="auto", origin="lower")
-            ax.set_xticks(range(len(ts)), [str(t) for t in ts])
-            ax.set_yticks(range(len(xs)), [str(x) for x in xs])
-            ax.set_xlabel("threads")
-            ax.set_ylabel(shown)
-            extra = f", {one_line(params_label(params_key(fixed)), TITLE_CHARS)}" if fixed else ""
-            ax.set_title(f"winner and margin over runner-up{extra}\n{file_label(doc)}", fontsize=9)
-        fig.suptitle(f"{scenario}: best primitive over {shown} × threads\n(pale and ≈: not significant)", fontsize=10)
-        figs[name] = fig
+    note = "" if bars else x_note(lay["xs"], x)
+    pages = _pages(lay["rows"])
+    figs = []
+    for k, rows in enumerate(pages):
+        plt, fig, axes, lax = _grid(len(rows), len(docs), sharex=not bars)
+        handles, values = {}, []
+        for c, (doc, col) in enumerate(zip(docs, lay["data"])):
+            for r, (title, i, chunk) in enumerate(rows):
+                ax = axes[r][c]
+                values += _draw(ax, col[i], chunk, bars, relative, handles, cmap, ideal)
+                ax.set_title(_wrap(title + (f" — {file_label(doc)}" if len(docs) > 1 else ""), 70), fontsize=8)
+                if r == len(rows) - 1 and not bars:
+                    ax.set_xlabel(one_line(x, TITLE_CHARS) + note, fontsize=8)
+                if c == 0:
+                    ax.set_ylabel(_wrap(f"ratio to {ref}" if relative else ylabel, 34), fontsize=8)
+        _scale(axes[0][0], x, lay["xs"], values, bars, relative, unit)
+        _legend(lax, handles)
+        rel = f", relative to {ref} (ratio, log axis)" if relative else ""
+        page = f" (page {k + 1} of {len(pages)}: {len(lay['rows'])} panels)" if len(pages) > 1 else ""
+        left = (f"; {lay['single']} panel{'s' if lay['single'] > 1 else ''} where {one_line(x, TITLE_CHARS)} has one "
+                "value left to the chart over threads") if lay.get("single") else ""
+        _suptitle(fig, f"{scenario}: {what}{rel} — {_kind(x, bars)}{page}{left}")
+        figs.append(fig)
     return figs
 
 
-def latency_figure(docs, scenario, cmap=None):
-    """Latency percentiles (p50/p90/p99/p99.9/max) per primitive, one row per thread count, for
-    the first parameter set that has latency samples; None when no cell measured latency."""
+def heatmap_figures(docs, scenario, cmap=None):
+    """{name: figure} (name, name-p2, ... when it takes more than one figure): for each ratio/size
+    parameter, the winner over (parameter × threads), annotated with the margin over the
+    runner-up; '≈' marks a tie. One heatmap per combination of the other parameters under which
+    the parameter takes two values or more (a facet), so a sweep that ran with other values of
+    them elsewhere is found (cow's updates_per_sec beside fixed-rate runs); one file: facets
+    flow over two columns, several: a row per facet, a column per file, "not swept" where a file
+    did not sweep it there."""
+    import matplotlib.colors as mcolors
+    mats = [matrix(d) for d in docs]
+    names = sorted({n for m in mats for n in ratio_params([r for r in m["rows"] if r["scenario"] == scenario])})
+    figs = {}
+    for name in names:
+        shown = one_line(name, TITLE_CHARS)
+        facets = {}  # the other parameters' values -> per file, its rows
+        for col, m in enumerate(mats):
+            for r in m["rows"]:
+                if r["scenario"] == scenario and name in r["params"]:
+                    rest = params_key({k: v for k, v in r["params"].items() if k != name})
+                    facets.setdefault(rest, [[] for _ in docs])[col].append(r)
+        swept = [(rest, per) for rest, per in sorted(facets.items(), key=lambda kv: pk_order(kv[0]))
+                 if any(len({r["params"][name] for r in rows}) > 1 for rows in per)]
+        if not swept:
+            continue
+        slots = [(rest, per[c], docs[c]) for rest, per in swept for c in range(len(docs))]
+        n_cols = len(docs) if len(docs) > 1 else min(2, len(slots))
+        per_page = MAX_HEATMAP_ROWS * n_cols
+        pages = [slots[i:i + per_page] for i in range(0, len(slots), per_page)]
+        for k, page in enumerate(pages):
+            n_rows = -(-len(page) // n_cols)
+            plt, fig, axes, _ = _grid(n_rows, n_cols, legend=False, h=4.2, sharex=False, sharey=False)
+            for j, (rest, rows, doc) in enumerate(page):
+                ax = axes[j // n_cols][j % n_cols]
+                extra = f", {one_line(params_label(rest), TITLE_CHARS)}" if rest else ""
+                xs = sorted({r["params"][name] for r in rows}, key=lambda v: (isinstance(v, str), v))
+                if len(xs) < 2:  # this file did not sweep the parameter here: the panel says so
+                    ax.axis("off")
+                    ax.set_title(_wrap(f"{shown} not swept{extra} in {file_label(doc)}", 60), fontsize=9)
+                    continue
+                ts = sorted({r["threads"] for r in rows})
+                img = [[(1, 1, 1)] * len(ts) for _ in xs]
+                for r in rows:
+                    i, jj = xs.index(r["params"][name]), ts.index(r["threads"])
+                    rgb = mcolors.to_rgb(colour_of(r["winner"], cmap))
+                    if r["verdict"] != "significant":
+                        rgb = tuple(0.55 * c + 0.45 for c in rgb)  # paler: not significant
+                    img[i][jj] = rgb
+                    if len(xs) * len(ts) > MAX_LABELLED_HEATMAP_CELLS:
+                        continue  # too many cells to read a label in; the colours still show the winner
+                    label = (f"{one_line(r['winner'], TITLE_CHARS)}\n"
+                             f"{'≈' if r['verdict'] == 'tie' else ''}{fmt_ratio(r['margin'])}")
+                    ax.text(jj, i, label, ha="center", va="center", fontsize=7)
+                ax.imshow(img, aspect="auto", origin="lower")
+                ax.set_xticks(range(len(ts)), [str(t) for t in ts])
+                ax.set_yticks(range(len(xs)), [_tick(x) for x in xs])
+                ax.set_xlabel("threads")
+                ax.set_ylabel(shown)
+                ax.set_title(_wrap(f"winner and margin over runner-up{extra}", 60) + f"\n{file_label(doc)}", fontsize=9)
+            for j in range(len(page), n_rows * n_cols):
+                axes[j // n_cols][j % n_cols].axis("off")
+            more = f" (page {k + 1} of {len(pages)})" if len(pages) > 1 else ""
+            fig.suptitle(f"{scenario}: best primitive over {shown} × threads{more}\n(pale and ≈: not significant)", fontsize=10)
+            figs[name if k == 0 else f"{name}-p{k + 1}"] = fig
+    return figs
+
+
+def latency_figures(docs, scenario, cmap=None):
+    """Latency percentiles (p50/p90/p99/p99.9/max) per primitive, one row per parameter set and
+    thread count that has latency samples, MAX_PANEL_ROWS rows a figure: [figure, ...], [] when
+    no cell measured latency. Ticks in ns, µs, ms or s by magnitude."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
     all_cells = [cells(d) for d in docs]
-    picked = {}
+    picked = set()
     for cs in all_cells:
-        for (s, pk, t), prims in sorted(cs.items(), key=lambda kv: (kv[0][0], pk_order(kv[0][1]), kv[0][2])):
+        for (s, pk, t), prims in cs.items():
             if s == scenario and any(v["latency_ns"] for v in prims.values()):
-                picked.setdefault(pk, set()).add(t)
+                picked.add((pk, t))
     if not picked:
-        return None
-    pk = sorted(picked, key=pk_order)[0]
-    ts = sorted(picked[pk])[:MAX_PANEL_ROWS]
+        return []
+    rows = sorted(picked, key=lambda k: (pk_order(k[0]), k[1]))
     pcts = ["p50", "p90", "p99", "p999", "max"]
-    plt, fig, axes, lax = _grid(len(ts), len(docs))
-    handles = {}
-    for col, (doc, cs) in enumerate(zip(docs, all_cells)):
-        for row, t in enumerate(ts):
-            ax = axes[row][col]
-            prims = {p: s for p, s in sorted(cs.get((scenario, pk, t), {}).items()) if s["ok"] and s["latency_ns"]}
-            values = []
-            for i, (prim, s) in enumerate(prims.items()):
-                ys = [s["latency_ns"].get(q) for q in pcts]
-                handles.setdefault(prim, ax.plot(range(len(pcts)), ys, marker=marker_of(prim), color=colour_of(prim, cmap))[0])
-                values += [y for y in ys if y]
-            ax.set_xticks(range(len(pcts)), ["p50", "p90", "p99", "p99.9", "max"])
-            _log_if_decades(ax, values)
-            ax.set_xlabel("percentile")
-            ax.set_ylabel("latency per op (ns)")
-            cal = doc["context"].get("lfbench_calibration") or {}
-            # Files since the cycle-counter timer subtract its cost; older ones include steady_clock's.
-            if cal.get("latency_timer_overhead_ns") is not None:
-                timer_note = f"; timer cost {cal['latency_timer_overhead_ns']} ns subtracted"
-            else:
-                timer_note = f"; includes timer cost {cal['timer_ns']} ns" if cal.get("timer_ns") else ""
-            ax.set_title(f"{t} thread{'s' if t > 1 else ''}, {one_line(params_label(pk), TITLE_CHARS)}" + timer_note
-                         + f"\n{file_label(doc)}", fontsize=9)
-            ax.grid(True, alpha=0.3)
-            if not prims:
-                ax.text(0.5, 0.5, "no latency measured\n(lfbench run --latency)", ha="center", va="center",
-                        transform=ax.transAxes, color="#666")
-    fig.suptitle(f"{scenario}: operation latency percentiles\n(sampled operations)", fontsize=10)
-    _legend(lax, handles)
-    return fig
+    pages = _pages(rows)
+    figs = []
+    for k, page in enumerate(pages):
+        plt, fig, axes, lax = _grid(len(page), len(docs))
+        handles = {}
+        for col, (doc, cs) in enumerate(zip(docs, all_cells)):
+            for row, (pk, t) in enumerate(page):
+                ax = axes[row][col]
+                prims = {p: s for p, s in sorted(cs.get((scenario, pk, t), {}).items()) if s["ok"] and s["latency_ns"]}
+                values = []
+                for i, (prim, s) in enumerate(prims.items()):
+                    ys = [s["latency_ns"].get(q) for q in pcts]
+                    handles.setdefault(prim, ax.plot(range(len(pcts)), ys, marker=marker_of(prim), color=colour_of(prim, cmap))[0])
+                    values += [y for y in ys if y]
+                ax.set_xticks(range(len(pcts)), ["p50", "p90", "p99", "p99.9", "max"])
+                _log_if_decades(ax, values)
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_ns(v) if v else "0"))
+                ax.yaxis.set_minor_formatter(NullFormatter())
+                ax.set_xlabel("percentile")
+                ax.set_ylabel("latency per op")
+                cal = doc["context"].get("lfbench_calibration") or {}
+                # Files since the cycle-counter timer subtract its cost; older ones include steady_clock's.
+                if cal.get("latency_timer_overhead_ns") is not None:
+                    timer_note = f"; timer cost {cal['latency_timer_overhead_ns']} ns subtracted"
+                else:
+                    timer_note = f"; includes timer cost {cal['timer_ns']} ns" if cal.get("timer_ns") else ""
+                ax.set_title(f"{t} thread{'s' if t > 1 else ''}, {one_line(params_label(pk), TITLE_CHARS)}" + timer_note
+                             + f"\n{file_label(doc)}", fontsize=9)
+                ax.grid(True, alpha=0.3)
+                if not prims:
+                    ax.text(0.5, 0.5, "no latency measured\n(lfbench run --latency)", ha="center", va="center",
+                            transform=ax.transAxes, color="#666")
+        more = f" (page {k + 1} of {len(pages)}: {len(rows)} cells)" if len(pages) > 1 else ""
+        fig.suptitle(f"{scenario}: operation latency percentiles{more}\n(sampled operations)", fontsize=10)
+        _legend(lax, handles)
+        figs.append(fig)
+    return figs
 
 
 def _jain(s):
@@ -491,50 +627,80 @@ def _jain(s):
 FAIRNESS = "fairness per CPU time (Jain; 1 = equal share)"
 
 
-def fairness_figure(docs, scenario, cmap=None):
-    """Jain's fairness index per primitive vs threads (worst over parameter sets), per CPU time
-    where the file has it (fairness_cpu: what the primitive gave, apart from what the scheduler
-    gave), else per op counts. 1 = equal share, 1/N = one thread did all. None below 2 threads."""
+def _fairness_panels(docs, scenario, sh):
+    """Fairness over threads: a panel per combination of the non-numeric parameters (delivery,
+    mode, ...: a line never joins two of their values), each the worst over the numeric sweeps."""
+    fold = tuple(sh["swept"])
+    out = []
+    for title, match in _panels(docs, scenario, "threads", sh, fold=fold):
+        if fold:
+            title = ("" if title == "all cells" else title + ", ") + "worst over " + one_line(", ".join(fold), TITLE_CHARS)
+        out.append((title, lambda p, t, m=match: t > 1 and m(p, t)))
+    return out, fold
+
+
+def fairness_figures(docs, scenario, cmap=None):
+    """Jain's fairness index per primitive vs threads, per CPU time where the file has it
+    (fairness_cpu: what the primitive gave, apart from what the scheduler gave), else per op
+    counts; a panel per non-numeric parameter set, the worst over numeric sweeps. 1 = equal
+    share, 1/N = one thread did all. [] below 2 threads."""
     sh = shape(docs, scenario)
     if not any(t > 1 for t in sh["threads"]):
-        return None
-    panels = [("worst over parameter sets", lambda p, t: t > 1)]
-    fig = series_figure(docs, scenario, "threads", _jain, "Jain's index (1 = equal share)",
-                        what="fairness per CPU time (fairness_cpu; else per op count)", panels=panels, cmap=cmap)
-    if fig is not None:
-        for ax in fig.axes[:len(docs)]:
-            ax.set_ylim(0, 1.05)
-    return fig
+        return []
+    panels, fold = _fairness_panels(docs, scenario, sh)
+    figs = series_pages(docs, scenario, "threads", _jain, "Jain's index (1 = equal share)",
+                        what="fairness per CPU time (fairness_cpu; else per op count)", panels=panels, cmap=cmap,
+                        reduce="min" if fold else None)
+    for fig in figs:
+        for ax in fig.axes:
+            if ax.get_title():
+                ax.set_ylim(0, 1.05)
+    return figs
+
+
+def _measure_unit(key, title):
+    """(unit, title): a latency measure's ticks are times (ns, µs, ms by magnitude, each tick
+    naming its unit; the title is the scenario's own)."""
+    return ("ns" if key.startswith("lat:") else None), title
 
 
 def measures_figure(docs, scenario, x, cmap=None):
     """The scenario's measures (declared()) present in the data over x (bars when x has one value), and
     fairness over threads, as [(stem suffix, figure)]: one figure of small multiples — a panel
     per measure and panel row, each with its own y axis (the units differ), one legend — unless
-    that would exceed MAX_MEASURE_PANELS, then one figure per measure. [] when none is measured."""
+    that would exceed MAX_MEASURE_PANELS, then figures per measure (paged). Over threads a panel
+    per parameter set: a line never joins two delivery modes. [] when none is measured."""
     lays = []  # (key, title, x, layout)
     spec = declared(docs, scenario)
+    sh = shape(docs, scenario)
+    swept_only = x != "threads" and len(sh["threads"]) > 1  # the other cells are in the chart over threads
     for key, title in spec["measures"]:
         get = _value(key)
         if not any(get(s) is not None and get(s)[0] for d in docs for (sc, _, _), prims in cells(d).items()
                    if sc == scenario for s in prims.values()):
             continue
-        panels = [(title, lambda p, t: True)] if x == "threads" else None
-        lay = _layout(docs, scenario, x, get, None, panels)
+        lay = _layout(docs, scenario, x, get, None, None, swept_only=swept_only)
         if lay is not None:
             lays.append((key, title, x, lay))
     # Threads with roles (only consumers count operations): Jain over all threads is about 1/N
     # whatever the primitive does; the scenario's own fairness measure is charted instead.
-    if not spec["roles"] and any(t > 1 for t in shape(docs, scenario)["threads"]):
-        lay = _layout(docs, scenario, "threads", _jain, None, [("worst over parameter sets", lambda p, t: t > 1)])
+    fpanels, fold = _fairness_panels(docs, scenario, sh)
+    if not spec["roles"] and any(t > 1 for t in sh["threads"]):
+        lay = _layout(docs, scenario, "threads", _jain, None, fpanels, "min" if fold else None)
         if lay is not None:
             lays.append(("fairness", FAIRNESS, "threads", lay))
     n = sum(len(lay["rows"]) for *_, lay in lays) * len(docs)
     if n > MAX_MEASURE_PANELS:
-        return [(key, fairness_figure(docs, scenario, cmap) if key == "fairness" else
-                 series_figure(docs, scenario, x, _value(key), title, what=title,
-                               panels=[(title, lambda p, t: True)] if x == "threads" else None, cmap=cmap))
-                for key, title, _, _ in lays]
+        out = []
+        for key, title, _, _ in lays:
+            if key == "fairness":
+                figs = fairness_figures(docs, scenario, cmap)
+            else:
+                unit, shown = _measure_unit(key, title)
+                figs = series_pages(docs, scenario, x, _value(key), shown, what=shown, cmap=cmap, unit=unit,
+                                    swept_only=swept_only)
+            out += [(key if k == 0 else f"{key}-p{k + 1}", f) for k, f in enumerate(figs)]
+        return out
 
     def drawn(lay, r, d):  # a panel where the measure is 0 throughout (cow's writer at 0 updates/s) says nothing
         _, i, chunk = lay["rows"][r]
@@ -551,14 +717,16 @@ def measures_figure(docs, scenario, x, cmap=None):
     for k, (key, title, sx, lay, r, d) in enumerate(slots):
         ax = axes[k // n_cols][k % n_cols]
         panel, i, chunk = lay["rows"][r]
+        unit, shown = _measure_unit(key, title)
         values = _draw(ax, lay["data"][d][i], chunk, lay["bars"], None, handles, cmap)
-        _scale(ax, sx, lay["xs"], values, lay["bars"], None)
+        _scale(ax, sx, lay["xs"], values, lay["bars"], None, unit)
         if key == "fairness":
             ax.set_ylim(0, 1.05)
-        name = title if sx == "threads" and key != "fairness" else f"{title}, {panel}"
+        keep = lay["panels"] > 1 or (key == "fairness" and panel.startswith("worst"))
+        name = f"{shown}, {panel}" if keep and panel != "all cells" else shown
         ax.set_title(_wrap(name + (f" — {file_label(docs[d])}" if len(docs) > 1 else ""), 60), fontsize=8)
         if not lay["bars"]:
-            ax.set_xlabel(one_line(sx, TITLE_CHARS), fontsize=8)
+            ax.set_xlabel(one_line(sx, TITLE_CHARS) + x_note(lay["xs"], sx), fontsize=8)
     for k in range(len(slots), n_rows * n_cols):
         axes[k // n_cols][k % n_cols].axis("off")
     _legend(lax, handles)
@@ -568,31 +736,35 @@ def measures_figure(docs, scenario, x, cmap=None):
 
 
 def figures(docs, scenario, cmap=None, relative_to=None):
-    """{chart file stem: figure} for one scenario, chosen by the shape of its data."""
+    """{chart file stem: figure} for one scenario, chosen by the shape of its data; a chart that
+    takes several figures (pages) adds -p2, -p3, ... to its stem."""
     sh = shape(docs, scenario)
     labels = {p for d in docs for (s, _, _), prims in cells(d).items() if s == scenario for p in prims}
     base = baseline(docs, scenario, labels, relative_to)
     cmap = cmap or colours(labels)  # one colour per primitive across the scenario's figures
     figs = {}
 
+    def paged(stem, pages):
+        for k, fig in enumerate(pages):
+            figs[stem if k == 0 else f"{stem}-p{k + 1}"] = fig
+
     def add(stem, make):
-        for rel, suffix in ((None, ""), (base, "-relative")):
-            if rel is None and suffix:
-                continue
-            fig = make(rel)
-            if fig is not None:
-                figs[stem + suffix] = fig
+        paged(stem, make(None))
+        if base is not None:
+            paged(stem + "-relative", make(base))
 
     multi_threads = len(sh["threads"]) > 1
     if multi_threads or not (sh["swept"] or sh["own"]):
-        # threads vary: lines over them; nothing varies: bars (series_figure sees one x value)
-        add(f"{scenario}-throughput", lambda rel: series_figure(docs, scenario, "threads", relative=rel, cmap=cmap))
+        # threads vary: lines over them, every parameter set; nothing varies: bars (series_pages sees one x value)
+        add(f"{scenario}-throughput", lambda rel: series_pages(docs, scenario, "threads", relative=rel, cmap=cmap))
     for name in sh["swept"]:
-        add(f"{scenario}-throughput-{name}", lambda rel, n=name: series_figure(docs, scenario, n, relative=rel, cmap=cmap))
+        # over a parameter: the panels where it takes two values or more when the chart over threads has the rest
+        add(f"{scenario}-throughput-{name}", lambda rel, n=name: series_pages(docs, scenario, n, relative=rel, cmap=cmap,
+                                                                               swept_only=multi_threads))
     for name in sh["own"]:
         shown = one_line(name, TITLE_CHARS)
         add(f"{scenario}-best-{name}", lambda rel, n=name, what=f"best {shown} per thread count (dashed: primitives "
-            f"without {shown})": series_figure(docs, scenario, n, relative=rel, what=what, cmap=cmap))
+            f"without {shown})": series_pages(docs, scenario, n, relative=rel, what=what, cmap=cmap))
     if multi_threads:
         for name, fig in heatmap_figures(docs, scenario, cmap).items():
             figs[f"{scenario}-winner-{name}"] = fig
@@ -600,7 +772,17 @@ def figures(docs, scenario, cmap=None, relative_to=None):
     for key, fig in measures_figure(docs, scenario, main_x, cmap):
         if fig is not None:
             figs[f"{scenario}-{key.replace(':', '-')}"] = fig
-    fig = latency_figure(docs, scenario, cmap)
-    if fig is not None:
-        figs[f"{scenario}-latency"] = fig
+    paged(f"{scenario}-latency", latency_figures(docs, scenario, cmap))
     return figs
+
+
+def case_figures(spec, cmap=None):
+    """The chart of a case question (cases.answer's "chart"): its cells (spec["doc"], a results
+    dict of their own) as series_pages draws them — over spec["x"], the measure the question
+    reads, relative to its baseline where it has one. [figure, ...]."""
+    doc, scenario, key = spec["doc"], spec["scenario"], spec["measure"]
+    value = throughput if key == "ops_per_sec" else _value(key)
+    unit = "ns" if key.startswith("lat:") else None
+    ylabel = "throughput (ops/s)" if key == "ops_per_sec" else spec["ylabel"]
+    return series_pages([doc], scenario, spec["x"], value, ylabel, relative=spec.get("relative"),
+                        what=one_line(spec["what"], TITLE_CHARS), cmap=cmap, unit=unit)

@@ -219,6 +219,7 @@ def cells(doc):
     first repetition), base (the primitive id) and own (its configuring parameters)."""
     hit = _CELLS.get(id(doc))
     if hit is not None and hit[0] is doc:
+        _CELLS[id(doc)] = _CELLS.pop(id(doc))  # most recently used last
         return hit[1]
     # A parameter that some primitives of a scenario ignore (the map's shards) configures the
     # primitives that take it rather than the workload: it goes into their label, so that
@@ -248,9 +249,15 @@ def cells(doc):
         if isinstance(span, str):
             s["span"] = span
         ver = lf.get("verification", {})
+        repetition = b.get("run_type", "iteration") == "iteration"
+        s["repetitions"] = s.get("repetitions", 0) + repetition
         if not ver.get("ok", True):
             s["ok"] = False
             s["detail"] = s["detail"] or ver.get("detail", "")
+            # The oracle's own verdict, apart from the flags (what a correctness question reports):
+            # in how many repetitions it failed, and its first reason.
+            s["verify_failed"] = s.get("verify_failed", 0) + repetition
+            s.setdefault("verify_detail", str(ver.get("detail", "")))
         tsan = ver.get("tsan") or {}
         if tsan.get("status") == "failed":  # lfbench verify of this build (run --verified-by)
             s["tsan_failed"] = tsan.get("detail", "")
@@ -265,7 +272,18 @@ def cells(doc):
                 s["ok"] = False
             if "tsan_failed" in s:  # passed the oracle here, failed happens-before: never ranked
                 s["ok"] = False
-                s["detail"] = "failed lfbench verify (ThreadSanitizer): " + s.pop("tsan_failed")
+                s["tsan_detail"] = str(s.pop("tsan_failed"))
+                s["detail"] = "failed lfbench verify (ThreadSanitizer): " + s["tsan_detail"]
+            # A paced writer or reader that made under ten events in a window: its figures rest on
+            # a handful of events (lfbench's `underpaced` rule, results.cpp): shown, never ranked.
+            if "underpaced" in s["flags"] and s["ok"]:
+                s["ok"] = False
+                s["underpaced"] = True  # out of this cell only: nothing wrong with the primitive
+                s["detail"] = "underpaced: its paced thread made fewer than 10 events in a window (the window is too short for its rate)"
+            s.setdefault("verify_failed", 0)
+            s.setdefault("verify_detail", "")
+            if s["verify_detail"] and not s["verify_failed"]:  # failed in an aggregate entry only
+                s["verify_failed"] = 1
             s["known_broken"] = "known_broken" in s["flags"]
             if s["known_broken"]:  # kept to show an oracle catching it: never ranked
                 s["ok"] = False
@@ -282,8 +300,8 @@ def cells(doc):
                 s[k] = e.get(k)
             s.pop("entry")
             s["flags"] = sorted(s["flags"])
-    if len(_CELLS) > 8:  # a few files per report; the fuzzer loads thousands
-        _CELLS.clear()
+    while len(_CELLS) >= 16:  # a few files per report, and each case question's cells; the fuzzer loads thousands
+        _CELLS.pop(next(iter(_CELLS)))  # the least recently used
     _CELLS[id(doc)] = (doc, out)
     return out
 

@@ -11,7 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .charts import MAX_CHARTED_SCENARIOS, _plt, figures
+from .cases import answers, suite_of
+from .charts import MAX_CHARTED_SCENARIOS, _plt, case_figures, colours, figures
 from .load import BadInput, cells, file_label, finite, load_results, one_line, environment
 from .pages import _sections, to_html, to_markdown
 from .stats import MIN_EFFECT, recommendations
@@ -145,25 +146,61 @@ def file_stem(name, used):
     return stem
 
 
+def progress(text, stream=None):
+    """One line on stderr about what the report is drawing, so a CI log is never silent for
+    minutes: "report: drawing counter (6 charts)...". stream: for tests."""
+    print(f"report: {text}", file=stream or sys.stderr, flush=True)
+
+
+def _save(fig, stem, out, plt):
+    png = png_bytes(fig)
+    (out / f"{stem}.png").write_bytes(png)
+    fig.savefig(out / f"{stem}.svg")
+    plt.close(fig)
+    return png
+
+
+def case_charts(docs, out, used, plt, min_effect=MIN_EFFECT):
+    """The case questions' charts, drawn and written: {(file index, question id): [(stem, png)]}."""
+    images = {}
+    for k, doc in enumerate(docs):
+        s = suite_of(doc)
+        if s is None:
+            continue
+        case = s.get("case") if isinstance(s.get("case"), str) and s.get("case") else s.get("name") or "suite"
+        todo = [a for a in answers(doc, min_effect) if a["chart"] is not None]
+        figs = []
+        for a in todo:
+            scenario = a["chart"]["scenario"]
+            cmap = colours({p for (sc, _, _), prims in cells(doc).items() if sc == scenario for p in prims})
+            figs += [(a["id"], j, f) for j, f in enumerate(case_figures(a["chart"], cmap))]
+        n_q = len(s["questions"])
+        progress(f"drawing case {one_line(case, 16)} ({n_q} question{'s' if n_q != 1 else ''}, "
+                 f"{len(figs)} chart{'s' if len(figs) != 1 else ''})...")
+        for qid, j, fig in figs:
+            stem = file_stem(f"case-{case}-{qid}" + (f"-p{j + 1}" if j else ""), used)
+            images.setdefault((k, qid), []).append((stem, _save(fig, stem, out, plt)))
+    return images
+
+
 def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, comparison=None):
     """Every file of the report, into out (an empty directory). comparison: lfbench compare's JSON
-    of the two files (--diff)."""
+    of the two files (--diff). Says on stderr what it draws (progress())."""
     plt = _plt()
     recs = recommendations(docs, paths, min_effect)
     scenarios = sorted({s for d in docs for (s, _, _) in cells(d)})
     charts = []
     used = set()
+    case_images = case_charts(docs, out, used, plt, min_effect)
     for scenario in scenarios[:MAX_CHARTED_SCENARIOS]:
         imgs = []
-        for name, fig in figures(docs, scenario, relative_to=relative_to).items():
+        figs = figures(docs, scenario, relative_to=relative_to)
+        progress(f"drawing {one_line(scenario, 64)} ({len(figs)} chart{'s' if len(figs) != 1 else ''})...")
+        for name, fig in figs.items():
             stem = file_stem(name, used)
-            png = png_bytes(fig)
-            (out / f"{stem}.png").write_bytes(png)
-            fig.savefig(out / f"{stem}.svg")
-            plt.close(fig)
-            imgs.append((stem, png))
+            imgs.append((stem, _save(fig, stem, out, plt)))
         charts.append((scenario, imgs))
-    blocks = _sections(docs, paths, recs, comparison)
+    blocks = _sections(docs, paths, recs, comparison, case_images)
     if len(scenarios) > MAX_CHARTED_SCENARIOS:
         blocks.append(("p", f"Charts are drawn for the first {MAX_CHARTED_SCENARIOS} of {len(scenarios)} scenarios; "
                             "the matrix above covers all of them."))
@@ -171,9 +208,12 @@ def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, comp
     (out / "index.html").write_text(to_html(blocks, charts, envs))
     (out / "report.md").write_text(to_markdown(blocks, charts, envs))
     # Strict JSON: a figure that is not finite is written as null (see finite()).
+    # The case questions' answers, every file's in one list (also under each file's "cases").
+    cases = [{"file": str(p), **c} for p, r in zip(paths, recs) for c in r.get("cases", [])]
     (out / "recommendations.json").write_text(
-        json.dumps(finite({"schema_version": 1, "files": recs, **({"diff": comparison} if comparison is not None else {})}), indent=2, allow_nan=False) + "\n")
-    return sum(len(i) for _, i in charts)
+        json.dumps(finite({"schema_version": 1, "files": recs, **({"cases": cases} if cases else {}),
+                           **({"diff": comparison} if comparison is not None else {})}), indent=2, allow_nan=False) + "\n")
+    return sum(len(i) for _, i in charts) + sum(len(i) for i in case_images.values())
 
 
 

@@ -5,8 +5,9 @@ import math
 import re
 from urllib.parse import quote
 
+from .cases import answers, suite_of
 from .load import file_label, one_line, params_key, params_label
-from .stats import ALPHA, MIN_EFFECT, fmt_ops, fmt_ratio, small_n_note
+from .stats import ALPHA, MIN_EFFECT, fmt_num, fmt_ops, fmt_ratio, small_n_note
 
 CAPTION = "lfbench report"
 
@@ -32,6 +33,10 @@ def matrix_table(mat, calibration=None):
     spanned (SMT siblings, one L3, two L3 domains, two packages: the contended floor)."""
     head = ["scenario", "params", "threads", "winner", "runner-up", "margin", "p", "verdict",
             "winner ns/op/thread" + (" (× round trip)" if calibration else "")]
+    # Allocations per operation (per message: queue, broker) where any cell counted them.
+    allocs = any(r.get("allocs_per_op") for r in mat["rows"])
+    if allocs:
+        head.append("allocs/op (winner · runner-up)")
     rows = [head]
     for r in mat["rows"]:
         cost = r["threads"] * 1e9 / r["winner_ops_per_sec"] if r["winner_ops_per_sec"] > 0 else math.inf
@@ -42,6 +47,10 @@ def matrix_table(mat, calibration=None):
         rows.append([r["scenario"], params_label(params_key(r["params"])), str(r["threads"]),
                      f"{r['winner']} ({fmt_ops(r['winner_ops_per_sec'])})", r["runner_up"] or "—",
                      fmt_ratio(r["margin"]), "—" if r["p_value"] is None else f"{r['p_value']:.3f}", verdict, cost_text])
+        if allocs:
+            a = r.get("allocs_per_op") or {}
+            rows[-1].append(" · ".join(fmt_num(a[p]) if p in a else "—" for p in (r["winner"], r["runner_up"]) if p)
+                            if a else "—")
     return rows
 
 
@@ -118,12 +127,72 @@ def verification_note(doc):
     return text
 
 
-def _sections(docs, paths, recs, comparison=None):
+def case_blocks(doc, answered, images=None, suffix=""):
+    """The case-study section of a file run with --suite: the case's title (the suite's purpose),
+    then each question in order: the question, its measured answer in one sentence (or why it
+    cannot be answered here), the table that shows it and its chart. images: {question id:
+    [(stem, png)]} (charts.case_figures, drawn by main)."""
+    s = suite_of(doc)
+    if s is None:
+        return []
+    case = one_line(s.get("case") or "", 16) if isinstance(s.get("case"), str) else ""
+    name = one_line(s.get("name") or "", 64) if isinstance(s.get("name"), str) else ""
+    purpose = one_line(s.get("purpose") or "", 200) if isinstance(s.get("purpose"), str) else ""
+    title = (f"Case {case}: " if case else "Suite: ") + (purpose or name or "questions") + suffix
+    blocks = [("h2", title)]
+    n_ok = sum(a["answered"] for a in answered)
+    intro = (f"lfbench run --suite {name}: " if name else "") + \
+        f"{len(answered)} question{'s' if len(answered) != 1 else ''}, {n_ok} answered from this file's measurements"
+    if n_ok < len(answered):
+        intro += f", {len(answered) - n_ok} not (each says why)"
+    blocks.append(("p", intro + "."))
+    desc = s.get("description")
+    if isinstance(desc, str) and desc.strip():
+        blocks.append(("p", one_line(desc, 4000)))
+    for i, a in enumerate(answered, 1):
+        blocks.append(("h3", f"{i}. {a['text']}"))
+        blocks.append(("p", a["answer"]))
+        if a.get("note"):
+            blocks.append(("p", a["note"]))
+        if a.get("table") and len(a["table"]) > 1:
+            blocks.append(("table", a["table"]))
+        for stem, png in (images or {}).get(a["id"], []):
+            blocks.append(("img", (stem, png)))
+    return blocks
+
+
+def crossover_blocks(crossovers):
+    """(blocks where the crossovers are listed, blocks for the end of the file's section): the
+    significant ones as a list; the rest (ties of a test, as with three repetitions) as a count
+    there and listed collapsed at the end, so they never push the page's top down."""
+    sure = [c["text"] for c in crossovers if c.get("significant")]
+    unsure = [c["text"] for c in crossovers if not c.get("significant")]
+    top = [("h3", "Crossovers")]
+    if sure:
+        top.append(("ul", sure))
+    if unsure:
+        n = len(unsure)
+        top.append(("p", f"{'No significant crossover; ' if not sure else ''}{n} crossover{'s' if n > 1 else ''} "
+                         f"{'are' if n > 1 else 'is'} not significant (a change of leader the test cannot tell from noise): "
+                         "listed at the end of this section."))
+    if not crossovers:
+        top.append(("ul", ["none: the leader is the same in every cell"]))
+    end = [("details", (f"Crossovers that are not significant ({len(unsure)})", unsure))] if unsure else []
+    return top, end
+
+
+def _sections(docs, paths, recs, comparison=None, case_images=None):
     """The report as a list of (kind, payload) blocks, rendered by to_html and to_markdown;
-    comparison: lfbench compare's JSON for --diff."""
+    comparison: lfbench compare's JSON for --diff; case_images: {(file index, question id):
+    [(stem, png)]}, the case questions' charts."""
     blocks = [("h1", CAPTION), ("p", "Inputs: " + "; ".join(f"{p} ({file_label(d)})" for d, p in zip(docs, paths)))]
     if comparison is not None:
         blocks += diff_blocks(docs, comparison)
+    for k, (rec, doc) in enumerate(zip(recs, docs)):
+        if suite_of(doc) is not None:
+            images = {qid: imgs for (i, qid), imgs in (case_images or {}).items() if i == k}
+            blocks += case_blocks(doc, answers(doc, rec.get("min_effect", MIN_EFFECT)), images,
+                                  f" — {file_label(doc)}" if len(docs) > 1 else "")
     note = small_n_note(recs)
     for rec, doc in zip(recs, docs):
         suffix = f" — {file_label(doc)}" if len(docs) > 1 else ""
@@ -140,18 +209,20 @@ def _sections(docs, paths, recs, comparison=None):
             blocks.append(("p", note))
         blocks.append(("p", verification_note(doc)))
         blocks.append(("h3", "Summary"))
-        blocks.append(("ul", [s["text"] for s in rec["summary"]] or ["(no cell with two or more primitives)"]))
-        blocks.append(("h3", "Crossovers"))
-        blocks.append(("ul", [c["text"] for c in rec["crossovers"]] or ["none: the leader is the same in every cell"]))
+        blocks.append(("ul", [s["text"] for s in rec["summary"]] + [m["text"] for m in rec.get("modes", [])]
+                       or ["(no cell with two or more primitives)"]))
+        top, end = crossover_blocks(rec["crossovers"])
+        blocks += top
         if rec.get("disqualified"):
             blocks.append(("h3", "Disqualified (failed verification somewhere in the scenario: ranked nowhere in it)"))
             blocks.append(("ul", [f"{d['scenario']}/{d['primitive']}: {d['detail']}" for d in rec["disqualified"]]))
         if rec["excluded"]:
-            blocks.append(("h3", "Excluded (verification failed, or known broken)"))
+            blocks.append(("h3", "Excluded (verification failed, known broken, or underpaced)"))
             blocks.append(("ul", [f"{e['scenario']}/{e['primitive']} {params_label(params_key(e['params']))}, "
                                   f"{e['threads']} threads: {e['detail']}" for e in rec["excluded"]]))
         blocks.append(("h3", "All cells"))
         blocks.append(("table", matrix_table({"rows": rec["cells"]}, doc["context"].get("lfbench_calibration"))))
+        blocks += end
     return blocks
 
 
@@ -172,6 +243,13 @@ def to_html(blocks, charts, envs):
             out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in payload[0]) + "</tr>"
                        + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in payload[1:])
                        + "</table>")
+        elif kind == "img":
+            stem, png = payload
+            out.append(f"<p><img alt='{e(stem)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'></p>")
+        elif kind == "details":  # collapsed until opened
+            summary, items = payload
+            out.append(f"<details><summary>{e(summary)}</summary><ul>" + "".join(f"<li>{e(x)}</li>" for x in items)
+                       + "</ul></details>")
     for scenario, imgs in charts:
         out.append(f"<h2>Scenario: {e(scenario)}</h2>")
         for stem, png in imgs:
@@ -221,6 +299,12 @@ def to_markdown(blocks, charts, envs):
             out.append("|" + "---|" * len(payload[0]))
             out += ["| " + " | ".join(map(m, r)) + " |" for r in payload[1:]]
             out.append("")
+        elif kind == "img":
+            out.append(f"![{m(payload[0])}]({quote(payload[0])}.png)\n")
+        elif kind == "details":  # no raw HTML in report.md: a heading of its own, at the section's end
+            summary, items = payload
+            out.append(f"#### {m(summary)}\n")
+            out.append("\n".join(f"- {m(x)}" for x in items) + "\n")
     for scenario, imgs in charts:
         out.append(f"## Scenario: {m(scenario)}\n")
         out += [f"![{m(stem)}]({quote(stem)}.png)\n" for stem, _ in imgs]

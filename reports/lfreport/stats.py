@@ -38,11 +38,12 @@ def verdict(margin, p, min_effect=MIN_EFFECT):
 def disqualified(doc):
     """{scenario: {primitive id: reason}}: a primitive that failed verification (or is flagged
     invalid or known broken) in any cell of a scenario is out of every cell of it: a racy lock
-    caught at one read ratio is not a candidate at another where the oracle happened to miss."""
+    caught at one read ratio is not a candidate at another where the oracle happened to miss.
+    An underpaced cell (too few paced events in a window) is out of its own cell only."""
     out = {}
     for (scenario, pk, threads), prims in sorted(cells(doc).items(), key=lambda kv: (kv[0][0], pk_order(kv[0][1]), kv[0][2])):
         for label, s in sorted(prims.items()):
-            if not s["ok"] and s["base"] not in out.get(scenario, {}):
+            if not s["ok"] and not s.get("underpaced") and s["base"] not in out.get(scenario, {}):
                 where = ", ".join(filter(None, [params_label(pk) if pk else "", f"{threads} threads"]))
                 out.setdefault(scenario, {})[s["base"]] = f"{s['detail'] or 'flagged invalid'} (at {where})"
     return out
@@ -82,6 +83,11 @@ def matrix(doc, min_effect=MIN_EFFECT):
                # measured while other processes had its CPUs: shown, never taken for the primitive
                "disturbed": "disturbed" in marks,
                "ranking": [{"primitive": p, "ops_per_sec": valid[p]["median"]} for p in ranked]}
+        # Allocations per operation (per message in queue and broker) where the cells counted them.
+        allocs = {p: (valid[p].get("metrics") or {}).get("allocs_per_op") for p in ranked}
+        allocs = {p: v for p, v in allocs.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        if allocs:
+            row["allocs_per_op"] = allocs
         if len(ranked) > 1:
             r = ranked[1]
             p = significance(valid[w]["ops"], valid[r]["ops"])
@@ -103,6 +109,28 @@ def fmt_ratio(x):
     return f"{x:.2f}×" if x < 10 else f"{x:.0f}×"
 
 
+def fmt_ns(x):
+    """A time in ns in the unit its magnitude reads best in: 850 ns, 5.51 µs, 5.51 ms, 1.2 s."""
+    if x is None:
+        return "—"
+    a = abs(x)
+    for unit, f in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if a >= f:
+            return f"{x / f:.3g} {unit}"
+    return f"{x:.3g} ns"
+
+
+def fmt_num(x, unit=""):
+    """A count or a rate with an SI prefix: 1.5 k, 6.6 G (3 significant digits); unit appended."""
+    if x is None:
+        return "—"
+    a = abs(x)
+    for prefix, f in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if a >= f:
+            return f"{x / f:.3g} {prefix}{unit}"
+    return f"{x:.3g}" + (unit if unit.startswith("/") else f" {unit}" if unit else "")
+
+
 def fmt_ops(x):
     for unit, f in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if x >= f:
@@ -110,13 +138,56 @@ def fmt_ops(x):
     return f"{x:.3g} ops/s"
 
 
-def summary(mat, cpus):
+def baselines_of(doc):
+    """{scenario: [primitive ids]}: the baselines each scenario declares (context.lfbench_scenarios)."""
+    spec = doc.get("context", {}).get("lfbench_scenarios") or {}
+    return {sc: [b for b in (v.get("baselines") or []) if isinstance(b, str)]
+            for sc, v in spec.items() if isinstance(v, dict)}
+
+
+def vs_baseline(rows, ids):
+    """Every primitive of rows (matrix rows of one group) against the first of ids measured in
+    them: (baseline, {primitive: [throughput / baseline's, one per row with both]}), or (None, {})."""
+    present = {x["primitive"] for r in rows for x in r["ranking"]}
+    base = next((b for b in ids if b in present), None)
+    if base is None:
+        return None, {}
+    out = {}
+    for r in rows:
+        ops = {x["primitive"]: x["ops_per_sec"] for x in r["ranking"]}
+        if ops.get(base, 0) > 0:
+            for p, v in ops.items():
+                if p != base:
+                    out.setdefault(p, []).append(v / ops[base])
+    return base, out
+
+
+def _gmean(xs):
+    return statistics.geometric_mean([max(x, 1e-12) for x in xs])
+
+
+def vs_baseline_text(base, ratios, n_rows):
+    """"vs std_mutex: atomic_relaxed 7.9×, atomic_seq_cst 7.6×, ttas_spinlock 0.85×" (ranges
+    over several cells), fastest first."""
+    parts = []
+    for p in sorted(ratios, key=lambda p: (-_gmean(ratios[p]), p)):
+        rs = ratios[p]
+        lo, hi = min(rs), max(rs)
+        parts.append(f"{p} {fmt_ratio(lo)}" if len(rs) == 1 or fmt_ratio(lo) == fmt_ratio(hi)
+                     else f"{p} {fmt_ratio(lo).rstrip('×')}–{fmt_ratio(hi)}")
+    over = f" over {n_rows} cells" if n_rows > 1 else ""
+    return f"throughput vs {base} (the baseline){over}: " + ", ".join(parts)
+
+
+def summary(mat, cpus, baselines=None):
     """Per scenario and thread count (contention level): the best choice and the measured reason.
 
     Best = the highest geometric mean, over the group's parameter cells, of its throughput
     relative to each cell's leader: the choice that is right across the sweep, not in one cell.
     The reason quotes its margins over the runner-up and the slowest primitive where it leads
-    most, and how close it stays to the leader where it does not lead."""
+    most, and how close it stays to the leader where it does not lead. baselines ({scenario:
+    [ids]}, baselines_of()): every primitive's throughput against the first one measured, so two
+    near-equal leaders still show their gap to the lock."""
     groups = {}
     for r in mat["rows"]:
         if r["verdict"] != "only":
@@ -159,15 +230,97 @@ def summary(mat, cpus):
                 where = f" at {params_label(params_key(worst['params']))}" if worst["params"] else ""
                 parts.append(f"{'elsewhere' if led else 'everywhere'} ≥ {mine / worst['winner_ops_per_sec']:.2f}× "
                              f"the leader (worst: {worst['winner']}{where})")
+        base, ratios = vs_baseline(rows, (baselines or {}).get(scenario, []))
+        if ratios:
+            parts.append(vs_baseline_text(base, ratios, sum(any(x["primitive"] == base for x in r["ranking"]) for r in rows)))
         for mark in CELL_MARKS:
             n = sum(mark in r.get("marks", ()) for r in rows)
             if n and mark != "oversubscribed":
                 parts.append(f"{n} {mark} cell{'s' if n > 1 else ''}" +
                              (" (other processes had the CPUs)" if mark == "disturbed" else ""))
-        lines.append({"scenario": scenario, "threads": threads, "contention": contention(threads, cpus),
-                      "best": best, "significant": sig > 0,
-                      "text": f"{scenario}, {t} ({contention(threads, cpus)}): " + "; ".join(parts)})
+        line = {"scenario": scenario, "threads": threads, "contention": contention(threads, cpus),
+                "best": best, "significant": sig > 0,
+                "text": f"{scenario}, {t} ({contention(threads, cpus)}): " + "; ".join(parts)}
+        if ratios:
+            line["vs_baseline"] = {"baseline": base, "ratios": {p: {"min": min(v), "max": max(v), "geomean": _gmean(v),
+                                                                    "cells": len(v)} for p, v in sorted(ratios.items())}}
+        lines.append(line)
     return lines
+
+
+def mode_params(rows):
+    """Non-numeric workload parameters with more than one value among rows (a broker's delivery,
+    a queue's mode or split): modes, compared with each other by mode_comparisons()."""
+    values = {}
+    for r in rows:
+        for k, v in r["params"].items():
+            if isinstance(v, str):
+                values.setdefault(k, set()).add(v)
+    return sorted(k for k, vs in values.items() if len(vs) > 1)
+
+
+def mode_comparisons(mat):
+    """The values of each mode parameter (mode_params) against each other, for the same other
+    parameters: per thread count both measured, else pairing each mode's thread counts in order
+    (a push broker's drain thread makes its cells one thread more), each mode's best primitive
+    and, for primitives measured in two modes, their own ratio. [{"scenario", "param", "params",
+    "threads": {mode: threads}, "ranking": [{"mode", "best", "ops_per_sec"}], "text"}]."""
+    min_effect = mat.get("min_effect", MIN_EFFECT)
+    out = []
+    for scenario in sorted({r["scenario"] for r in mat["rows"]}):
+        rows = [r for r in mat["rows"] if r["scenario"] == scenario]
+        for name in mode_params(rows):
+            groups = {}
+            for r in rows:
+                if name in r["params"]:
+                    rest = params_key({k: v for k, v in r["params"].items() if k != name})
+                    groups.setdefault(rest, {}).setdefault(r["params"][name], {})[r["threads"]] = r
+            for rest, modes in sorted(groups.items(), key=lambda kv: pk_order(kv[0])):
+                if len(modes) < 2:
+                    continue
+                shared = sorted(set.intersection(*(set(m) for m in modes.values())))
+                if shared:
+                    points = [{m: (t, modes[m][t]) for m in modes} for t in shared]
+                else:  # no thread count in common: the k-th of each mode's
+                    order = {m: sorted(ts) for m, ts in modes.items()}
+                    points = [{m: (order[m][k], modes[m][order[m][k]]) for m in modes}
+                              for k in range(min(len(v) for v in order.values()))]
+                for pt in points:
+                    out.append(_mode_line(scenario, name, rest, pt, min_effect))
+    return out
+
+
+def _mode_line(scenario, name, rest, pt, min_effect):
+    """One comparison of a mode parameter's values (pt: {mode: (threads, matrix row)}) in words:
+    each mode's best primitive against the leading mode's, then each primitive measured in two
+    modes or more against itself."""
+    ranked = sorted(pt, key=lambda m: (-pt[m][1]["winner_ops_per_sec"], str(m)))
+    ts = {m: pt[m][0] for m in ranked}
+    t0 = ts[ranked[0]]
+    where = [params_label(rest)] if rest else []
+    where.append(f"{t0} thread{'s' if t0 > 1 else ''}" if len(set(ts.values())) == 1 else
+                 ", ".join(f"{name}={m} at {ts[m]} thread{'s' if ts[m] > 1 else ''}" for m in ranked))
+    lead = pt[ranked[0]][1]
+    text = (f"{scenario}, {name} modes compared ({'; '.join(where)}): {name}={ranked[0]} leads with "
+            f"{lead['winner']} at {fmt_ops(lead['winner_ops_per_sec'])}")
+    for m in ranked[1:]:
+        r = pt[m][1]
+        ratio = lead["winner_ops_per_sec"] / r["winner_ops_per_sec"] if r["winner_ops_per_sec"] > 0 else math.inf
+        text += (f", {'≈' if ratio < min_effect else ''}{fmt_ratio(ratio)} {name}={m}'s best "
+                 f"({r['winner']} {fmt_ops(r['winner_ops_per_sec'])})")
+    # Each primitive measured in two modes or more, against itself: its best mode over the others.
+    ops = {m: {x["primitive"]: x["ops_per_sec"] for x in pt[m][1]["ranking"]} for m in ranked}
+    same = []
+    for p in sorted({p for o in ops.values() for p in o}):
+        mine = sorted((m for m in ranked if ops[m].get(p, 0) > 0), key=lambda m: (-ops[m][p], str(m)))
+        if len(mine) >= 2:
+            top = ops[mine[0]][p]
+            same.append(f"{p} {mine[0]} " + ", ".join(f"{fmt_ratio(top / ops[m][p])} {m}" for m in mine[1:]))
+    if same:
+        text += "; the same primitive in each: " + "; ".join(same)
+    return {"scenario": scenario, "param": name, "params": dict(rest), "threads": ts,
+            "ranking": [{"mode": m, "best": pt[m][1]["winner"], "ops_per_sec": pt[m][1]["winner_ops_per_sec"]}
+                        for m in ranked], "text": text}
 
 
 def crossovers(mat):
@@ -234,10 +387,12 @@ def recommendations(docs, paths, min_effect=MIN_EFFECT):
     for doc, path in zip(docs, paths):
         m = matrix(doc, min_effect)
         cpus = logical_cpus(doc)
+        from .cases import case_records
         out.append({"file": str(path), "host": doc["context"].get("lfbench_host") or doc["context"].get("host_name"),
                     "date": doc["context"].get("date"), "alpha": ALPHA, "min_effect": min_effect, "cells": m["rows"],
                     "excluded": m["excluded"], "disqualified": m["disqualified"],
-                    "summary": summary(m, cpus), "crossovers": crossovers(m)})
+                    "summary": summary(m, cpus, baselines_of(doc)), "modes": mode_comparisons(m),
+                    "crossovers": crossovers(m), "cases": case_records(doc, min_effect)})
     return out
 
 

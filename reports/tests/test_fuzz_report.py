@@ -33,7 +33,8 @@ from json_mutations import mutate_bytes, mutate_doc  # noqa: E402
 BYTE_TOKENS = [b"[", b"{", b'"', b"NaN", b"Infinity", b"-", b"9" * 40, b"\\u0000", b"\xff"]
 
 LFBENCH = os.environ.get("LFBENCH_BIN")
-SEEDS = [json.loads((FIX / n).read_text()) for n in ("synthetic.json", "real_counter_latency.json")]
+# case_suite.json: a --suite file whose questions (context.lfbench_suite) the report answers
+SEEDS = [json.loads((FIX / n).read_text()) for n in ("synthetic.json", "real_counter_latency.json", "case_suite.json")]
 POOL = [0, -1, 1, 2, 1.5, -0.0, 1e18, 1e19, 2 ** 63, 1e-300, "", "x", "a\nb", "\u00e9", "counter", "fast",
         "iteration", "aggregate", "median", "ns", None, True, False, [], {}, [1, "a"], {"k": 1}, "s" * 300,
         [0.0], {"ok": True, "detail": ""}, {"read_pct": "x"}]
@@ -117,7 +118,7 @@ def test_fuzz_regressions_replay(tmp_path):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), which=st.sampled_from([0, 1]))
+@given(seed=st.integers(0, 2 ** 32 - 1), which=st.sampled_from([0, 1, 2]))
 def test_hypothesis_mutations(seed, which):
     with tempfile.TemporaryDirectory() as tmp:
         check(mutate(random.Random(seed), SEEDS[which]), tmp)

@@ -107,3 +107,47 @@ def test_crossover_agrees_with_the_table():
     for c in rep.crossovers(mat):
         (row,) = [r for r in mat["rows"] if r["threads"] == c["at"]]
         assert row["winner"] == c["new"] and row["margin"] >= mat["min_effect"]
+
+
+def test_the_summary_states_every_primitives_ratio_to_the_baseline():
+    # Two near-equal atomics lead (a tie between them): the summary must still give their gap to the lock.
+    cells = [(p, v, {}, 2, {"scenario": "counter"}) for p, v in
+             (("atomic_relaxed", 79e6), ("atomic_seq_cst", 76e6), ("ttas_spinlock", 12e6), ("std_mutex", 10e6))]
+    doc = doc_of(cells)
+    doc["context"]["lfbench_scenarios"] = {"counter": {"baselines": ["absent", "std_mutex"], "measures": [], "roles": False}}
+    (rec,) = rep.recommendations([doc], ["x"])
+    (line,) = rec["summary"]
+    assert "throughput vs std_mutex (the baseline): atomic_relaxed 7.90×, atomic_seq_cst 7.60×, ttas_spinlock 1.20×" \
+        in line["text"], line["text"]
+    assert set(line["vs_baseline"]["ratios"]) == {"atomic_relaxed", "atomic_seq_cst", "ttas_spinlock"}
+    assert line["vs_baseline"]["baseline"] == "std_mutex"
+    # over several cells: each primitive's range
+    cells = [(p, v * (1 + x / 100), {"read_pct": x}, 2, {"scenario": "counter"}) for x in (0, 50)
+             for p, v in (("atomic_relaxed", 79e6), ("std_mutex", 10e6 if x == 0 else 20e6 / 1.5))]
+    doc = doc_of(cells)
+    (line,) = rep.summary(rep.matrix(doc), 2, {"counter": ["std_mutex"]})
+    assert "throughput vs std_mutex (the baseline) over 2 cells: atomic_relaxed 5.92–7.90×" in line["text"], line["text"]
+    # a file that declares no baseline keeps the old summary
+    (line,) = rep.summary(rep.matrix(doc), 2)
+    assert "the baseline" not in line["text"] and "vs_baseline" not in line
+
+
+def test_delivery_modes_are_compared_with_each_other_for_the_same_other_params():
+    # push counts its drain thread (3 threads), pull and cursor do not (2): paired in order.
+    cells = [(p, v, {"delivery": d, "queues": 1}, t, {"scenario": "broker"}) for d, t, p, v in (
+        ("push", 3, "mutex_deque", 1e6), ("push", 3, "mpmc_ring", 2e6), ("pull", 2, "mutex_deque", 1.5e6),
+        ("pull", 2, "mpmc_ring", 3e6), ("cursor", 2, "cursor_ring", 4e6))]
+    (m,) = rep.mode_comparisons(rep.matrix(doc_of(cells)))
+    assert [r["mode"] for r in m["ranking"]] == ["cursor", "pull", "push"]
+    assert m["threads"] == {"cursor": 2, "pull": 2, "push": 3}
+    assert m["text"] == ("broker, delivery modes compared (queues=1; delivery=cursor at 2 threads, delivery=pull at 2 "
+                         "threads, delivery=push at 3 threads): delivery=cursor leads with cursor_ring at 4 Mops/s, "
+                         "1.33× delivery=pull's best (mpmc_ring 3 Mops/s), 2.00× delivery=push's best (mpmc_ring 2 Mops/s); "
+                         "the same primitive in each: mpmc_ring pull 1.50× push; mutex_deque pull 1.50× push")
+    # at a thread count both modes measured, that one; another queue count is another comparison
+    cells = [(p, v * (2 if d == "pull" else 1), {"delivery": d, "queues": q}, 2, {"scenario": "broker"})
+             for q in (1, 4) for d in ("push", "pull") for p, v in (("mutex_deque", 1e6), ("mpmc_ring", 2e6))]
+    got = rep.mode_comparisons(rep.matrix(doc_of(cells)))
+    assert [(g["params"], g["threads"]) for g in got] == [({"queues": 1}, {"pull": 2, "push": 2}),
+                                                          ({"queues": 4}, {"pull": 2, "push": 2})]
+    assert all("delivery=pull leads" in g["text"] and "; 2 threads)" in g["text"] for g in got)
