@@ -263,7 +263,9 @@ class CowCell final : public Cell {
     const bool paced = rate_ > 0 && threads_ == 1;
     const bool timed = w.sampling();
     const auto period_ticks = static_cast<std::uint64_t>(paced ? 1e9 / rate_ / timer_.ns_per_tick : 0);
-    std::uint64_t due = tsc::now() + static_cast<std::uint64_t>(static_cast<double>(carry_.count()) / timer_.ns_per_tick);
+    // carry_ only when this thread paces: a dedicated writer writes it while readers run (a data
+    // race ThreadSanitizer reported at -O1, where the unused read was not optimised away).
+    std::uint64_t due = paced ? tsc::now() + static_cast<std::uint64_t>(static_cast<double>(carry_.count()) / timer_.ns_per_tick) : 0;
     w.loop([&]() -> unsigned {
       const std::uint64_t r = next(x);
       if (paced && (++n & 63) == 0 && tsc::now() >= due) {

@@ -46,6 +46,7 @@ def question(raw):
     prims = raw.get("primitives") if isinstance(raw.get("primitives"), list) else []
     guess = raw.get("guess")
     cpus = raw.get("needs_cpus")
+    threads = raw.get("threads") if isinstance(raw.get("threads"), list) else []
     return {"id": _text(raw.get("id")) or "?", "text": _text(raw.get("text"), TEXT_CHARS) or "(no text)",
             "kind": raw.get("kind") if raw.get("kind") in KINDS else "unanswerable",
             "unknown_kind": raw.get("kind") not in KINDS,
@@ -56,6 +57,8 @@ def question(raw):
             "guess": float(guess) if isinstance(guess, (int, float)) and not isinstance(guess, bool)
             and math.isfinite(guess) else None,
             "needs_cpus": cpus if isinstance(cpus, int) and not isinstance(cpus, bool) else None,
+            # only cells of these thread counts answer it (a suite's sequential vs concurrent claims)
+            "threads": sorted({t for t in threads if isinstance(t, int) and not isinstance(t, bool) and t > 0}),
             "why": _text(raw.get("why"), TEXT_CHARS)}
 
 
@@ -106,11 +109,15 @@ def measure(doc, scenario, key):
 
 # --------------------------------------------------------------------------- cells
 
-def _matches(lf, where):
+def _matches(lf, where, threads=()):
     """Whether an entry has the question's `where` values: its parameters', and threads (not a
-    parameter, but a suite may name it)."""
+    parameter, but a suite may name it). A parameter the entry lacks matches: its primitive
+    ignores it (mutex_map has no shards), and that primitive is the baseline such a question
+    compares the configured ones with."""
     params = lf.get("params") or {}
-    return all(str(params[k]) == v if k in params else k == "threads" and str(lf.get("threads")) == v
+    if threads and lf.get("threads") not in threads:
+        return False
+    return all(str(params[k]) == v if k in params else (k != "threads" or str(lf.get("threads")) == v)
                for k, v in where.items())
 
 
@@ -119,7 +126,7 @@ def sub_doc(doc, q):
     the baseline and the primitives asked about (all but the baseline when none is named), as a
     results dict of their own (same context), so every chart function draws them as they are."""
     entries = [b for b in doc.get("benchmarks", []) if isinstance(b.get("lfbench"), dict)
-               and b["lfbench"].get("scenario") == q["scenario"] and _matches(b["lfbench"], q["where"])]
+               and b["lfbench"].get("scenario") == q["scenario"] and _matches(b["lfbench"], q["where"], q.get("threads", ()))]
     present = sorted({b["lfbench"]["primitive"] for b in entries})
     wanted = q["primitives"] or [p for p in present if p != q["baseline"]]
     keep = set(wanted) | ({q["baseline"]} if q["baseline"] else set())

@@ -165,7 +165,7 @@ class ResultsFiles(unittest.TestCase):
         finally:
             os.close(master)
         self.assertEqual(p.returncode, 0, err)
-        last_bar = err.rfind(b" windows  ETA ")
+        last_bar = err.rfind(b" so far  ETA ")
         self.assertGreaterEqual(last_bar, 0, err)  # the bar was drawn
         self.assertIn(b"\r\x1b[K", err[last_bar:], "the bar's last drawing is never erased")
         self.assertIn(b"scenario", out)

@@ -140,6 +140,7 @@ bool measure_slot(Context& ctx, std::vector<std::size_t> group, std::mt19937_64&
         ctx.results.cells[i].windows.push_back(std::move(w));
         ctx.results.cells[i].window_seq.push_back(seq);
       }
+      if (!got.empty()) progress(ctx, std::get<0>(got.front()));  // with the cells these windows completed
       return true;
     }
     for (auto& [i, w, seq] : got) {
