@@ -355,7 +355,7 @@ def _ratio_words(m, r, min_effect=None):
         return "—", ""
     if min_effect and 1 / min_effect < r < min_effect:
         return fmt_ratio(r), "about the same"
-    q = r if r >= 1 else 1 / r
+    q = r if r >= 1 else (1 / r if r > 0 else math.inf)  # 0: nothing where the baseline had some
     if m["ops"]:
         return fmt_ratio(q), "faster" if r >= 1 else "slower"
     up = (r >= 1) == m["higher"]  # r is "times better": said in the measure's own direction
