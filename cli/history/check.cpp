@@ -1,7 +1,10 @@
 // lfbench history check and show: judging and rendering (see check.hpp).
 #include "check.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -167,11 +170,11 @@ CheckReport check(const History& h, const CheckOptions& o) {
     SeriesCheck& c = r.series[i];
     const Series& s = *c.series;
     const std::vector<RunSample>& runs = samples[i];
-    const std::string left_out =
-        s.failed + s.all_disturbed == 0
-            ? ""
-            : " (" + std::to_string(s.failed) + " failed and " + std::to_string(s.all_disturbed) +
-                  " wholly disturbed runs left out)";
+    std::vector<std::string> out;
+    if (s.failed) out.push_back(std::to_string(s.failed) + " failed");
+    if (s.all_disturbed) out.push_back(std::to_string(s.all_disturbed) + " wholly disturbed");
+    if (s.no_reference) out.push_back(std::to_string(s.no_reference) + " without " + o.relative_to);
+    const std::string left_out = out.empty() ? "" : " (runs left out: " + join(out) + ")";
     if (c.runs < need) {
       c.verdict = Verdict::inconclusive;
       c.note = "too short: " + std::to_string(c.runs) + " runs; a change needs at least " + std::to_string(need) +
@@ -211,12 +214,55 @@ CheckReport check(const History& h, const CheckOptions& o) {
   return r;
 }
 
+History relative_history(const History& h, const std::string& primitive, const std::string& cell_glob) {
+  History out;
+  out.path = h.path;
+  out.schema_version = h.schema_version;
+  out.machines = h.machines;
+  out.runs = h.runs;
+  // (workload, machine) -> the reference's median per run index
+  std::map<std::pair<std::string, std::int64_t>, std::map<std::size_t, double>> reference;
+  std::set<std::string> primitives;
+  for (const Series& s : h.series) {
+    primitives.insert(s.primitive);
+    if (s.primitive != primitive) continue;
+    auto& by_run = reference[{s.workload, s.machine}];
+    for (const Point& p : s.points) by_run[p.run] = median(p.ns);
+  }
+  if (!primitives.contains(primitive))
+    throw BadInput("--relative-to " + primitive + ": not a primitive of " + h.path + "'s selection; allowed: " +
+                   join(std::vector<std::string>(primitives.begin(), primitives.end())));
+  for (const Series& s : h.series) {
+    if (s.primitive == primitive) continue;
+    if (!cell_glob.empty() && fnmatch(cell_glob.c_str(), s.cell.c_str(), 0) != 0) continue;
+    const auto ref = reference.find({s.workload, s.machine});
+    static const std::map<std::size_t, double> none;
+    const auto& by_run = ref == reference.end() ? none : ref->second;
+    Series r = s;
+    r.points.clear();
+    for (const Point& p : s.points) {
+      const auto it = by_run.find(p.run);
+      if (it == by_run.end()) {
+        ++r.no_reference;
+        continue;
+      }
+      Point q = p;
+      for (double& ns : q.ns) ns /= it->second;
+      r.points.push_back(std::move(q));
+    }
+    out.series.push_back(std::move(r));
+  }
+  return out;
+}
+
 std::string render_check_text(const CheckReport& r) {
   const History& h = *r.history;
   std::ostringstream out;
   out << "lfbench history check: " << h.path << " (" << h.runs.size() << " runs, " << r.series.size()
       << " series; alpha " << fmt("%g", r.options.alpha) << ", threshold " << fmt("%g", r.options.threshold * 100)
-      << "%, " << ci_level(r.options) << ")\n";
+      << "%, " << ci_level(r.options)
+      << (r.options.relative_to.empty() ? "" : "; times relative to " + r.options.relative_to + " in the same run")
+      << ")\n";
   std::set<std::int64_t> used;
   for (const auto& c : r.series) used.insert(c.series->machine);
   for (const auto id : used) out << "machine " << h.machine(id).short_id() << ": " << h.machine(id).label() << "\n";
@@ -273,6 +319,7 @@ nlohmann::json render_check_json(const CheckReport& r) {
           {"options",
            {{"alpha", r.options.alpha},
             {"threshold_pct", r.options.threshold * 100},
+            {"relative_to", r.options.relative_to.empty() ? nlohmann::json() : nlohmann::json(r.options.relative_to)},
             {"ci_level_pct", 100 * (1 - 2 * r.options.alpha)},
             {"min_segment", r.options.detect.min_segment},
             {"min_runs", min_runs(r.options.detect)},
@@ -288,12 +335,15 @@ std::string render_show_text(const CheckReport& r) {
   const History& h = *r.history;
   std::ostringstream out;
   out << "lfbench history: " << h.path << " (schema " << h.schema_version << "; " << h.runs.size() << " runs, "
-      << h.machines.size() << " machines, " << r.series.size() << " series)\n";
+      << h.machines.size() << " machines, " << r.series.size() << " series"
+      << (r.options.relative_to.empty() ? "" : "; times relative to " + r.options.relative_to + " in the same run")
+      << ")\n";
   for (const auto& c : r.series) {
     const Series& s = *c.series;
     out << "\n" << s.cell << " on " << h.machine(s.machine).short_id() << " (" << h.machine(s.machine).label()
         << "): " << c.runs << " runs, " << compare::to_string(c.verdict) << "\n";
-    out << "  #    run  date                       commit        branch      median ns/op  windows min..max      n\n";
+    out << "  #    run  date                       commit        branch      "
+        << (r.options.relative_to.empty() ? "median ns/op" : "median x ref") << "  windows min..max      n\n";
     std::size_t next_step = 0;
     for (std::size_t i = 0; i < s.points.size(); ++i) {
       while (next_step < c.steps.size() && c.steps[next_step].at == i) {
@@ -313,8 +363,9 @@ std::string render_show_text(const CheckReport& r) {
                     p.disturbed ? (" (+" + std::to_string(p.disturbed) + " disturbed)").c_str() : "");
       out << line;
     }
-    if (s.failed + s.all_disturbed)
-      out << "  (" << s.failed << " failed and " << s.all_disturbed << " wholly disturbed runs left out)\n";
+    if (s.failed + s.all_disturbed + s.no_reference)
+      out << "  (runs left out: " << s.failed << " failed, " << s.all_disturbed << " wholly disturbed"
+          << (s.no_reference ? ", " + std::to_string(s.no_reference) + " without " + r.options.relative_to : "") << ")\n";
   }
   return out.str();
 }

@@ -29,6 +29,7 @@
 namespace lfbench::history {
 
 struct CheckOptions {
+  std::string relative_to;  // the series are ratios to this primitive (relative_history)
   double alpha = 0.05;
   double threshold = 0.05;  // relative change that counts
   DetectOptions detect;     // alpha copied from above
@@ -55,6 +56,14 @@ struct CheckReport {
 };
 
 CheckReport check(const History& h, const CheckOptions& o);
+
+// --relative-to PRIMITIVE: every series of another primitive as the ratio of each window to the
+// reference primitive's median in the same run, workload and machine (compare's --relative-to:
+// it cancels what moves the whole machine between runs, which a series of one shared machine
+// shows as much as any code change). Runs without the reference's cell are left out; the
+// reference's own series are not judged. `cell_glob` selects after the reference is found.
+// Throws BadInput when the primitive is not in the history.
+History relative_history(const History& h, const std::string& primitive, const std::string& cell_glob);
 
 std::string render_check_text(const CheckReport& r);
 nlohmann::json render_check_json(const CheckReport& r);

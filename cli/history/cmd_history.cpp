@@ -24,7 +24,7 @@ constexpr const char* kDefaultDb = "lfbench.db";
 
 struct HistoryArgs {
   std::vector<std::string> files;
-  std::string db, commit, branch, cell, since, machine, format, output, threshold = "5";
+  std::string db, commit, branch, cell, since, machine, format, output, threshold = "5", relative_to;
   double alpha = 0.05;
   std::optional<std::int64_t> run;
   bool force = false, runs = false;
@@ -68,6 +68,15 @@ history::Selection selection(const HistoryArgs& a, bool one_branch) {
 
 std::string db_of(const HistoryArgs& a) { return a.db.empty() ? kDefaultDb : a.db; }
 
+// What check and show judge: the selection, as ratios to --relative-to's primitive when given
+// (its cells are found before --cell selects).
+history::History load_judged(const HistoryArgs& a, bool one_branch) {
+  if (a.relative_to.empty()) return history::load(db_of(a), selection(a, one_branch));
+  HistoryArgs all = a;
+  all.cell.clear();
+  return history::relative_history(history::load(db_of(a), selection(all, one_branch)), a.relative_to, a.cell);
+}
+
 int add_command(const HistoryArgs& a) {
   history::AddOptions o;
   o.db = a.db;
@@ -91,6 +100,7 @@ int add_command(const HistoryArgs& a) {
 
 history::CheckOptions check_options(const HistoryArgs& a) {
   history::CheckOptions o;
+  o.relative_to = a.relative_to;
   o.alpha = a.alpha;
   o.threshold = parse_threshold(a.threshold);
   return o;
@@ -101,19 +111,20 @@ int check_command(const HistoryArgs& a) {
   if (format != "text" && format != "json") throw BadInput("--format '" + format + "' is not allowed; allowed: text, json");
   const Output out(a.output.empty() ? "-" : a.output, a.force);
   const history::CheckOptions o = check_options(a);
-  const history::History h = history::load(db_of(a), selection(a, true));
+  const history::History h = load_judged(a, true);
   const history::CheckReport r = history::check(h, o);
   out.write(format == "json" ? history::render_check_json(r).dump(2) + "\n" : history::render_check_text(r));
   return r.exit_code();
 }
 
 int show_command(const HistoryArgs& a) {
-  const history::History h = history::load(db_of(a), selection(a, false));
+  if (a.runs && !a.relative_to.empty()) throw BadInput("--relative-to is for the series; allowed: not with --runs");
+  const history::History h = a.runs ? history::load(db_of(a), selection(a, false)) : load_judged(a, false);
   if (a.runs) {
     std::cout << history::render_runs_tsv(h);
     return 0;
   }
-  // Change points are marked only where a series is one branch's.
+  // Runs of several branches are shown (check refuses them), with a note.
   std::set<std::string> branches;
   for (const auto& r : h.runs) branches.insert(r.branch);
   history::CheckOptions o = check_options(a);
@@ -179,6 +190,9 @@ void add_history_command(CLI::App& app, Action& action) {
   selection_options(check, *a);
   check->add_option("--alpha", a->alpha, "significance level (default 0.05)")->check(CLI::Range(1e-6, 0.25));
   check->add_option("--threshold", a->threshold, "smallest change that counts, in percent (default 5)");
+  check->add_option("--relative-to", a->relative_to,
+                    "judge each cell's time relative to this primitive's in the same run and workload (cancels what "
+                    "moves the whole machine between runs, as compare --relative-to does)");
   check->add_option("-f,--format", a->format, "text (default) or json");
   check->add_option("-o,--output", a->output, "write the report to this file (atomically) instead of stdout");
   check->add_flag("--force", a->force, "overwrite an existing --output file");
@@ -190,6 +204,7 @@ void add_history_command(CLI::App& app, Action& action) {
   show->add_option("--alpha", a->alpha, "significance level of the change points marked (default 0.05)")
       ->check(CLI::Range(1e-6, 0.25));
   show->add_option("--threshold", a->threshold, "smallest change that counts, in percent (default 5)");
+  show->add_option("--relative-to", a->relative_to, "each cell's time relative to this primitive's in the same run");
   show->callback([&action, a] { action = [a] { return show_command(*a); }; });
 
   auto* exp = h->add_subcommand("export", "the history as Apache Otava's CSV or one run as Bencher's BMF JSON");

@@ -626,7 +626,7 @@ History load(const std::string& path, const Selection& sel) {
   // (cell, machine) -> series; a run's windows of one cell arrive together, in file order.
   std::map<std::pair<std::string, std::int64_t>, Series> by_key;
   {
-    Stmt s(*db, "SELECT c.run_id, c.key, c.verified, w.ns_per_op, w.disturbed FROM cells c "
+    Stmt s(*db, "SELECT c.run_id, c.key, c.verified, w.ns_per_op, w.disturbed, c.scenario, c.primitive FROM cells c "
                 "LEFT JOIN windows w ON w.cell_id = c.id ORDER BY c.id, w.seq");
     std::int64_t last_run = -1;
     std::string last_key;
@@ -655,6 +655,9 @@ History load(const std::string& path, const Selection& sel) {
         Series& ser = by_key[{key, m}];
         ser.cell = key;
         ser.machine = m;
+        ser.primitive = s.text(6);
+        const std::string prefix = s.text(5) + "/" + ser.primitive + "/";
+        ser.workload = key.starts_with(prefix) ? s.text(5) + "/" + key.substr(prefix.size()) : key;
         cur = &ser;
         cur_failed = s.i64(2) == 0;
         point.run = it->second;

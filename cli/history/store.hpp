@@ -69,10 +69,13 @@ struct Point {
 // A cell on a machine over time (runs in time order).
 struct Series {
   std::string cell;             // cell_key: scenario/primitive/params/threads
+  std::string primitive;
+  std::string workload;         // the cell without its primitive: scenario/params/threads
   std::int64_t machine = 0;
   std::vector<Point> points;
   std::size_t failed = 0;       // runs where the cell failed (verification, hung, crashed): left out
   std::size_t all_disturbed = 0;  // runs where every window was disturbed: left out
+  std::size_t no_reference = 0;   // --relative-to: runs without the reference's cell, left out
 };
 
 struct History {

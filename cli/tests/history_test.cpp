@@ -199,7 +199,8 @@ std::string results_text(int day, const std::string& commit, const std::function
 
 // Writes run files 1..n with a step of `step` in cell `stepped` from run `step_at` (1-based).
 std::vector<std::string> write_runs(const Sandbox& box, int n, int step_at, double step, const std::string& stepped,
-                                    std::uint64_t seed = 1, const std::string& prefix = "run") {
+                                    std::uint64_t seed = 1, const std::string& prefix = "run",
+                                    const std::function<double(int)>& machine = {}) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> z(0, 1);
   std::vector<std::string> files;
@@ -209,7 +210,8 @@ std::vector<std::string> write_runs(const Sandbox& box, int n, int step_at, doub
     std::snprintf(name, sizeof name, "%s%02d", prefix.c_str(), i);
     const std::string text = results_text(i, name, [&](const std::string& cell, int) {
       const double base = cell.find("std_mutex") != std::string::npos ? 20 : 5;
-      return base * run_noise * std::exp(0.02 * z(rng)) * (cell == stepped && i >= step_at ? step : 1.0);
+      return base * run_noise * std::exp(0.02 * z(rng)) * (cell == stepped && i >= step_at ? step : 1.0) *
+             (machine ? machine(i) : 1.0);
     });
     const fs::path p = box / (std::string(name) + ".json");
     spit(p, text);
@@ -535,6 +537,41 @@ TEST(HistoryCheck, AStepInOneCellIsFoundAtItsCommit) {
   const auto show = box.run({"history", "show", "--db", o.db, "--cell", kStepped, "--threshold", "2"});
   EXPECT_EQ(show.code, 0) << show.err;
   EXPECT_NE(show.out.find("---- change: +"), std::string::npos) << show.out;
+}
+
+// The machine moves every cell by 20% from run 11 to run 20 (a noisy neighbour); std_mutex at one
+// thread also gets 10% slower from run 16. Absolute times show a change in every cell; relative
+// to atomic_relaxed in the same run, only the real one.
+TEST(HistoryCheck, RelativeToCancelsWhatMovesTheWholeMachine) {
+  Sandbox box;
+  const auto files = write_runs(box, 26, 16, 1.10, kStepped, 4, "run", [](int i) { return i >= 11 && i <= 20 ? 1.2 : 1.0; });
+  AddOptions o;
+  o.db = (box / "h.db").string();
+  add(files, o);
+  const History h = load(o.db, {});
+  const CheckReport absolute = check(h, {});
+  for (const auto& c : absolute.series) EXPECT_FALSE(c.steps.empty()) << c.series->cell << ": " << c.note;
+  CheckOptions co;
+  co.relative_to = "atomic_relaxed";
+  const History rel = relative_history(h, "atomic_relaxed", "");
+  const CheckReport r = check(rel, co);
+  ASSERT_EQ(r.series.size(), 2u);  // std_mutex's two cells; the reference's are not judged
+  for (const auto& c : r.series) {
+    if (c.series->cell != kStepped) {
+      EXPECT_TRUE(c.steps.empty()) << c.series->cell << ": " << c.note;
+      continue;
+    }
+    ASSERT_EQ(c.steps.size(), 1u) << c.note;
+    EXPECT_EQ(rel.runs[c.series->points[c.steps[0].at].run].commit, "run16");
+    EXPECT_NEAR(c.steps[0].ratio, 1.10, 0.03);
+    EXPECT_EQ(c.verdict, compare::Verdict::slower) << c.note;
+  }
+  const auto cli = box.run({"history", "check", "--db", o.db, "--relative-to", "atomic_relaxed", "--cell", "*threads:1"});
+  EXPECT_EQ(cli.code, 1) << cli.out << cli.err;
+  EXPECT_NE(cli.out.find("relative to atomic_relaxed"), std::string::npos) << cli.out;
+  const auto bad = box.run({"history", "check", "--db", o.db, "--relative-to", "no_such_lock"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(bad.err_lines(), 1) << bad.err;
 }
 
 TEST(HistoryCheck, BadOptionsAreOneLineExit2) {
