@@ -1,5 +1,5 @@
 // lfbench report RESULTS.json [MORE.json ...] -o DIR [--force] [--relative-to ID] [--min-effect PCT]
-//                [--diff [--threshold PCT]]
+//                [--diff [--threshold PCT]] [--history DB [--history-branch NAME]]
 //
 // The report is Python + matplotlib (reports/lfbench_report.py); this command finds a Python that
 // has matplotlib and the installed script, runs it, and passes its exit code through. Input
@@ -7,7 +7,8 @@
 // hand behaves the same; the script writes into a temporary directory and renames it into place,
 // and this command makes sure the script never outlives it. --diff shows lfbench compare's
 // verdicts, never the report's own: the script runs `lfbench compare BASE NEW --format json` with
-// this very binary (--lfbench), so the report and the CI gate give one answer.
+// this very binary (--lfbench), so the report and the CI gate give one answer; --history likewise
+// draws the change points of `lfbench history check --format json`.
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -41,6 +42,7 @@ struct ReportOptions {
   std::string relative_to, min_effect;  // passed through; the script checks them
   bool diff = false;
   std::string threshold;  // compare's, with --diff; compare checks it
+  std::string history, history_branch;  // lfbench history database: trend charts (the script checks it)
 };
 
 // The child being waited for, for the signal handler.
@@ -132,6 +134,8 @@ fs::path find_script() {
 }
 
 int report(const ReportOptions& o) {
+  if (o.results.empty() && o.history.empty())
+    throw BadInput("report: no results file and no --history; allowed: results files, --history DB, or both");
   const std::string python = find_python();
   std::vector<std::string> argv = {python, find_script().string()};
   argv.insert(argv.end(), o.results.begin(), o.results.end());
@@ -139,10 +143,12 @@ int report(const ReportOptions& o) {
   if (o.force) argv.emplace_back("--force");
   if (!o.relative_to.empty()) argv.insert(argv.end(), {"--relative-to", o.relative_to});
   if (!o.min_effect.empty()) argv.insert(argv.end(), {"--min-effect", o.min_effect});
-  if (o.diff) {
+  if (o.diff) argv.emplace_back("--diff");
+  if (!o.history.empty()) argv.insert(argv.end(), {"--history", o.history});
+  if (!o.history_branch.empty()) argv.insert(argv.end(), {"--history-branch", o.history_branch});
+  if (o.diff || !o.history.empty()) {  // the script asks this very binary for compare's or history check's verdicts
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    argv.emplace_back("--diff");
     if (!ec) argv.insert(argv.end(), {"--lfbench", self.string()});
   }
   if (!o.threshold.empty()) argv.insert(argv.end(), {"--threshold", o.threshold});
@@ -155,8 +161,7 @@ void add_report_command(CLI::App& app, Action& action) {
   auto o = std::make_shared<ReportOptions>();
   auto* r = app.add_subcommand(
       "report", "charts, recommendation matrix, HTML/Markdown/JSON report from results files (needs python3-matplotlib)");
-  r->add_option("results", o->results, "results files from `lfbench run -o`; several give side-by-side panels")
-      ->required();
+  r->add_option("results", o->results, "results files from `lfbench run -o`; several give side-by-side panels");
   r->add_option("-o,--output", o->out_dir, "output directory (index.html, report.md, recommendations.json, charts)")
       ->required();
   r->add_flag("--force", o->force, "write into a non-empty output directory");
@@ -166,6 +171,10 @@ void add_report_command(CLI::App& app, Action& action) {
   r->add_flag("--diff", o->diff,
               "two files, base then new: lfbench compare's verdict, ratio, interval and note per cell, and its headline");
   r->add_option("--threshold", o->threshold, "with --diff: lfbench compare's --threshold in percent (default: compare's)");
+  r->add_option("--history", o->history,
+                "an lfbench history database (lfbench history add): a trend chart per cell and machine with the change "
+                "points lfbench history check finds (with or without results files)");
+  r->add_option("--history-branch", o->history_branch, "with --history: only this branch's runs");
   r->callback([&action, o] { action = [o] { return report(*o); }; });
 }
 

@@ -20,5 +20,6 @@ void add_run_command(CLI::App& app, Action& action, const std::vector<std::strin
 void add_info_commands(CLI::App& app, Action& action);  // list, describe, calibrate
 void add_compare_command(CLI::App& app, Action& action);
 void add_report_command(CLI::App& app, Action& action);
+void add_history_command(CLI::App& app, Action& action);  // history/cmd_history.cpp
 
 }  // namespace lfbench

@@ -68,11 +68,16 @@ std::string read_input_file(const std::string& path, std::size_t max_bytes, cons
   if (static_cast<std::uint64_t>(st.st_size) > max_bytes)
     throw BadInput(label + ": " + std::to_string(st.st_size) + " bytes is too big" + allowed);
   // Read at most one byte past the limit: a file that grows, or reports no size (procfs), is
-  // still bounded.
+  // still bounded. The buffer starts at the file's size and doubles while more comes: the limit
+  // (128 MiB for results) is not zeroed for every small file.
   std::string text;
-  text.resize(max_bytes + 1);
+  text.resize(std::min<std::uint64_t>(std::max<std::uint64_t>(static_cast<std::uint64_t>(st.st_size) + 1, 4096), max_bytes + 1));
   std::size_t got = 0;
-  while (got < text.size()) {
+  for (;;) {
+    if (got == text.size()) {
+      if (text.size() > max_bytes) break;
+      text.resize(std::min(text.size() * 2, max_bytes + 1));
+    }
     const ssize_t n = retry_eintr([&] { return ::read(fd, text.data() + got, text.size() - got); });
     if (n < 0) throw BadInput(label + ": cannot read: " + std::strerror(errno));
     if (n == 0) break;

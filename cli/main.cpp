@@ -19,13 +19,14 @@ int main(int argc, char** argv) {
   CLI::App app{"lfbench: which concurrency primitive to use for your workload, on your hardware, measured and verified."};
   app.set_version_flag("--version", std::string("lfbench ") + LFBENCH_VERSION + " (git " + LFBENCH_GIT_SHA + ")");
   app.require_subcommand(1);
-  app.footer("Exit codes: 0 ok, 1 verification failed or regression found, 2 bad input, 4 compare: not every cell "
-             "judged, 130 interrupted.");
+  app.footer("Exit codes: 0 ok, 1 verification failed or regression found, 2 bad input, 4 compare, history check: not "
+             "every cell judged, 130 interrupted.");
   Action action;
   add_info_commands(app, action);
   add_run_command(app, action, args);
   add_compare_command(app, action);
   add_report_command(app, action);
+  add_history_command(app, action);
   try {
     app.parse(argc, argv);
     return action();

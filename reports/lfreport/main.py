@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .cases import answers, suite_of
 from .charts import MAX_CHARTED_SCENARIOS, _plt, case_figures, colours, figures
+from .history import history_check, history_sections, load_history
 from .load import BadInput, cells, file_label, finite, load_results, one_line, environment
 from .pages import _sections, to_html, to_markdown
 from .stats import MIN_EFFECT, recommendations
@@ -22,7 +23,7 @@ from .verdicts import compare_verdicts, find_lfbench
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="lfbench report", description="charts and the recommendation matrix from lfbench results files")
-    ap.add_argument("results", nargs="+", help="lfbench results files (several: side-by-side panels)")
+    ap.add_argument("results", nargs="*", help="lfbench results files (several: side-by-side panels)")
     ap.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
     ap.add_argument("--force", action="store_true", help="write into a non-empty DIR")
     ap.add_argument("--relative-to", metavar="ID", help="primitive the relative views divide by (default: the "
@@ -32,8 +33,11 @@ def parse_args(argv):
     ap.add_argument("--diff", action="store_true", help="two files, base then new: lfbench compare's verdict, ratio, "
                     "interval and note per cell, and its headline")
     ap.add_argument("--threshold", metavar="PCT", help="with --diff: lfbench compare's --threshold (default: compare's)")
-    ap.add_argument("--lfbench", metavar="PATH", help="with --diff: the lfbench that runs compare (default: $LFBENCH_BIN, "
-                    "then lfbench on PATH; lfbench report passes itself)")
+    ap.add_argument("--history", metavar="DB", help="an lfbench history database (lfbench history add): a trend "
+                    "chart per cell and machine, change points marked (lfbench history check's)")
+    ap.add_argument("--history-branch", metavar="NAME", help="with --history: only this branch's runs")
+    ap.add_argument("--lfbench", metavar="PATH", help="with --diff or --history: the lfbench that runs compare or "
+                    "history check (default: $LFBENCH_BIN, then lfbench on PATH; lfbench report passes itself)")
     return ap.parse_args(argv)
 
 
@@ -55,6 +59,10 @@ def check_args(args, docs):
         raise BadInput(f"--diff takes two results files (base, new); got {len(docs)}")
     if args.threshold is not None and not args.diff:
         raise BadInput("--threshold is compare's, for --diff; allowed: only with --diff")
+    if not docs and args.history is None:
+        raise BadInput("no results file and no --history; allowed: results files, --history DB, or both")
+    if args.history_branch is not None and args.history is None:
+        raise BadInput("--history-branch is for --history; allowed: only with --history DB")
 
 
 # What a report directory holds: --force replaces only a directory holding nothing else.
@@ -183,38 +191,45 @@ def case_charts(docs, out, used, plt, min_effect=MIN_EFFECT):
     return images
 
 
-def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, comparison=None):
+def write_report(docs, paths, out, relative_to=None, min_effect=MIN_EFFECT, comparison=None, history=None):
     """Every file of the report, into out (an empty directory). comparison: lfbench compare's JSON
-    of the two files (--diff). Says on stderr what it draws (progress())."""
+    of the two files (--diff); history: (the database's series, lfbench history check's JSON).
+    Says on stderr what it draws (progress())."""
     plt = _plt()
     recs = recommendations(docs, paths, min_effect)
     scenarios = sorted({s for d in docs for (s, _, _) in cells(d)})
     charts = []
     used = set()
     case_images = case_charts(docs, out, used, plt, min_effect)
+
+    def save(figs):
+        return [(stem, _save(fig, stem, out, plt)) for stem, fig in ((file_stem(n, used), f) for n, f in figs.items())]
+
     for scenario in scenarios[:MAX_CHARTED_SCENARIOS]:
-        imgs = []
         figs = figures(docs, scenario, relative_to=relative_to)
         progress(f"drawing {one_line(scenario, 64)} ({len(figs)} chart{'s' if len(figs) != 1 else ''})...")
-        for name, fig in figs.items():
-            stem = file_stem(name, used)
-            imgs.append((stem, _save(fig, stem, out, plt)))
-        charts.append((scenario, imgs))
-    blocks = _sections(docs, paths, recs, comparison, case_images)
+        charts.append((scenario, save(figs)))
+    blocks = _sections(docs, paths, recs, comparison, case_images) if docs else [("h1", "lfbench report")]
     if len(scenarios) > MAX_CHARTED_SCENARIOS:
         blocks.append(("p", f"Charts are drawn for the first {MAX_CHARTED_SCENARIOS} of {len(scenarios)} scenarios; "
                             "the matrix above covers all of them."))
     envs = [(f"{p} ({file_label(d)})", environment(d)) for d, p in zip(docs, paths)]
+    if history is not None:
+        hblocks, hfigures, henvs = history_sections(history[0], history[1], plt)
+        blocks += hblocks
+        charts += [(f"{scenario} (history)", save(figs)) for scenario, figs in sorted(hfigures.items())]
+        envs += henvs
     (out / "index.html").write_text(to_html(blocks, charts, envs))
     (out / "report.md").write_text(to_markdown(blocks, charts, envs))
     # Strict JSON: a figure that is not finite is written as null (see finite()).
     # The case questions' answers, every file's in one list (also under each file's "cases").
     cases = [{"file": str(p), **c} for p, r in zip(paths, recs) for c in r.get("cases", [])]
+    extra = {**({"cases": cases} if cases else {}),
+             **({"diff": comparison} if comparison is not None else {}),
+             **({"history": history[1]} if history is not None else {})}
     (out / "recommendations.json").write_text(
-        json.dumps(finite({"schema_version": 1, "files": recs, **({"cases": cases} if cases else {}),
-                           **({"diff": comparison} if comparison is not None else {})}), indent=2, allow_nan=False) + "\n")
+        json.dumps(finite({"schema_version": 1, "files": recs, **extra}), indent=2, allow_nan=False) + "\n")
     return sum(len(i) for _, i in charts) + sum(len(i) for i in case_images.values())
-
 
 
 def main(argv=None):
@@ -238,11 +253,15 @@ def main(argv=None):
             # --diff: the gate's verdicts, judged by lfbench compare (a bad input of its own exits 2 here too)
             comparison = compare_verdicts(find_lfbench(args.lfbench), args.results[0], args.results[1],
                                           args.threshold) if args.diff else None
+            # --history: the database's series (read here, read-only) and history check's verdicts
+            history = ((load_history(args.history, args.history_branch),
+                        history_check(args.lfbench, args.history, args.history_branch))
+                       if args.history is not None else None)
         except BadInput as e:
             print(f"lfbench report: {one_line(e)}", file=sys.stderr)
             return 2
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.lfbench-tmp-", dir=out.absolute().parent))
-        n = write_report(docs, args.results, tmp, args.relative_to, args.min_effect, comparison)
+        n = write_report(docs, args.results, tmp, args.relative_to, args.min_effect, comparison, history)
         # No interruption between the swap and the removal of the old report.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
         _replace(tmp, out)
