@@ -84,6 +84,7 @@ int spawn(const std::vector<std::string>& argv, bool quiet) {
       }
     }
     sigprocmask(SIG_SETMASK, &old, nullptr);
+    sigprocmask(SIG_UNBLOCK, &forwarded, nullptr);  // an inherited mask would hold Ctrl-C till exit
     execvp(args[0], args.data());
     _exit(127);
   }
@@ -93,11 +94,14 @@ int spawn(const std::vector<std::string>& argv, bool quiet) {
   sigemptyset(&sa.sa_mask);
   const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
   for (int i = 0; i < 3; ++i) sigaction(sigs[i], &sa, &saved[i]);
-  sigprocmask(SIG_SETMASK, &old, nullptr);
+  sigprocmask(SIG_UNBLOCK, &forwarded, nullptr);
+  const auto restore_mask = [&] { sigprocmask(SIG_SETMASK, &old, nullptr); };
   int status = 0;
   const pid_t got = retry_eintr([&] { return waitpid(pid, &status, 0); });
   g_child = 0;
+  sigprocmask(SIG_BLOCK, &forwarded, nullptr);  // none lands between the handlers' removal and the old mask
   for (int i = 0; i < 3; ++i) sigaction(sigs[i], &saved[i], nullptr);
+  restore_mask();
   if (got < 0) return 127;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 127;

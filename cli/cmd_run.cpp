@@ -131,7 +131,7 @@ TsanVerdicts read_verified_by(const std::string& path) {
     throw BadInput("--verified-by: " + path + " was written by lfbench " + f.git_sha + ", this is " + LFBENCH_GIT_SHA +
                    "; allowed: a verify result of this build");
   TsanVerdicts out;
-  for (const auto& [id, v] : f.verify.items()) out[id] = TsanVerdict{v.at("status").get<std::string>(), v.at("detail").get<std::string>()};
+  for (const auto& [id, v] : f.verify.items()) out[id] = TsanVerdict{v.at("status").get<std::string>(), v.at("detail").get<std::string>(), {}, 0, {}};
   return out;
 }
 

@@ -236,8 +236,11 @@ def main(argv=None):
     # Everything is written into a temporary directory beside the target and moved into place at
     # the end: interrupted (SIGINT, SIGTERM, SIGHUP, or the parent's death via lfbench report's
     # PR_SET_PDEATHSIG), the report leaves nothing behind and a previous report untouched.
+    # Unblocked too: a mask inherited from whatever started us (a harness that blocked them for
+    # sigwait) would otherwise hold Ctrl-C until exit, and the report would finish instead.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
     args = parse_args(sys.argv[1:] if argv is None else argv)
     out = Path(args.output)
     tmp = None

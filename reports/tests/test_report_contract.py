@@ -222,6 +222,12 @@ def report_processes(marker):
     return pids
 
 
+def blocked_sigint():
+    """Started as a harness may start it: SIGINT blocked in the inherited mask (a CI runner
+    failed this test so). The report still answers Ctrl-C."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
 def wait_until(cond, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -240,7 +246,8 @@ def test_interrupted_report_leaves_nothing_or_the_previous_report(tmp_path, forc
         assert run_report(FIX / "synthetic.json", "-o", out).returncode == 0
         previous = {x.name: x.read_bytes() for x in out.iterdir()}
     p = subprocess.Popen([*report_cmd(), str(f), "-o", str(out), *(["--force"] if force else [])],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                         preexec_fn=blocked_sigint)
     try:
         wait_for_partial_report(tmp_path)
         os.killpg(p.pid, signal.SIGINT)  # Ctrl-C: the whole foreground group
