@@ -247,7 +247,12 @@ History relative_history(const History& h, const std::string& primitive, const s
         continue;
       }
       Point q = p;
-      for (double& ns : q.ns) ns /= it->second;
+      for (double& ns : q.ns) {
+        ns /= it->second;
+        if (!(std::isfinite(ns) && ns > 0))  // figures apart by 300 decades: no run measures so
+          throw BadInput(h.path + ": " + s.cell.substr(0, 200) + " relative to " + primitive + " is out of range in run " +
+                         std::to_string(h.runs[p.run].id) + "; allowed: figures the results reader accepts");
+      }
       r.points.push_back(std::move(q));
     }
     out.series.push_back(std::move(r));

@@ -113,7 +113,7 @@ int check_command(const HistoryArgs& a) {
   const history::CheckOptions o = check_options(a);
   const history::History h = load_judged(a, true);
   const history::CheckReport r = history::check(h, o);
-  out.write(format == "json" ? history::render_check_json(r).dump(2) + "\n" : history::render_check_text(r));
+  out.write(format == "json" ? history::render_check_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n" : history::render_check_text(r));
   return r.exit_code();
 }
 
@@ -151,7 +151,7 @@ int export_command(const HistoryArgs& a) {
       std::cerr << "lfbench history export: " << left_out.size() << " cells not measured in every run left out (Otava "
                 << "reads every metric of every row): " << join(left_out) << "\n";
   } else {
-    out.write(history::export_bencher(h, a.run).dump(2) + "\n");
+    out.write(history::export_bencher(h, a.run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
   return 0;
 }

@@ -183,6 +183,11 @@ class Stmt {
  public:
   Stmt(Sql& db, const char* sql) : db_(db) {
     const int rc = sqlite3_prepare_v2(db.get(), sql, -1, &s_, nullptr);
+    // lfbench's own statements fail to prepare only on a schema that is not lfbench's (an
+    // edited or damaged file whose version number still reads right).
+    if ((rc & 0xff) == SQLITE_ERROR)
+      throw BadInput(db.path() + ": not an lfbench history of the schema it claims (" + sqlite3_errmsg(db.get()) +
+                     "); allowed: a file lfbench history add made, undamaged");
     if (rc != SQLITE_OK) db.fail(rc, "prepare");
   }
   ~Stmt() { sqlite3_finalize(s_); }
@@ -213,6 +218,7 @@ class Stmt {
     sqlite3_clear_bindings(s_);
   }
   bool null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
+  bool number(int i) const { return sqlite3_column_type(s_, i) == SQLITE_FLOAT || sqlite3_column_type(s_, i) == SQLITE_INTEGER; }
   std::int64_t i64(int i) const { return sqlite3_column_int64(s_, i); }
   double real(int i) const { return sqlite3_column_double(s_, i); }
   std::string text(int i) const {
@@ -663,8 +669,20 @@ History load(const std::string& path, const Selection& sel) {
         point.run = it->second;
       }
       if (!cur || s.null(3)) continue;
-      if (s.i64(4) != 0) ++point.disturbed;
-      else point.ns.push_back(s.real(3));
+      // A figure no run writes (0, negative, infinite, or text where a number belongs) is damage,
+      // said as such: the statistics after assume positive finite times (a 0 made a NaN that
+      // hung the change-point scan: fuzz_history's find).
+      if (s.i64(4) != 0) {
+        ++point.disturbed;
+        continue;
+      }
+      const bool number = s.number(3);
+      const double ns = number ? s.real(3) : 0;
+      // The results reader's bounds (above 0, at most 1e12 ns).
+      if (!number || !(ns > 0 && ns <= 1e12))
+        throw BadInput(path + ": damaged: a window of cell " + key.substr(0, 200) + " has ns/op '" +
+                       (number ? std::to_string(ns) : s.text(3).substr(0, 40)) + "'; allowed: a number above 0 and at most 1e12 (restore the file from a copy)");
+      point.ns.push_back(ns);
     }
     flush();
   }

@@ -155,6 +155,21 @@ TEST(Protocol, ATinyWindowFromARealWorkerIsRefused) {
   EXPECT_NE(o.detail.find("out of range"), std::string::npos) << o.detail;
 }
 
+// A window the oracle failed in its warm-up comes back as long as the warm-up (shorter than the
+// window asked): a failed verification with the oracle's reason, not a worker out of range
+// (case 000's seed_ring was recorded "crashed" so). Made so by a real worker's answer rewritten.
+TEST(Protocol, AWindowFailedInItsWarmUpIsAFailedVerificationNotACrash) {
+  const char* bin = std::getenv("LFBENCH_BIN");
+  ASSERT_NE(bin, nullptr);
+  BadWorker b(std::string("\"") + bin + "\" \"$@\" 3>&1 1>&2 | sed -u -e 's/\"seconds\":[0-9.e+-]*/\"seconds\":0.002/' "
+              "-e 's/\"ok\":true/\"ok\":false/' -e 's/\"detail\":\"[^\"]*\"/\"detail\":\"3 messages lost\"/' >&3\n");
+  WorkerProcess w(b.path(), 1, "none", -1);
+  const Outcome o = w.run(counter_request());
+  ASSERT_EQ(o.kind, Outcome::window) << o.detail;
+  EXPECT_FALSE(o.result.verdict.ok);
+  EXPECT_EQ(o.result.verdict.detail, "3 messages lost");
+}
+
 TEST(Protocol, AHelloOfAnotherShapeIsRefusedInOneLine) {
   BadWorker b("echo '{\"v\":1,\"hello\":{\"version\":5}}' >&3\ncat >/dev/null\n");
   WorkerProcess w(b.path(), 1, "none", -1);

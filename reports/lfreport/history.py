@@ -57,6 +57,8 @@ def load_history(path, branch=None):
     "points": [{"run", "commit", "date", "median", "low", "high", "windows"}]}]}: each run's median
     and range over its clean windows (not disturbed), failed cells left out; runs in time order."""
     con = history_connect(path)
+    # Text as written even when it is not UTF-8 (a damaged row is shown, not a traceback).
+    con.text_factory = lambda b: b.decode("utf-8", "replace")
     try:
         machines = {}
         for mid, fp, cpu, ncpu, topo, build in con.execute(
@@ -76,7 +78,12 @@ def load_history(path, branch=None):
                 "SELECT c.run_id, c.key, w.ns_per_op FROM cells c JOIN windows w ON w.cell_id = c.id "
                 "WHERE c.verified = 1 AND w.disturbed = 0"):
             if rid in runs:
+                if not isinstance(ns, (int, float)) or not 0 < ns <= 1e12 or runs[rid]["machine"] not in machines:
+                    raise BadInput(f"--history {path}: damaged: a window of {one_line(str(key), 200)} has ns/op "
+                                   f"{one_line(repr(ns), 40)} or no machine; allowed: a file lfbench history add made")
                 windows.setdefault((key, runs[rid]["machine"]), {}).setdefault(rid, []).append(ns)
+    except sqlite3.Error as e:
+        raise BadInput(f"--history {path}: not a readable lfbench history database ({one_line(e, 200)})") from None
     finally:
         con.close()
     series = []

@@ -257,9 +257,12 @@ def main(argv=None):
             comparison = compare_verdicts(find_lfbench(args.lfbench), args.results[0], args.results[1],
                                           args.threshold) if args.diff else None
             # --history: the database's series (read here, read-only) and history check's verdicts
-            history = ((load_history(args.history, args.history_branch),
-                        history_check(args.lfbench, args.history, args.history_branch))
-                       if args.history is not None else None)
+            # check first: lfbench's reader refuses a damaged database in one line before Python reads it
+            if args.history is not None:
+                verdicts = history_check(args.lfbench, args.history, args.history_branch)
+                history = (load_history(args.history, args.history_branch), verdicts)
+            else:
+                history = None
         except BadInput as e:
             print(f"lfbench report: {one_line(e)}", file=sys.stderr)
             return 2
