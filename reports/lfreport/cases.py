@@ -2,7 +2,7 @@
 (context.lfbench_suite); each is answered here from the cells measured — one sentence, the table
 that shows it and what its chart draws — or says why this file cannot answer it.
 
-Kinds (the measure is ops_per_sec unless the question names m:METRIC or lat:KIND:PCT):
+Kinds (the measure is ops_per_sec unless the question names op:KIND, m:METRIC or lat:KIND:PCT):
 - ratio: the baseline's time per op over each primitive's (how many times faster), per cell;
 - best: the winner and its margin over the runner-up per value of `along` (or per cell);
 - crossover: where along `along` the lead changes between the baseline and the primitives;
@@ -95,6 +95,13 @@ def measure(doc, scenario, key):
         fmt = (fmt_ns if "ns" in low.split("_") else (lambda v: fmt_num(v, "/s")) if low.endswith("per_sec") else fmt_num)
         return {"key": key, "name": title or rest.replace("_", " "), "higher": not lower_is_better(key), "fmt": fmt,
                 "ops": False, "get": get, "samples": lambda s: None}
+    if kind == "op" and rest:
+        # One kind's operations per second (the readers' of a cow cell beside its paced writer).
+        def get(s, k=rest):
+            v = ((s.get("op_kinds") or {}).get(k) or {}).get("ops_per_sec")
+            return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+        return {"key": key, "name": title or f"{rest} throughput", "higher": True, "fmt": fmt_ops, "ops": False,
+                "get": get, "samples": lambda s: None}
     if kind == "lat":
         op, _, pct = rest.partition(":")
         if op and pct:
@@ -237,7 +244,7 @@ def answer(doc, q, min_effect=MIN_EFFECT, dq=None):
         return out
     m = measure(doc, q["scenario"], q["measure"])
     if m is None:
-        out["answer"] = f"Not answered: this report cannot read the measure '{q['measure']}' (ops_per_sec, m:METRIC or lat:KIND:PCT)."
+        out["answer"] = f"Not answered: this report cannot read the measure '{q['measure']}' (ops_per_sec, op:KIND, m:METRIC or lat:KIND:PCT)."
         return out
     try:
         text, table, chart = KIND_ANSWER[q["kind"]](doc, q, m, min_effect, disqualified(doc) if dq is None else dq)
